@@ -1,0 +1,49 @@
+# Shopwright: `make run` serves the platform with the demo store; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHOPWRIGHT := $(BIN)/shopwright
+
+.PHONY: run test lint typecheck pytest migrate demo clean browsers
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+
+# Runtime dependencies, installed exactly from the hashed lock file.
+$(VENV)/.installed-base: requirements/base.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+# Development and test dependencies (a superset of the runtime ones).
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(VENV)/.installed-base $@
+
+migrate: $(VENV)/.installed-base
+	$(SHOPWRIGHT) migrate --noinput -v0
+	$(SHOPWRIGHT) createcachetable
+
+demo: migrate
+	$(SHOPWRIGHT) demo
+
+run: demo
+	@echo "Starting Shopwright: web server on http://localhost:8000 and a job consumer (Ctrl-C stops both)."
+	$(SHOPWRIGHT) serve --bind 127.0.0.1:8000
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy shopwright/core
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache

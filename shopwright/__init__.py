@@ -1,0 +1,1 @@
+"""Shopwright: a multi-tenant hosted store builder."""

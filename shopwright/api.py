@@ -1,0 +1,86 @@
+"""The REST API at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs).
+
+Served on the platform host and on every store host: merchant endpoints
+answer on the platform host, customer endpoints on a store host. Every
+error has the shape of core.api.ErrorOut.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from shopwright.core.exceptions import ApplicationError, RateLimited
+from shopwright.customers.api import router as customer_router
+from shopwright.stores.api import router as merchant_router
+
+api = NinjaAPI(
+    title="Shopwright API",
+    version="1",
+    description=(
+        "Merchant and storefront API. Merchant endpoints answer on the platform host; "
+        "customer endpoints on a store host."
+    ),
+    urls_namespace="api",
+)
+api.add_router("/merchant/", merchant_router)
+api.add_router("/customer/", customer_router)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, fields: dict | None = None) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "fields": fields or {}}, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    response = _error(request, exc.status_code, exc.code, exc.message, exc.fields)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _field_name(loc: list) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "file")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        fields.setdefault(_field_name(list(err.get("loc", []))), []).append(str(err.get("msg", "Invalid value.")))
+    return _error(request, 400, "invalid", "The request has invalid or missing fields.", fields)
+
+
+@api.exception_handler(DjangoValidationError)
+def django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"body": exc.messages}
+    return _error(request, 400, "invalid", "The request has invalid fields.", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", "Sign in, or send a valid bearer token.")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", str(exc) or "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "forbidden", str(exc) or "Not allowed.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code if 400 <= exc.status_code < 500 else 400
+    return _error(request, status, "bad_request", str(exc) or "Bad request.")
+
+
+# Built once: the platform and the storefront URLconfs both include it.
+api_urls = api.urls

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from shopwright.backoffice import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("stores/switch/", views.store_switch, name="store_switch"),
+    path("stores/new/", views.store_new, name="store_new"),
+    path("staff/", views.staff, name="staff"),
+    path("staff/<int:membership_id>/role/", views.staff_role, name="staff_role"),
+    path("staff/<int:membership_id>/reveal/", views.staff_reveal, name="staff_reveal"),
+    path("audit/", views.audit_log, name="audit"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+]

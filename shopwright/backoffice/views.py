@@ -1,0 +1,250 @@
+"""The merchant back office on the platform host (/office/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shopwright.backoffice.forms import InviteForm, RoleForm, StaffAccountForm, StoreForm
+from shopwright.core.audit import Actor, audit_entries_for_store, audit_record
+from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
+from shopwright.core.forms import form_add_service_errors
+from shopwright.core.links import store_url
+from shopwright.core.requests import client_ip
+from shopwright.stores import selectors, services
+from shopwright.stores.models import Membership, Role
+
+CURRENT_STORE_KEY = "current_store_id"
+
+
+def _current_membership(request: HttpRequest) -> tuple[Membership | None, list[Membership]]:
+    memberships = selectors.memberships_for_user(user=request.user)  # type: ignore[arg-type]
+    wanted = request.session.get(CURRENT_STORE_KEY)
+    current = next((m for m in memberships if m.store_id == wanted), None)
+    if current is None and memberships:
+        current = memberships[0]
+        request.session[CURRENT_STORE_KEY] = current.store_id
+    return current, memberships
+
+
+def store_page(*, roles: set[str] | None = None) -> Callable[..., Any]:
+    """A back-office page about the current store, for the given roles."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if getattr(request, "store", None) is not None:
+                raise Http404
+            current, memberships = _current_membership(request)
+            if current is None:
+                return redirect("backoffice:store_new")
+            if roles and current.role not in roles:
+                return render(
+                    request,
+                    "backoffice/forbidden.html",
+                    {"membership": current, "memberships": memberships},
+                    status=403,
+                )
+            request.membership = current  # type: ignore[attr-defined]
+            request.memberships = memberships  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    membership = request.membership  # type: ignore[attr-defined]
+    return {
+        "membership": membership,
+        "store": membership.store,
+        "memberships": request.memberships,  # type: ignore[attr-defined]
+        "store_url": store_url(membership.store),
+        **extra,
+    }
+
+
+@store_page()
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "backoffice/dashboard.html", _ctx(request))
+
+
+@login_required
+@require_POST
+def store_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        store_id = int(request.POST.get("store_id", ""))
+    except ValueError:
+        return redirect("backoffice:dashboard")
+    memberships = selectors.memberships_for_user(user=request.user)  # type: ignore[arg-type]
+    if any(m.store_id == store_id for m in memberships):
+        request.session[CURRENT_STORE_KEY] = store_id
+    return redirect("backoffice:dashboard")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def store_new(request: HttpRequest) -> HttpResponse:
+    form = StoreForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            store = services.store_create(
+                owner=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["store_name"],
+                handle=form.cleaned_data["store_handle"],
+                ip=client_ip(request),
+            )
+        except ApplicationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            request.session[CURRENT_STORE_KEY] = store.pk
+            messages.success(request, f"{store.name} is created.")
+            return redirect("backoffice:dashboard")
+    memberships = selectors.memberships_for_user(user=request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "backoffice/store_new.html",
+        {"form": form, "memberships": memberships},
+        status=400 if form.errors else 200,
+    )
+
+
+@store_page()
+def staff(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    invite_form = InviteForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and membership.role in (Role.OWNER, Role.ADMIN):
+        if invite_form.is_valid():
+            try:
+                services.staff_invite(
+                    store=membership.store,
+                    inviter=request.user,  # type: ignore[arg-type]
+                    email=invite_form.cleaned_data["email"],
+                    role=invite_form.cleaned_data["role"],
+                    ip=client_ip(request),
+                )
+            except ApplicationError as exc:
+                form_add_service_errors(invite_form, exc)
+                status = 400
+            else:
+                messages.success(request, "The invitation is on its way.")
+                return redirect("backoffice:staff")
+        else:
+            status = 400
+    revealed = request.session.pop("revealed_member", None)
+    return render(
+        request,
+        "backoffice/staff.html",
+        _ctx(
+            request,
+            members=selectors.store_members(store=membership.store),
+            invitations=selectors.pending_invitations(store=membership.store),
+            invite_form=invite_form,
+            can_invite=membership.role in (Role.OWNER, Role.ADMIN),
+            can_change_roles=membership.role == Role.OWNER,
+            revealed_member=revealed,
+        ),
+        status=status,
+    )
+
+
+@store_page(roles={Role.OWNER})
+@require_POST
+def staff_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_change_role(
+                store=request.membership.store,  # type: ignore[attr-defined]
+                actor=request.user,  # type: ignore[arg-type]
+                membership_id=membership_id,
+                role=form.cleaned_data["role"],
+                ip=client_ip(request),
+            )
+        except NotFound as exc:
+            raise Http404 from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "The role is changed.")
+    return redirect("backoffice:staff")
+
+
+@store_page(roles={Role.OWNER, Role.ADMIN})
+@require_POST
+def staff_reveal(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Show one member's full email once; the reveal is audited."""
+    store = request.membership.store  # type: ignore[attr-defined]
+    member = next((m for m in selectors.store_members(store=store) if m.pk == membership_id), None)
+    if member is None:
+        raise Http404
+    audit_record(
+        action="personal_data.reveal",
+        actor=Actor.user(request.user),
+        store=store,
+        obj=member.user,
+        ip=client_ip(request),
+        details={"fields": ["email", "phone"], "context": "staff list"},
+    )
+    request.session["revealed_member"] = member.pk
+    return redirect("backoffice:staff")
+
+
+@store_page(roles={Role.OWNER, Role.ADMIN})
+def audit_log(request: HttpRequest) -> HttpResponse:
+    store = request.membership.store  # type: ignore[attr-defined]
+    return render(request, "backoffice/audit.html", _ctx(request, entries=audit_entries_for_store(store=store)))
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept a staff invitation: signed in with the invited email, or by creating an account."""
+    try:
+        inv = services.staff_invitation_for_token(token=token)
+    except ApplicationError as exc:
+        return render(request, "backoffice/invitation_invalid.html", {"message": exc.message}, status=400)
+    form = StaffAccountForm(request.POST or None) if not request.user.is_authenticated else None
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                membership = services.staff_invitation_accept(token=token, user=request.user, ip=client_ip(request))  # type: ignore[arg-type]
+            elif form is not None and form.is_valid():
+                membership = services.staff_account_create(
+                    token=token,
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password"],
+                    ip=client_ip(request),
+                )
+                login(request, membership.user, backend="shopwright.stores.auth.EmailBlindIndexBackend")
+            else:
+                membership = None
+        except PermissionDeniedError as exc:
+            error = exc.message
+        except ApplicationError as exc:
+            if form is not None:
+                form_add_service_errors(form, exc)
+            else:
+                error = exc.message
+        else:
+            if membership is not None:
+                request.session[CURRENT_STORE_KEY] = membership.store_id
+                messages.success(request, f"You joined {membership.store.name}.")
+                return redirect("backoffice:dashboard")
+    return render(
+        request,
+        "backoffice/invitation.html",
+        {"invitation": inv, "form": form, "error": error, "token": token},
+        status=400 if (error or (form is not None and form.errors)) else 200,
+    )

@@ -1,0 +1,41 @@
+"""The demo merchant and store, made through the same services a real signup uses."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from shopwright.core.tokens import make_token
+from shopwright.stores import selectors
+from shopwright.stores.models import Store
+from shopwright.stores.services import merchant_signup, user_verify_email
+
+DEMO_EMAIL = "demo@shopwright.test"
+# Public on purpose: it is printed by `make run`. Never used outside development.
+DEMO_PASSWORD = "harbour-lantern-58"  # noqa: S105
+DEMO_HANDLE = "demo"
+
+
+def demo_load() -> Store:
+    """Create the demo merchant and store if missing; make sure the store is live. Idempotent."""
+    user = selectors.user_by_email(email=DEMO_EMAIL)
+    if user is None:
+        result = merchant_signup(
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            full_name="Demo Merchant",
+            phone="+44 20 7946 0958",
+            country="GB",
+            industry="home",
+            business_scale="small",
+            store_name="Demo Store",
+            store_handle=DEMO_HANDLE,
+        )
+        user = result.user
+    else:
+        with transaction.atomic():
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+    user_verify_email(token=make_token(purpose="verify-email", subject_id=user.pk, state=user.email_index))
+    store = selectors.store_for_handle(handle=DEMO_HANDLE)
+    assert store is not None
+    return store

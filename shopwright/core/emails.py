@@ -1,0 +1,72 @@
+"""Queueing transactional email.
+
+`email_queue` renders the message from templates at once (so a later change
+of data does not change a message already promised), stores it encrypted and
+hands its id to a job after the transaction commits: a rolled-back write
+never sends a mail, and the job store never holds an address or a body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from shopwright.core.models import Email
+
+
+def email_queue(*, kind: str, to: str, context: dict[str, Any], store: Any = None) -> Email:
+    """Render `emails/<kind>.{txt,html}` and `emails/<kind>_subject.txt` and queue it."""
+    context = {"platform_name": settings.PLATFORM_NAME, "store": store, **context}
+    subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
+    body_text = render_to_string(f"emails/{kind}.txt", context)
+    body_html = render_to_string(f"emails/{kind}.html", context)
+    email = Email.objects.create(
+        store_id=getattr(store, "pk", None),
+        kind=kind,
+        to=to,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+    )
+    from shopwright.core.tasks import email_deliver_task
+
+    transaction.on_commit(lambda: email_deliver_task(email.pk))
+    return email
+
+
+def email_deliver(*, email_id: int) -> Email | None:
+    """Send one queued email through the configured backend. Idempotent."""
+    email = Email.objects.filter(pk=email_id).first()
+    if email is None or email.status == Email.Status.SENT:
+        return email
+    store_name = None
+    if email.store_id:
+        from shopwright.stores.selectors import store_name_for_id
+
+        store_name = store_name_for_id(store_id=email.store_id)
+    from_email = settings.DEFAULT_FROM_EMAIL
+    if store_name:
+        from_email = f"{store_name} <{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}>"
+    message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, from_email=from_email, to=[email.to])
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    email.attempts += 1
+    try:
+        message.send()
+    except Exception:
+        email.status = Email.Status.FAILED
+        email.save(update_fields=["attempts", "status"])
+        raise
+    email.status = Email.Status.SENT
+    email.sent_at = timezone.now()
+    email.save(update_fields=["attempts", "status", "sent_at"])
+    return email
+
+
+def outbox(*, limit: int = 50) -> list[Email]:
+    return list(Email.objects.order_by("-created_at", "-id")[:limit])

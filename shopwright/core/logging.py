@@ -1,0 +1,51 @@
+"""A logging filter that keeps personal data out of every log line.
+
+It rewrites the formatted message of each record, masking email addresses,
+phone numbers and IP addresses, so that a developer's `logger.info(...)` with
+a personal value in it cannot leak that value into log storage.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from shopwright.core.masking import mask_email, mask_ip, mask_phone
+
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+IPV4_RE = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+IPV6_RE = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
+# A phone: optional +, then 7-15 digits possibly split by spaces, dots or dashes.
+PHONE_RE = re.compile(r"(?<![\w.:/\-])\+?\d(?:[\s.\-]?\d){6,14}(?![\w.:/\-])")
+# Dates and clock times look like digit runs but are not personal.
+NOT_A_PHONE_RE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}(:\d{2})?")
+
+
+def scrub(text: str) -> str:
+    text = EMAIL_RE.sub(lambda m: mask_email(m.group(0)), text)
+    text = IPV6_RE.sub(lambda m: mask_ip(m.group(0)), text)
+    text = IPV4_RE.sub(lambda m: mask_ip(m.group(0)), text)
+
+    def _phone(m: re.Match[str]) -> str:
+        raw = m.group(0)
+        if NOT_A_PHONE_RE.fullmatch(raw.strip()):
+            return raw
+        return mask_phone(raw)
+
+    return PHONE_RE.sub(_phone, text)
+
+
+class PersonalDataFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not ours to crash on
+            return True
+        record.msg = scrub(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            formatter = logging.Formatter()
+            record.exc_text = scrub(formatter.formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True

@@ -1,0 +1,67 @@
+"""`shopwright serve`: the web server (gunicorn) and a job consumer beside it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the platform with gunicorn and run a Huey job consumer next to it."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--bind", default=os.environ.get("BIND", "0.0.0.0:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--no-worker", action="store_true", help="do not start the job consumer")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shopwright.settings"}
+        if not settings.PRODUCTION:
+            subprocess.run(
+                [sys.executable, "-m", "shopwright.cli", "collectstatic", "--noinput", "-v0"], env=env, check=True
+            )
+        children = []
+        if not options["no_worker"]:
+            worker = [sys.executable, "-m", "shopwright.cli", "worker"]
+            children.append(subprocess.Popen(worker, env=env))  # noqa: S603 (our own interpreter)
+        web = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "shopwright.wsgi:application",
+                "--bind",
+                options["bind"],
+                "--workers",
+                str(options["workers"]),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
+                # No client address and no query string in access logs: both can be personal.
+                "--access-logformat",
+                '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+            ],
+            env=env,
+        )
+        children.append(web)
+
+        def stop(signum: int, frame: Any) -> None:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            web.wait()
+        finally:
+            stop(signal.SIGTERM, None)
+            for child in children:
+                child.wait(timeout=15)

@@ -1,0 +1,16 @@
+"""`shopwright worker`: a Huey consumer (SQLite queue by default, Redis with REDIS_URL)."""
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run a background job consumer."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--workers", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("run_huey", workers=options["workers"], worker_type="thread")

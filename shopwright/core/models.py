@@ -1,0 +1,109 @@
+"""Cross-cutting tables: the audit log and the outgoing email queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from shopwright.core.fields import EncryptedTextField
+
+
+class TenantModel(models.Model):
+    """Base of every table owned by one store.
+
+    Every query on such a table must filter by `store_id` (the test-suite
+    tenant guard enforces it), and every index or unique constraint on it must
+    start with `store` (tests/core/test_tenancy.py checks the models).
+    """
+
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    """One sensitive action: who did what to which object, when and from where.
+
+    Append-only: rows are never updated or deleted by the application (the
+    queryset and `save` refuse; on PostgreSQL a trigger refuses too). The store
+    is kept as a bare id so entries outlive a deleted store.
+    """
+
+    class ActorType(models.TextChoices):
+        USER = "user", "platform user"
+        CUSTOMER = "customer", "store customer"
+        SYSTEM = "system", "system"
+        ANONYMOUS = "anonymous", "anonymous"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    store_id = models.BigIntegerField(null=True, blank=True)
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    ip_address = EncryptedTextField(blank=True, default="")
+    # Non-personal details only (roles, counts, reasons); never names or emails.
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["store_id", "-created_at"], name="audit_store_time"),
+            models.Index(fields=["actor_type", "actor_id"], name="audit_actor"),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class Email(models.Model):
+    """An outgoing message, rendered when queued and delivered by a job.
+
+    Recipient and content are personal data and are encrypted. Without
+    EMAIL_URL (development) delivered messages stay here and /dev/outbox
+    shows them.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        SENT = "sent"
+        FAILED = "failed"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    store_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=64)
+    to = EncryptedTextField()
+    subject = EncryptedTextField()
+    body_text = EncryptedTextField()
+    body_html = EncryptedTextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="email_status_time")]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

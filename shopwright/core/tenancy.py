@@ -1,0 +1,132 @@
+"""The store as tenant: resolving it from the host, and guarding queries.
+
+`HostRoutingMiddleware` sets `request.store` (None on the platform site) and
+picks the URLconf: the platform's for the platform domain, the storefront's
+for `<handle>.<PLATFORM_DOMAIN>` and for verified custom domains.
+
+`TenantQueryGuard` is installed by the test suite around every database
+connection: a SELECT, UPDATE or DELETE touching a tenant table without a
+`store_id` condition fails the test, so a cross-store leak is caught when it
+is written. Code that must work across stores on purpose (key rotation, the
+operator console) wraps itself in `cross_store_access(reason)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+
+_local = threading.local()
+
+
+def _split_host(request: HttpRequest) -> str:
+    host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("["):  # [::1]:8000
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def platform_hosts() -> set[str]:
+    hosts = {settings.PLATFORM_DOMAIN, f"www.{settings.PLATFORM_DOMAIN}", "127.0.0.1", "[::1]"}
+    if settings.TESTING:
+        hosts.add("testserver")
+    return hosts
+
+
+def store_handle_from_host(host: str) -> str | None:
+    suffix = "." + settings.PLATFORM_DOMAIN
+    if host.endswith(suffix):
+        handle = host[: -len(suffix)]
+        if handle and "." not in handle:
+            return handle
+    return None
+
+
+class HostRoutingMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from shopwright.stores.selectors import store_for_custom_domain, store_for_handle
+
+        host = _split_host(request)
+        request.store = None  # type: ignore[attr-defined]
+        if host in platform_hosts():
+            request.urlconf = "shopwright.urls"  # type: ignore[attr-defined]
+            return self.get_response(request)
+
+        handle = store_handle_from_host(host)
+        store = store_for_handle(handle=handle) if handle else store_for_custom_domain(hostname=host)
+        if store is None:
+            if handle is None and not host.endswith("." + settings.PLATFORM_DOMAIN):
+                return HttpResponseBadRequest("Unknown host.", content_type="text/plain")
+            return render(request, "storefront/store_missing.html", status=404)
+        if not store.is_live:
+            return render(request, "storefront/store_not_open.html", {"store": store}, status=404)
+        request.store = store  # type: ignore[attr-defined]
+        request.urlconf = "shopwright.store_urls"  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+# --- the tenant guard -------------------------------------------------------
+
+
+class CrossStoreQueryError(AssertionError):
+    pass
+
+
+def tenant_tables() -> set[str]:
+    from shopwright.core.models import TenantModel
+
+    return {m._meta.db_table for m in apps.get_models() if issubclass(m, TenantModel)}
+
+
+@contextlib.contextmanager
+def cross_store_access(reason: str) -> Iterator[None]:
+    """Allow queries across stores inside this block; `reason` documents why."""
+    previous = getattr(_local, "allowed", None)
+    _local.allowed = reason
+    try:
+        yield
+    finally:
+        _local.allowed = previous
+
+
+_TABLE_RE = re.compile(r'(?:FROM|JOIN|UPDATE|INTO)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+
+
+class TenantQueryGuard:
+    """A connection execute-wrapper; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.tables = tenant_tables()
+
+    def check(self, sql: str) -> None:
+        if getattr(_local, "allowed", None):
+            return
+        head = sql.lstrip()[:6].upper()
+        if head not in {"SELECT", "UPDATE", "DELETE"}:
+            return
+        touched = {t for t in _TABLE_RE.findall(sql) if t in self.tables}
+        if not touched:
+            return
+        where = re.split(r"\bWHERE\b", sql, maxsplit=1, flags=re.IGNORECASE)
+        if len(where) < 2 and head == "DELETE":
+            return  # a whole-table wipe: only the test runner's flush does that
+        if len(where) < 2 or "store_id" not in where[1]:
+            raise CrossStoreQueryError(
+                f"query on tenant table(s) {sorted(touched)} without a store_id filter: {sql[:300]}"
+            )
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.check(sql)
+        return execute(sql, params, many, context)

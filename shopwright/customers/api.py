@@ -1,0 +1,148 @@
+"""Customer API (store host): register, login, logout, profile."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.security import HttpBearer
+from ninja.security.base import AuthBase
+
+from shopwright.core.api import ERRORS, OkOut, require_store_host, session_csrf_ok
+from shopwright.customers import selectors, services
+from shopwright.customers.models import Customer
+from shopwright.customers.sessions import session_login, session_logout
+
+
+class CustomerBearer(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Customer | None:
+        store = getattr(request, "store", None)
+        if store is None:
+            return None
+        customer = selectors.customer_for_api_token(store=store, token=token)
+        if customer is not None:
+            request.api_token = token  # type: ignore[attr-defined]
+        return customer
+
+
+class CustomerSession(AuthBase):
+    openapi_type = "apiKey"
+    openapi_in = "cookie"
+    openapi_name = "sessionid"
+
+    def __init__(self) -> None:
+        self.param_name = "sessionid"
+        super().__init__()
+
+    def __call__(self, request: HttpRequest) -> Customer | None:
+        customer = getattr(request, "customer", None)
+        if customer is None:
+            return None
+        return customer if session_csrf_ok(request) else None
+
+
+customer_auth = [CustomerBearer(), CustomerSession()]
+router = Router(tags=["customer"])
+
+
+class RegisterIn(Schema):
+    email: str
+    name: str
+    password: str
+
+
+class LoginIn(Schema):
+    email: str
+    password: str
+    mode: Literal["token", "session"] = "token"
+
+
+class ProfileOut(Schema):
+    id: int
+    email: str
+    name: str
+    real_name: str
+    gender: str
+    date_of_birth: datetime.date | None
+    place_of_residence: str
+    nickname: str
+    avatar_url: str | None
+
+
+class ProfileIn(Schema):
+    name: str | None = None
+    real_name: str | None = None
+    gender: str | None = None
+    date_of_birth: str | None = None
+    place_of_residence: str | None = None
+    nickname: str | None = None
+
+
+class LoginOut(Schema):
+    token: str | None = None
+    customer: ProfileOut
+
+
+def _profile(customer: Customer) -> ProfileOut:
+    from django.core.files.storage import default_storage
+
+    return ProfileOut(
+        id=customer.pk,
+        email=customer.email,
+        name=customer.name,
+        real_name=customer.real_name,
+        gender=customer.gender,
+        date_of_birth=customer.date_of_birth,
+        place_of_residence=customer.place_of_residence,
+        nickname=customer.nickname,
+        avatar_url=default_storage.url(customer.avatar) if customer.avatar else None,
+    )
+
+
+@router.post("/register", response={201: ProfileOut, **ERRORS}, summary="Create a customer account at this store")
+def register(request: HttpRequest, payload: RegisterIn):  # type: ignore[no-untyped-def]
+    from shopwright.core.requests import client_ip
+
+    store = require_store_host(request)
+    customer = services.customer_register(store=store, **payload.dict(), ip=client_ip(request))
+    return 201, _profile(customer)
+
+
+@router.post("/login", response={200: LoginOut, **ERRORS}, summary="Sign in at this store")
+def customer_login(request: HttpRequest, payload: LoginIn):  # type: ignore[no-untyped-def]
+    from shopwright.core.requests import client_ip
+
+    store = require_store_host(request)
+    customer = services.customer_authenticate(
+        store=store, email=payload.email, password=payload.password, ip=client_ip(request)
+    )
+    if payload.mode == "session":
+        session_login(request, customer)
+        return LoginOut(token=None, customer=_profile(customer))
+    return LoginOut(token=services.customer_api_token_create(customer=customer), customer=_profile(customer))
+
+
+@router.post("/logout", auth=customer_auth, response={200: OkOut, **ERRORS}, summary="Sign out")
+def customer_logout(request: HttpRequest):  # type: ignore[no-untyped-def]
+    token = getattr(request, "api_token", None)
+    if token:
+        services.customer_api_token_revoke(store=request.store, token=token)  # type: ignore[attr-defined]
+    else:
+        session_logout(request)
+    return OkOut()
+
+
+@router.get("/me", auth=customer_auth, response={200: ProfileOut, **ERRORS}, summary="My profile")
+def me(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return _profile(request.auth)  # type: ignore[attr-defined]
+
+
+@router.patch("/me", auth=customer_auth, response={200: ProfileOut, **ERRORS}, summary="Update my profile")
+def me_update(request: HttpRequest, payload: ProfileIn):  # type: ignore[no-untyped-def]
+    from shopwright.core.requests import client_ip
+
+    data = payload.dict(exclude_unset=True)
+    customer = services.customer_profile_update(customer=request.auth, data=data, ip=client_ip(request))  # type: ignore[attr-defined]
+    return _profile(customer)

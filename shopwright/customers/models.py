@@ -1,0 +1,66 @@
+"""Customer accounts: one per store and email (the same person at two stores is two accounts)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from shopwright.core.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
+from shopwright.core.models import TenantModel
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNSAID = "unsaid", "Prefer not to say"
+
+
+class Customer(TenantModel):
+    """A registered customer of one store.
+
+    Email, name and every profile field are encrypted; login finds the row by
+    (store, email blind index). Nickname and avatar are the public face on
+    reviews; everything else is private to the customer and the merchant.
+    """
+
+    email = EncryptedTextField(max_length=254)
+    email_index = BlindIndexField()
+    name = EncryptedTextField(max_length=150)
+    password = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login = models.DateTimeField(null=True, blank=True)
+
+    # Optional profile (F2).
+    real_name = EncryptedTextField(max_length=150, blank=True, default="")
+    gender = EncryptedTextField(max_length=16, blank=True, default="")
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    place_of_residence = EncryptedTextField(max_length=200, blank=True, default="")
+    nickname = EncryptedTextField(max_length=50, blank=True, default="")
+    avatar = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "email_index"], name="customer_store_email_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"customer #{self.pk}"
+
+
+class CustomerApiToken(TenantModel):
+    """A bearer token for the storefront API; only its SHA-256 is stored."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="api_tokens", db_index=False)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "key_hash"], name="customer_token_store_hash_unique"),
+        ]
+        indexes = [models.Index(fields=["store", "customer"], name="customer_token_store_customer")]
+
+    def __str__(self) -> str:
+        return f"token #{self.pk}"

@@ -1,0 +1,252 @@
+"""Writes about a store's customers: registration, sign-in, profile, passwords, tokens."""
+
+from __future__ import annotations
+
+import datetime
+from typing import IO, Any
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shopwright.core import crypto
+from shopwright.core.audit import Actor, audit_record
+from shopwright.core.emails import email_queue
+from shopwright.core.exceptions import ApplicationError, AuthenticationFailed
+from shopwright.core.images import image_open_checked, image_save_square
+from shopwright.core.links import store_url
+from shopwright.core.throttle import login_throttle_check, login_throttle_failure, login_throttle_success
+from shopwright.core.tokens import hash_secret_token, make_token, new_secret_token, read_token, state_matches
+from shopwright.core.validation import FieldErrors, clean_choice, clean_email, clean_password, clean_text
+from shopwright.customers import selectors
+from shopwright.customers.models import Customer, CustomerApiToken, Gender
+
+PASSWORD_RESET_MAX_AGE = 60 * 60
+API_TOKEN_LIFETIME = datetime.timedelta(days=30)
+AVATAR_SIZE = 256
+PROFILE_FIELDS = ("name", "real_name", "gender", "date_of_birth", "place_of_residence", "nickname")
+
+
+def _scope(store: Any) -> str:
+    return f"store:{store.pk}"
+
+
+def customer_register(*, store: Any, email: str, name: str, password: str, ip: str = "") -> Customer:
+    """Create a customer account at this store. Nothing is written on error."""
+    errors = FieldErrors()
+    email = clean_email(email, errors)
+    name = clean_text(name, errors, "name", label="your name", max_length=150)
+    password = clean_password(password, errors, email=email, name=name)
+    if email and selectors.customer_by_email(store=store, email=email):
+        errors.add("email", "An account with this email already exists at this store. Sign in instead.")
+    errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            customer = Customer(store=store, email=email, email_index=crypto.blind_index(email), name=name, password="")
+            customer.password = make_password(password)
+            customer.save()
+            audit_record(action="customer.register", actor=Actor.customer(customer), store=store, obj=customer, ip=ip)
+    except IntegrityError as exc:
+        raise ApplicationError.for_field(
+            "email", "An account with this email already exists at this store. Sign in instead.", code="taken"
+        ) from exc
+    return customer
+
+
+def customer_authenticate(*, store: Any, email: str, password: str, ip: str) -> Customer:
+    """Check a customer's credentials at this store under the login throttle."""
+    identifier = crypto.normalise(email or "")
+    scope = _scope(store)
+    try:
+        login_throttle_check(scope=scope, identifier=identifier, ip=ip)
+    except ApplicationError:
+        audit_record(action="login.locked_out", actor=Actor.anonymous(), store=store, ip=ip, details={"area": "store"})
+        raise
+    customer = selectors.customer_by_email(store=store, email=email) if email else None
+    if customer is None:
+        make_password(password or "")  # same time as a real check
+        ok = False
+    else:
+        ok = customer.is_active and check_password(password or "", customer.password)
+    if not ok:
+        locked = login_throttle_failure(scope=scope, identifier=identifier, ip=ip)
+        audit_record(
+            action="login.failed",
+            actor=Actor.customer(customer) if customer else Actor.anonymous(),
+            store=store,
+            obj=customer,
+            ip=ip,
+            details={"area": "store", "locked_out": locked},
+        )
+        raise AuthenticationFailed("The email or password is not correct.")
+    login_throttle_success(scope=scope, identifier=identifier, ip=ip)
+    customer.last_login = timezone.now()
+    customer.save(update_fields=["last_login"])
+    audit_record(
+        action="login.succeeded",
+        actor=Actor.customer(customer),
+        store=store,
+        obj=customer,
+        ip=ip,
+        details={"area": "store"},
+    )
+    return customer  # type: ignore[return-value]
+
+
+def customer_profile_update(*, customer: Customer, data: dict[str, Any], ip: str = "") -> Customer:
+    """Update the given profile fields (only the keys present in `data`)."""
+    errors = FieldErrors()
+    changes: dict[str, Any] = {}
+    if "name" in data:
+        changes["name"] = clean_text(data["name"], errors, "name", label="your name", max_length=150)
+    for field, label, limit in (
+        ("real_name", "a real name", 150),
+        ("place_of_residence", "a place of residence", 200),
+        ("nickname", "a nickname", 50),
+    ):
+        if field in data:
+            changes[field] = clean_text(data[field], errors, field, label=label, max_length=limit, required=False)
+    if "gender" in data:
+        changes["gender"] = clean_choice(
+            data["gender"], errors, "gender", choices=Gender.choices, label="a gender", required=False
+        )
+    if "date_of_birth" in data:
+        changes["date_of_birth"] = _clean_birth_date(data["date_of_birth"], errors)
+    errors.raise_if_any()
+    if not changes:
+        return customer
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    with transaction.atomic():
+        customer.save(update_fields=list(changes))
+        audit_record(
+            action="customer.profile_update",
+            actor=Actor.customer(customer),
+            store=customer.store,
+            obj=customer,
+            ip=ip,
+            details={"fields": sorted(changes)},
+        )
+    return customer
+
+
+def _clean_birth_date(value: Any, errors: FieldErrors) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        born = value
+    else:
+        try:
+            born = datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.add("date_of_birth", "Enter a date as YYYY-MM-DD.")
+            return None
+    today = timezone.localdate()
+    if born > today or born.year < today.year - 130:
+        errors.add("date_of_birth", "Enter a real date of birth.")
+        return None
+    return born
+
+
+def customer_avatar_set(*, customer: Customer, upload: IO[bytes], ip: str = "") -> Customer:
+    """Replace the avatar with a square WebP copy of the upload, metadata stripped."""
+    image = image_open_checked(upload, field="avatar")
+    old = customer.avatar
+    name = image_save_square(image, folder=f"stores/{customer.store_id}/avatars", size=AVATAR_SIZE)
+    customer.avatar = name
+    with transaction.atomic():
+        customer.save(update_fields=["avatar"])
+        audit_record(
+            action="customer.avatar_update", actor=Actor.customer(customer), store=customer.store, obj=customer, ip=ip
+        )
+    if old:
+        transaction.on_commit(lambda: default_storage.delete(old))
+    return customer
+
+
+def customer_avatar_remove(*, customer: Customer) -> Customer:
+    old = customer.avatar
+    if old:
+        customer.avatar = ""
+        customer.save(update_fields=["avatar"])
+        transaction.on_commit(lambda: default_storage.delete(old))
+    return customer
+
+
+def customer_password_change(*, customer: Customer, current_password: str, new_password: str, ip: str = "") -> Customer:
+    errors = FieldErrors()
+    if not check_password(current_password or "", customer.password):
+        errors.add("current_password", "Your current password is not correct.")
+    new_password = clean_password(new_password, errors, "new_password", email=customer.email, name=customer.name)
+    errors.raise_if_any()
+    with transaction.atomic():
+        customer.password = make_password(new_password)
+        customer.save(update_fields=["password"])
+        CustomerApiToken.objects.filter(store=customer.store, customer=customer).delete()
+        audit_record(
+            action="customer.password_change",
+            actor=Actor.customer(customer),
+            store=customer.store,
+            obj=customer,
+            ip=ip,
+        )
+    return customer
+
+
+def customer_password_reset_request(*, store: Any, email: str, ip: str = "") -> None:
+    """Email a reset link if the account exists. The caller answers the same either way."""
+    errors = FieldErrors()
+    email = clean_email(email, errors)
+    errors.raise_if_any()
+    customer = selectors.customer_by_email(store=store, email=email)
+    if customer is None or not customer.is_active:
+        return
+    token = make_token(purpose="customer-password-reset", subject_id=customer.pk, state=customer.password)
+    with transaction.atomic():
+        audit_record(
+            action="customer.password_reset_request", actor=Actor.anonymous(), store=store, obj=customer, ip=ip
+        )
+        email_queue(
+            kind="customer_password_reset",
+            to=customer.email,
+            store=store,
+            context={"name": customer.name, "reset_url": store_url(store, f"/account/password-reset/{token}/")},
+        )
+
+
+def customer_for_reset_token(*, store: Any, token: str) -> Customer:
+    parsed = read_token(token=token, purpose="customer-password-reset", max_age_seconds=PASSWORD_RESET_MAX_AGE)
+    customer = selectors.customer_get(store=store, customer_id=parsed[0]) if parsed else None
+    if customer is None or not state_matches(parsed[1], customer.password):  # type: ignore[index]
+        raise ApplicationError("This password reset link is invalid or has expired.", code="invalid_token")
+    return customer
+
+
+def customer_password_reset_confirm(*, store: Any, token: str, new_password: str, ip: str = "") -> Customer:
+    """Set a new password from an emailed link; the link then stops working (it is bound to the old hash)."""
+    customer = customer_for_reset_token(store=store, token=token)
+    errors = FieldErrors()
+    new_password = clean_password(new_password, errors, "new_password", email=customer.email, name=customer.name)
+    errors.raise_if_any()
+    with transaction.atomic():
+        customer.password = make_password(new_password)
+        customer.save(update_fields=["password"])
+        CustomerApiToken.objects.filter(store=store, customer=customer).delete()
+        audit_record(action="customer.password_reset", actor=Actor.customer(customer), store=store, obj=customer, ip=ip)
+    return customer
+
+
+def customer_api_token_create(*, customer: Customer) -> str:
+    token, token_hash = new_secret_token("swc")
+    CustomerApiToken.objects.create(
+        store_id=customer.store_id,
+        customer=customer,
+        key_hash=token_hash,
+        expires_at=timezone.now() + API_TOKEN_LIFETIME,
+    )
+    return token
+
+
+def customer_api_token_revoke(*, store: Any, token: str) -> None:
+    CustomerApiToken.objects.filter(store=store, key_hash=hash_secret_token(token)).delete()

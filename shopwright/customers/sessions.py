@@ -1,0 +1,59 @@
+"""Customer sign-in state in the session, bound to one store.
+
+The session records the store id, the customer id and a keyed hash of the
+password hash: a session from another store, or from before a password
+change, identifies nobody.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from shopwright.customers import selectors
+from shopwright.customers.models import Customer
+
+SESSION_KEY = "_customer"
+
+
+def _password_fingerprint(customer: Customer) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"customer-session:{customer.password}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def session_login(request: HttpRequest, customer: Customer) -> None:
+    request.session.cycle_key()  # no session fixation
+    request.session[SESSION_KEY] = {
+        "store": customer.store_id,
+        "id": customer.pk,
+        "fp": _password_fingerprint(customer),
+    }
+    request.customer = customer  # type: ignore[attr-defined]
+
+
+def session_logout(request: HttpRequest) -> None:
+    request.session.flush()
+    request.customer = None  # type: ignore[attr-defined]
+
+
+def session_customer(request: HttpRequest) -> Customer | None:
+    store = getattr(request, "store", None)
+    data = request.session.get(SESSION_KEY)
+    if store is None or not isinstance(data, dict) or data.get("store") != store.pk:
+        return None
+    customer = selectors.customer_get(store=store, customer_id=int(data.get("id") or 0))
+    if customer is None or not hmac.compare_digest(str(data.get("fp", "")), _password_fingerprint(customer)):
+        return None
+    return customer
+
+
+def session_refresh_fingerprint(request: HttpRequest, customer: Customer) -> None:
+    """Keep this session signed in after the customer changed the password in it."""
+    data = request.session.get(SESSION_KEY)
+    if isinstance(data, dict):
+        data["fp"] = _password_fingerprint(customer)
+        request.session[SESSION_KEY] = data

@@ -1,0 +1,280 @@
+"""One settings module, configured only from the environment (12-factor).
+
+Variables (documented in docs/OPERATIONS.md): SHOPWRIGHT_ENV, SECRET_KEY,
+SHOPWRIGHT_DATA_KEYS, DATABASE_URL, REDIS_URL, EMAIL_URL, PLATFORM_DOMAIN,
+DEFAULT_FROM_EMAIL, SHOPWRIGHT_VAR_DIR.
+
+In `development` (the default) missing secrets are generated once into files
+under var/ so that `make run` works on a fresh machine; in `production` the
+process refuses to start without them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+SHOPWRIGHT_ENV = env.str("SHOPWRIGHT_ENV", default="development")
+if SHOPWRIGHT_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured("SHOPWRIGHT_ENV must be development, test or production")
+PRODUCTION = SHOPWRIGHT_ENV == "production"
+TESTING = SHOPWRIGHT_ENV == "test" or "pytest" in sys.modules
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+
+VAR_DIR = Path(env.str("SHOPWRIGHT_VAR_DIR", default=str(BASE_DIR / "var")))
+
+
+def _development_secret(name: str, make: Callable[[], str]) -> str:
+    """Read or create a development-only secret file under var/."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+        print(f"shopwright: generated a development {name} in {path}", file=sys.stderr)
+    return path.read_text().strip()
+
+
+def _new_data_key() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+SHOPWRIGHT_DATA_KEYS = [k.strip() for k in env.str("SHOPWRIGHT_DATA_KEYS", default="").split(",") if k.strip()]
+if PRODUCTION:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("SECRET_KEY must be set when SHOPWRIGHT_ENV=production")
+    if not SHOPWRIGHT_DATA_KEYS:
+        raise ImproperlyConfigured("SHOPWRIGHT_DATA_KEYS must be set when SHOPWRIGHT_ENV=production")
+else:
+    if not SECRET_KEY:
+        SECRET_KEY = _development_secret("secret_key.dev", lambda: secrets.token_urlsafe(50))
+    if not SHOPWRIGHT_DATA_KEYS:
+        SHOPWRIGHT_DATA_KEYS = [_development_secret("data_key.dev", _new_data_key)]
+
+PLATFORM_DOMAIN = env.str("PLATFORM_DOMAIN", default="localhost").lower()
+# The platform site's public origin, used in emailed links.
+PLATFORM_URL = env.str(
+    "PLATFORM_URL", default=f"https://{PLATFORM_DOMAIN}" if PRODUCTION else f"http://{PLATFORM_DOMAIN}:8000"
+)
+PLATFORM_NAME = "Shopwright"
+
+# Hosts are checked by shopwright.core.tenancy.HostRoutingMiddleware, which
+# knows the platform domain, every store subdomain and verified custom domains.
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django_countries",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "shopwright.core",
+    "shopwright.stores",
+    "shopwright.customers",
+    "shopwright.privacy",
+    "shopwright.platform",
+    "shopwright.backoffice",
+    "shopwright.storefront",
+]
+
+MIDDLEWARE = [
+    "shopwright.core.tenancy.HostRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "shopwright.core.security.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shopwright.customers.middleware.CustomerMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "shopwright.urls"
+WSGI_APPLICATION = "shopwright.wsgi.application"
+AUTH_USER_MODEL = "stores.User"
+AUTHENTICATION_BACKENDS = ["shopwright.stores.auth.EmailBlindIndexBackend"]
+LOGIN_URL = "platform:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "shopwright.core.context_processors.platform",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'shopwright.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + immediate transactions: readers never block the writer and a
+    # write transaction takes the lock at BEGIN, so concurrent writers queue
+    # instead of failing with "database is locked" halfway.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
+else:
+    # The database cache is shared by every web worker, which the login
+    # throttle needs; local memory would give each process its own counters.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shopwright_cache"},
+    }
+
+SESSION_ENGINE = "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "full_name", "name")},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Email: EMAIL_URL=smtp://user:pass@host:port (smtp+tls:// for STARTTLS).
+# Without it every message is kept in the outbox table and shown at
+# /dev/outbox in development.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url_config(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Shopwright <no-reply@{PLATFORM_DOMAIN}>")
+SHOPWRIGHT_OUTBOX_ONLY = not EMAIL_URL
+
+# Jobs: Huey, SQLite-backed by default and Redis-backed when REDIS_URL is set.
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": "shopwright",
+        "url": REDIS_URL,
+        "immediate": False,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "shopwright",
+        "filename": str(VAR_DIR / "jobs.sqlite3"),
+        "immediate": False,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+if TESTING:
+    HUEY["immediate"] = True
+
+# Security headers. Production turns on everything `check --deploy` looks for.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = False
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Login throttling (shopwright.core.throttle).
+LOGIN_THROTTLE = {
+    "account_failures": 5,  # failures per account before a lock-out
+    "ip_failures": 20,  # failures per client IP before a lock-out
+    "first_lockout_seconds": 60,  # doubles with every further lock-out
+    "max_lockout_seconds": 60 * 60 * 24,
+    "window_seconds": 60 * 60 * 24,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"personal_data": {"()": "shopwright.core.logging.PersonalDataFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

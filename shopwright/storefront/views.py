@@ -1,0 +1,199 @@
+"""Storefront pages on a store's host: home and the customer account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shopwright.core.exceptions import ApplicationError, RateLimited
+from shopwright.core.forms import form_add_service_errors
+from shopwright.core.requests import client_ip
+from shopwright.customers import services
+from shopwright.customers.sessions import session_login, session_logout, session_refresh_fingerprint
+from shopwright.storefront.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    RegisterForm,
+)
+
+
+def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "customer", None) is None:
+            return redirect(f"/account/login/?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.GET.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "storefront/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_register(store=request.store, **form.cleaned_data, ip=client_ip(request))  # type: ignore[attr-defined]
+        except ApplicationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            session_login(request, customer)
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect("storefront:account")
+    return render(request, "storefront/account/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_authenticate(
+                store=request.store,  # type: ignore[attr-defined]
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+            )
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            status = 400
+        else:
+            session_login(request, customer)
+            return redirect(_safe_next(request, "/account/"))
+    elif request.method == "POST":
+        status = 400
+    return render(request, "storefront/account/login.html", {"form": form}, status=status)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    session_logout(request)
+    return redirect("storefront:home")
+
+
+@customer_required
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "storefront/account/center.html", {"customer": request.customer})  # type: ignore[attr-defined]
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    customer = request.customer  # type: ignore[attr-defined]
+    initial = {
+        "name": customer.name,
+        "nickname": customer.nickname,
+        "real_name": customer.real_name,
+        "gender": customer.gender,
+        "date_of_birth": customer.date_of_birth.isoformat() if customer.date_of_birth else "",
+        "place_of_residence": customer.place_of_residence,
+    }
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "avatar"}
+        try:
+            services.customer_profile_update(customer=customer, data=data, ip=client_ip(request))
+            if form.cleaned_data.get("avatar"):
+                services.customer_avatar_set(
+                    customer=customer, upload=form.cleaned_data["avatar"], ip=client_ip(request)
+                )
+            if request.POST.get("remove_avatar"):
+                services.customer_avatar_remove(customer=customer)
+        except ApplicationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("storefront:profile")
+    return render(
+        request,
+        "storefront/account/profile.html",
+        {"form": form, "customer": customer},
+        status=400 if form.errors else 200,
+    )
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    customer = request.customer  # type: ignore[attr-defined]
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_password_change(customer=customer, **form.cleaned_data, ip=client_ip(request))
+        except ApplicationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            session_refresh_fingerprint(request, customer)
+            messages.success(request, "Your password is changed. Other devices are signed out.")
+            return redirect("storefront:settings")
+    return render(
+        request,
+        "storefront/account/settings.html",
+        {"form": form, "customer": customer},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_request(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_password_reset_request(
+                store=request.store,
+                email=form.cleaned_data["email"],
+                ip=client_ip(request),  # type: ignore[attr-defined]
+            )
+        except ApplicationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            return render(request, "storefront/account/password_reset_sent.html")
+    return render(
+        request, "storefront/account/password_reset_request.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        services.customer_for_reset_token(store=request.store, token=token)  # type: ignore[attr-defined]
+    except ApplicationError as exc:
+        return render(request, "storefront/account/password_reset_invalid.html", {"message": exc.message}, status=400)
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_password_reset_confirm(
+                store=request.store,
+                token=token,
+                new_password=form.cleaned_data["new_password"],
+                ip=client_ip(request),  # type: ignore[attr-defined]
+            )
+        except ApplicationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your password is changed. Sign in with the new password.")
+            return redirect("storefront:login")
+    return render(
+        request, "storefront/account/password_reset_confirm.html", {"form": form}, status=400 if form.errors else 200
+    )

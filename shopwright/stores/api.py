@@ -1,0 +1,207 @@
+"""Merchant API (platform host): signup, login, stores, staff invitations."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+from django.contrib.auth import login, logout
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.security import HttpBearer
+from ninja.security.base import AuthBase
+
+from shopwright.core.api import ERRORS, ErrorOut, OkOut, require_platform_host, session_csrf_ok
+from shopwright.core.exceptions import NotFound
+from shopwright.core.links import store_url
+from shopwright.core.masking import mask_email
+from shopwright.core.requests import client_ip
+from shopwright.stores import selectors, services
+from shopwright.stores.models import Store, User
+
+
+class MerchantBearer(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        if getattr(request, "store", None) is not None:
+            return None
+        user = selectors.user_for_api_token(token=token)
+        if user is not None:
+            request.api_token = token  # type: ignore[attr-defined]
+        return user
+
+
+class MerchantSession(AuthBase):
+    """The back-office session cookie; writes must carry the CSRF token."""
+
+    openapi_type = "apiKey"
+    openapi_in = "cookie"
+    openapi_name = "sessionid"
+
+    def __init__(self) -> None:
+        self.param_name = "sessionid"
+        super().__init__()
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        user = getattr(request, "user", None)
+        if getattr(request, "store", None) is not None or user is None or not user.is_authenticated:
+            return None
+        return user if session_csrf_ok(request) else None
+
+
+merchant_auth = [MerchantBearer(), MerchantSession()]
+router = Router(tags=["merchant"])
+
+
+class SignupIn(Schema):
+    email: str
+    password: str
+    full_name: str
+    phone: str
+    country: str
+    industry: str
+    business_scale: str
+    store_name: str
+    store_handle: str
+
+
+class StoreOut(Schema):
+    id: int
+    handle: str
+    name: str
+    status: str
+    url: str
+    role: str | None = None
+
+
+class SignupOut(Schema):
+    user_id: int
+    store: StoreOut
+    email_verification_sent: bool
+
+
+class LoginIn(Schema):
+    email: str
+    password: str
+    mode: Literal["token", "session"] = "token"
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    phone: str
+    country: str
+    email_verified: bool
+
+
+class LoginOut(Schema):
+    token: str | None = None
+    user: MeOut
+
+
+class StoreIn(Schema):
+    name: str
+    handle: str
+
+
+class InvitationIn(Schema):
+    email: str
+    role: str
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    expires_at: datetime.datetime
+
+
+def _store_out(store: Store, role: str | None = None) -> StoreOut:
+    return StoreOut(
+        id=store.pk, handle=store.handle, name=store.name, status=store.status, url=store_url(store), role=role
+    )
+
+
+def _me(user: User) -> MeOut:
+    # The subject sees its own data unmasked.
+    return MeOut(
+        id=user.pk,
+        email=user.email,
+        full_name=user.full_name,
+        phone=user.phone,
+        country=str(user.country),
+        email_verified=user.email_verified,
+    )
+
+
+@router.post("/signup", response={201: SignupOut, **ERRORS}, summary="Sign up as a merchant and create a store")
+def signup(request: HttpRequest, payload: SignupIn):  # type: ignore[no-untyped-def]
+    require_platform_host(request)
+    result = services.merchant_signup(**payload.dict(), ip=client_ip(request))
+    return 201, SignupOut(user_id=result.user.pk, store=_store_out(result.store, "owner"), email_verification_sent=True)
+
+
+@router.post("/login", response={200: LoginOut, **ERRORS}, summary="Sign in; get a bearer token or a session")
+def merchant_login(request: HttpRequest, payload: LoginIn):  # type: ignore[no-untyped-def]
+    require_platform_host(request)
+    user = services.merchant_authenticate(email=payload.email, password=payload.password, ip=client_ip(request))
+    if payload.mode == "session":
+        login(request, user, backend="shopwright.stores.auth.EmailBlindIndexBackend")
+        return LoginOut(token=None, user=_me(user))
+    return LoginOut(token=services.user_api_token_create(user=user), user=_me(user))
+
+
+@router.post("/logout", auth=merchant_auth, response={200: OkOut, **ERRORS}, summary="Sign out (revoke the token)")
+def merchant_logout(request: HttpRequest):  # type: ignore[no-untyped-def]
+    token = getattr(request, "api_token", None)
+    if token:
+        services.user_api_token_revoke(token=token)
+    else:
+        logout(request)
+    return OkOut()
+
+
+@router.get("/me", auth=merchant_auth, response={200: MeOut, **ERRORS}, summary="The signed-in merchant")
+def me(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return _me(request.auth)  # type: ignore[attr-defined]
+
+
+@router.get("/stores", auth=merchant_auth, response={200: list[StoreOut], **ERRORS}, summary="Stores I work at")
+def store_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return [_store_out(m.store, m.role) for m in selectors.memberships_for_user(user=request.auth)]  # type: ignore[attr-defined]
+
+
+@router.post("/stores", auth=merchant_auth, response={201: StoreOut, **ERRORS}, summary="Create another store")
+def store_create(request: HttpRequest, payload: StoreIn):  # type: ignore[no-untyped-def]
+    store = services.store_create(
+        owner=request.auth,
+        name=payload.name,
+        handle=payload.handle,
+        ip=client_ip(request),  # type: ignore[attr-defined]
+    )
+    return 201, _store_out(store, "owner")
+
+
+@router.post(
+    "/stores/{handle}/invitations",
+    auth=merchant_auth,
+    response={201: InvitationOut, **ERRORS},
+    summary="Invite a staff member by email",
+)
+def staff_invite(request: HttpRequest, handle: str, payload: InvitationIn):  # type: ignore[no-untyped-def]
+    store = selectors.store_for_handle(handle=handle)
+    if store is None:
+        raise NotFound("No such store.")
+    invitation = services.staff_invite(
+        store=store,
+        inviter=request.auth,
+        email=payload.email,
+        role=payload.role,
+        ip=client_ip(request),  # type: ignore[attr-defined]
+    )
+    return 201, InvitationOut(
+        id=invitation.pk, email=mask_email(invitation.email), role=invitation.role, expires_at=invitation.expires_at
+    )
+
+
+__all__ = ["ErrorOut", "router"]

@@ -1,0 +1,108 @@
+"""Data map: platform accounts, stores, staff."""
+
+from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Retention, Subject, personal, register
+
+_ACCOUNT = {"subject": Subject.MERCHANT, "retention": Retention.ACCOUNT}
+
+register(
+    "stores.User",
+    {
+        "id": personal(Category.LINK, erasure=Erasure.DELETE, **_ACCOUNT),
+        "password": personal(Category.CREDENTIAL, erasure=Erasure.DELETE, **_ACCOUNT),
+        "last_login": personal(
+            Category.BEHAVIOUR, erasure=Erasure.DELETE, plain_reason="a timestamp; goes with the row", **_ACCOUNT
+        ),
+        "is_superuser": NOT_PERSONAL,
+        "email": personal(Category.CONTACT, erasure=Erasure.DELETE, **_ACCOUNT),
+        "email_index": personal(Category.LINK, erasure=Erasure.DELETE, **_ACCOUNT),
+        "full_name": personal(Category.IDENTITY, erasure=Erasure.DELETE, **_ACCOUNT),
+        "phone": personal(Category.CONTACT, erasure=Erasure.DELETE, **_ACCOUNT),
+        "country": personal(
+            Category.IDENTITY,
+            erasure=Erasure.DELETE,
+            plain_reason="an ISO country code chosen from a list; reads phone numbers and sets store defaults",
+            **_ACCOUNT,
+        ),
+        "industry": NOT_PERSONAL,
+        "business_scale": NOT_PERSONAL,
+        "email_verified_at": NOT_PERSONAL,
+        "is_active": NOT_PERSONAL,
+        "is_staff": NOT_PERSONAL,
+        "date_joined": NOT_PERSONAL,
+        "groups": NOT_PERSONAL,
+        "user_permissions": NOT_PERSONAL,
+    },
+)
+
+register(
+    "stores.Store",
+    {
+        "id": NOT_PERSONAL,
+        "handle": NOT_PERSONAL,
+        "name": NOT_PERSONAL,
+        "owner": personal(Category.LINK, erasure=Erasure.ANONYMISE, **_ACCOUNT),
+        "status": NOT_PERSONAL,
+        "country": NOT_PERSONAL,
+        "currency": NOT_PERSONAL,
+        "data_region": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "went_live_at": NOT_PERSONAL,
+    },
+)
+
+register(
+    "stores.Domain",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "hostname": NOT_PERSONAL,
+        "verified_at": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+    },
+)
+
+_STAFF = {"subject": Subject.STAFF, "retention": Retention.ACCOUNT}
+
+register(
+    "stores.Membership",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "user": personal(Category.LINK, erasure=Erasure.DELETE, **_STAFF),
+        "role": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+    },
+)
+
+register(
+    "stores.StaffInvitation",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "email": personal(Category.CONTACT, subject=Subject.STAFF, retention=Retention.SHORT, erasure=Erasure.DELETE),
+        "email_index": personal(
+            Category.LINK, subject=Subject.STAFF, retention=Retention.SHORT, erasure=Erasure.DELETE
+        ),
+        "role": NOT_PERSONAL,
+        "token_hash": personal(
+            Category.CREDENTIAL, subject=Subject.STAFF, retention=Retention.SHORT, erasure=Erasure.DELETE
+        ),
+        "invited_by": personal(Category.LINK, erasure=Erasure.NULL, **_ACCOUNT),
+        "created_at": NOT_PERSONAL,
+        "expires_at": NOT_PERSONAL,
+        "accepted_at": NOT_PERSONAL,
+        "accepted_by": personal(Category.LINK, erasure=Erasure.NULL, **_STAFF),
+    },
+)
+
+register(
+    "stores.UserApiToken",
+    {
+        "id": NOT_PERSONAL,
+        "user": personal(Category.LINK, erasure=Erasure.DELETE, **_ACCOUNT),
+        "key_hash": personal(Category.CREDENTIAL, erasure=Erasure.DELETE, **_ACCOUNT),
+        "created_at": NOT_PERSONAL,
+        "expires_at": NOT_PERSONAL,
+        "last_used_at": NOT_PERSONAL,
+    },
+)
