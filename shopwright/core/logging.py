@@ -7,6 +7,7 @@ a personal value in it cannot leak that value into log storage.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 
@@ -14,16 +15,25 @@ from shopwright.core.masking import mask_email, mask_ip, mask_phone
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 IPV4_RE = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-IPV6_RE = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
+# Candidates only: a clock time also looks like this, so each match is parsed.
+IPV6_RE = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 # A phone: optional +, then 7-15 digits possibly split by spaces, dots or dashes.
 PHONE_RE = re.compile(r"(?<![\w.:/\-])\+?\d(?:[\s.\-]?\d){6,14}(?![\w.:/\-])")
 # Dates and clock times look like digit runs but are not personal.
 NOT_A_PHONE_RE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}(:\d{2})?")
 
 
+def _ipv6(match: re.Match[str]) -> str:
+    try:
+        ipaddress.IPv6Address(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return mask_ip(match.group(0))
+
+
 def scrub(text: str) -> str:
     text = EMAIL_RE.sub(lambda m: mask_email(m.group(0)), text)
-    text = IPV6_RE.sub(lambda m: mask_ip(m.group(0)), text)
+    text = IPV6_RE.sub(_ipv6, text)
     text = IPV4_RE.sub(lambda m: mask_ip(m.group(0)), text)
 
     def _phone(m: re.Match[str]) -> str:

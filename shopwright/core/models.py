@@ -22,6 +22,19 @@ class TenantModel(models.Model):
     class Meta:
         abstract = True
 
+    def _do_update(self, base_qs: Any, *args: Any, **kwargs: Any) -> Any:
+        # `save()` on a loaded row updates it only within its own store, so a
+        # row can never be written into, or across, another tenant.
+        return super()._do_update(base_qs.filter(store_id=self.store_id), *args, **kwargs)  # type: ignore[misc]
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        from shopwright.core.tenancy import cross_store_access
+
+        # The cascade follows foreign keys from this row, which is already scoped
+        # to its store; Django's collector does not repeat the store filter.
+        with cross_store_access("cascade from a row of one store"):
+            return super().delete(*args, **kwargs)
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:

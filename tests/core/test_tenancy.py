@@ -1,0 +1,66 @@
+"""Store as tenant: host routing, the query guard and the index rule."""
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+from django.utils import timezone
+
+from shopwright.core.models import TenantModel
+from shopwright.core.tenancy import CrossStoreQueryError, cross_store_access
+from shopwright.customers.models import Customer
+from shopwright.stores.models import Domain
+from tests.factories import host, make_customer, make_merchant
+
+
+@pytest.mark.django_db
+def test_guard_fails_a_query_on_a_tenant_table_without_store_filter():
+    store = make_merchant().store
+    make_customer(store)
+    with pytest.raises(CrossStoreQueryError), transaction.atomic():
+        list(Customer.objects.all())
+    with pytest.raises(CrossStoreQueryError), transaction.atomic():
+        Customer.objects.filter(is_active=True).update(is_active=False)
+    assert Customer.objects.filter(store=store).count() == 1
+    with cross_store_access("operator report"):
+        assert Customer.objects.count() == 1
+
+
+def test_every_index_and_unique_constraint_of_a_tenant_table_starts_with_store():
+    problems = []
+    for model in apps.get_models():
+        if not issubclass(model, TenantModel):
+            continue
+        opts = model._meta
+        for field in opts.local_concrete_fields:
+            if field.primary_key or field.name == "store":
+                continue
+            if field.unique or field.db_index:
+                problems.append(f"{opts.label}.{field.name} has its own index")
+        for index in opts.indexes:
+            if not index.fields or index.fields[0] != "store":
+                problems.append(f"{opts.label} index {index.name}")
+        for constraint in opts.constraints:
+            fields = getattr(constraint, "fields", ())
+            if fields and fields[0] != "store":
+                problems.append(f"{opts.label} constraint {constraint.name}")
+    assert problems == []
+
+
+@pytest.mark.django_db
+def test_hosts_route_to_the_platform_a_store_or_nowhere(client):
+    store = make_merchant(store_name="Routing Shop").store
+    assert b"Open a store" in client.get("/", HTTP_HOST="localhost").content
+    assert b"Routing Shop" in client.get("/", HTTP_HOST=host(store)).content
+    assert b"Routing Shop" in client.get("/", HTTP_HOST=host(store).upper() + ":8000").content
+    assert client.get("/", HTTP_HOST="no-such-store.localhost").status_code == 404
+    assert client.get("/", HTTP_HOST="evil.example.net").status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_verified_custom_domain_routes_to_its_store(client):
+    store = make_merchant(store_name="Custom Domain Shop").store
+    domain = Domain.objects.create(store=store, hostname="shop.example.org")
+    assert client.get("/", HTTP_HOST="shop.example.org").status_code == 400  # not verified yet
+    domain.verified_at = timezone.now()
+    domain.save(update_fields=["verified_at"])
+    assert b"Custom Domain Shop" in client.get("/", HTTP_HOST="shop.example.org").content
