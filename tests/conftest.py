@@ -63,7 +63,9 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PLATFORM_DOMAIN = "localhost"
     settings.PLATFORM_URL = "http://localhost:8000"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
     from django.core.cache import cache
 
     cache.clear()
