@@ -28,6 +28,18 @@ def require_service(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Tests that ask for a service fixture carry its marker, so a run can select them."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "postgres" in names:
+            item.add_marker(pytest.mark.postgres)
+        if "redis_url" in names:
+            item.add_marker(pytest.mark.redis)
+        if "chromium_path" in names:
+            item.add_marker(pytest.mark.browser)
+
+
 # --- the tenant guard -------------------------------------------------------
 
 _guard: TenantQueryGuard | None = None
