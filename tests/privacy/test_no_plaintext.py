@@ -80,9 +80,7 @@ def test_marker_values_never_appear_in_any_table(client, mailoutbox, django_capt
     )
     assert response.status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
-        client.__class__().post(
-            "/account/password-reset/", {"email": MARKERS["customer_email"]}, HTTP_HOST=store_host
-        )
+        client.__class__().post("/account/password-reset/", {"email": MARKERS["customer_email"]}, HTTP_HOST=store_host)
     assert len(mailoutbox) == 3
 
     found = _scan_all_tables([m.lower() for m in MARKERS.values()] + ["1990-04-05"])
