@@ -58,7 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     email = EncryptedTextField(max_length=254)
-    email_index = BlindIndexField(unique=True)
+    email_index = BlindIndexField(unique=True, verbose_name="email")
     full_name = EncryptedTextField(max_length=150)
     phone = EncryptedTextField(max_length=32, blank=True, default="")
     country = CountryField(blank=True, default="")
