@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Schema
+from ninja.schema import DjangoGetter
 from ninja.utils import check_csrf
+from pydantic import model_validator
 
 from shopwright.core.exceptions import NotFound
+
+
+class InputSchema(Schema):
+    """A request body: a JSON object, nothing else.
+
+    Ninja's Schema reads fields as attributes of whatever it is given (it is
+    built to serialise model instances), so without this a body such as
+    `[1, 2]` or `"x"` would pass as an object with every optional field unset.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_object_only(cls, value: Any) -> Any:
+        raw = value._obj if isinstance(value, DjangoGetter) else value  # ninja wraps the input first
+        if not isinstance(raw, dict):
+            raise ValueError("The request body must be a JSON object.")
+        return value
 
 
 class ErrorOut(Schema):

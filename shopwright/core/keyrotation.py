@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 
 from shopwright.core import crypto
 from shopwright.core.fields import BlindIndexField, EncryptedTextField
+from shopwright.core.models import AuditEntry
 from shopwright.core.tenancy import cross_store_access
 
 BATCH = 500
@@ -70,6 +71,9 @@ def _rotate_table(model: type[models.Model], fields: list[EncryptedTextField], i
     updated = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
+            if model is AuditEntry and connection.vendor == "postgresql":
+                # Re-encrypting an IP changes no fact: allowed past the append-only trigger.
+                cursor.execute("SET LOCAL shopwright.audit_maintenance = 'on'")
             cursor.execute(select_sql, [last])
             rows = cursor.fetchall()
             for row in rows:

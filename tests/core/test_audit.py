@@ -31,3 +31,17 @@ def test_entry_keeps_the_ip_encrypted():
         raw = cursor.fetchone()[0]
     assert "203.0.113.5" not in raw
     assert AuditEntry.objects.get(pk=entry.pk).ip_address == "203.0.113.5"
+
+
+@pytest.mark.django_db
+def test_postgresql_refuses_raw_changes_to_the_audit_log(postgres):
+    from django.db import DatabaseError, connection, transaction
+
+    entry = audit_record(action="test.action", actor=Actor.system())
+    for sql in (
+        "UPDATE core_auditentry SET action = 'tampered' WHERE id = %s",
+        "DELETE FROM core_auditentry WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.action"

@@ -8,7 +8,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from shopwright.core import crypto
+from shopwright.core.audit import Actor, audit_record
 from shopwright.core.keyrotation import rotate_keys
+from shopwright.core.models import AuditEntry
 from shopwright.core.tenancy import cross_store_access
 from shopwright.customers.models import Customer
 from shopwright.customers.services import customer_authenticate
@@ -58,6 +60,8 @@ def test_key_rotation_re_encrypts_every_row_and_logins_keep_working(settings, ca
     old_key = settings.SHOPWRIGHT_DATA_KEYS[0]
     store = make_merchant().store
     customer = make_customer(store, email="rotate.me@example.com")
+    entry = audit_record(action="test.rotation", actor=Actor.system(), store=store, ip="203.0.113.9")
+    audit_ip_before = raw_column("core_auditentry", "ip_address", entry.pk)
     token_before = raw_column("customers_customer", "email", customer.pk)
     index_before = raw_column("customers_customer", "email_index", customer.pk)
 
@@ -73,10 +77,15 @@ def test_key_rotation_re_encrypts_every_row_and_logins_keep_working(settings, ca
     assert crypto.is_current(token_after)
     assert raw_column("customers_customer", "email_index", customer.pk) != index_before
 
+    # The append-only audit log's IPs are re-encrypted too (past the PostgreSQL trigger).
+    audit_ip_after = raw_column("core_auditentry", "ip_address", entry.pk)
+    assert audit_ip_after != audit_ip_before and crypto.is_current(audit_ip_after)
+
     # With the old key gone, everything still decrypts and login still works.
     settings.SHOPWRIGHT_DATA_KEYS = settings.SHOPWRIGHT_DATA_KEYS[:1]
     assert Customer.objects.get(store=store, pk=customer.pk).email == "rotate.me@example.com"
     assert customer_authenticate(store=store, email="rotate.me@example.com", password=PASSWORD, ip="10.0.0.1")
+    assert AuditEntry.objects.get(pk=entry.pk).ip_address == "203.0.113.9"
 
     # A second run has nothing left to do.
     assert rotate_keys().total == 0
