@@ -122,9 +122,12 @@ def store_new(request: HttpRequest) -> HttpResponse:
 @store_page()
 def staff(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
+    if request.method == "POST" and membership.role not in (Role.OWNER, Role.ADMIN):
+        # Staff may see the list but not invite: say so instead of ignoring the form.
+        return render(request, "backoffice/forbidden.html", _ctx(request), status=403)
     invite_form = InviteForm(request.POST or None)
     status = 200
-    if request.method == "POST" and membership.role in (Role.OWNER, Role.ADMIN):
+    if request.method == "POST":
         if invite_form.is_valid():
             try:
                 services.staff_invite(

@@ -174,6 +174,24 @@ def customer_avatar_remove(*, customer: Customer) -> Customer:
     return customer
 
 
+def customer_profile_save(
+    *,
+    customer: Customer,
+    data: dict[str, Any],
+    avatar: IO[bytes] | None = None,
+    remove_avatar: bool = False,
+    ip: str = "",
+) -> Customer:
+    """The profile page's one form: fields, a new avatar, a removal; all of it or, on any error, nothing."""
+    with transaction.atomic():
+        customer_profile_update(customer=customer, data=data, ip=ip)
+        if avatar is not None:
+            customer_avatar_set(customer=customer, upload=avatar, ip=ip)
+        if remove_avatar:
+            customer_avatar_remove(customer=customer)
+    return customer
+
+
 def customer_password_change(*, customer: Customer, current_password: str, new_password: str, ip: str = "") -> Customer:
     errors = FieldErrors()
     if not check_password(current_password or "", customer.password):

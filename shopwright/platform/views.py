@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwright.core.emails import outbox
@@ -83,7 +84,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="shopwright.stores.auth.EmailBlindIndexBackend")
             next_url = request.GET.get("next", "")
-            if next_url.startswith("/") and not next_url.startswith("//"):
+            # Only a local path: "//x" and "/\x" would take the browser to another site.
+            if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
                 return redirect(next_url)
             return redirect("backoffice:dashboard")
     elif request.method == "POST":

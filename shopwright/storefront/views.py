@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwright.core.exceptions import ApplicationError, RateLimited
@@ -37,8 +38,10 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
+    """A local path from `?next=`; anything a browser could read as another site ("//x", "/\\x") is ignored."""
     target = request.GET.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+    return target if local else default
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -113,13 +116,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "avatar"}
         try:
-            services.customer_profile_update(customer=customer, data=data, ip=client_ip(request))
-            if form.cleaned_data.get("avatar"):
-                services.customer_avatar_set(
-                    customer=customer, upload=form.cleaned_data["avatar"], ip=client_ip(request)
-                )
-            if request.POST.get("remove_avatar"):
-                services.customer_avatar_remove(customer=customer)
+            services.customer_profile_save(
+                customer=customer,
+                data=data,
+                avatar=form.cleaned_data.get("avatar") or None,
+                remove_avatar=bool(request.POST.get("remove_avatar")),
+                ip=client_ip(request),
+            )
         except ApplicationError as exc:
             form_add_service_errors(form, exc)
         else:

@@ -2,7 +2,7 @@
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from shopwright.core.models import TenantModel
@@ -64,3 +64,20 @@ def test_a_verified_custom_domain_routes_to_its_store(client):
     domain.verified_at = timezone.now()
     domain.save(update_fields=["verified_at"])
     assert b"Custom Domain Shop" in client.get("/", HTTP_HOST="shop.example.org").content
+
+
+@pytest.mark.django_db
+def test_saving_and_reloading_a_row_stay_within_its_store():
+    store = make_merchant().store
+    customer = make_customer(store, name="Before Save")
+    customer.name = "After Save"
+    customer.save(update_fields=["name"])  # would fail the guard if the UPDATE lacked store_id
+    customer.refresh_from_db()  # likewise for the SELECT
+    assert customer.name == "After Save"
+
+    other_store = make_merchant().store
+    customer.store_id = other_store.pk  # a row pointed at another tenant cannot be written there
+    customer.name = "Moved"
+    with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic():
+        customer.save(update_fields=["name"])
+    assert Customer.objects.get(store=store, pk=customer.pk).name == "After Save"
