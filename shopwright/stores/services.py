@@ -61,7 +61,10 @@ def clean_handle(value: object, errors: FieldErrors, field: str = "store_handle"
     if not handle:
         errors.add(field, "Choose a store address.")
         return ""
-    if not HANDLE_RE.fullmatch(handle) or "--" in handle:
+    if "--" in handle:
+        errors.add(field, "A store address cannot contain two hyphens in a row.")
+        return ""
+    if not HANDLE_RE.fullmatch(handle):
         errors.add(
             field,
             "A store address has 3 to 63 characters: letters a-z, digits and hyphens, "
