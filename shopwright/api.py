@@ -12,12 +12,32 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.customers.api import router as customer_router
 from shopwright.stores.api import router as merchant_router
 
+BODY_NOT_JSON = "Send the body as a JSON object, with Content-Type: application/json."
+
+
+class JSONBodyParser(Parser):
+    """Bodies must be declared as JSON.
+
+    An HTML form on another site can post a JSON-looking body as text/plain
+    without a CORS preflight; the unauthenticated writes (signup, register,
+    session login) would otherwise accept it, and sign a visitor in to the
+    other site's account.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        if request.content_type != "application/json":
+            raise ValueError("send the body as application/json")
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
+    parser=JSONBodyParser(),
     title="Shopwright API",
     version="1",
     description=(
@@ -51,7 +71,10 @@ def _field_name(loc: list) -> str:
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        fields.setdefault(_field_name(list(err.get("loc", []))), []).append(str(err.get("msg", "Invalid value.")))
+        loc = list(err.get("loc", []))
+        # ("body", <param>): the body as a whole is missing or not an object.
+        message = BODY_NOT_JSON if len(loc) == 2 and loc[0] == "body" else str(err.get("msg", "Invalid value."))
+        fields.setdefault(_field_name(loc), []).append(message)
     return _error(request, 400, "invalid", "The request has invalid or missing fields.", fields)
 
 
@@ -79,7 +102,11 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespon
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     status = exc.status_code if 400 <= exc.status_code < 500 else 400
-    return _error(request, status, "bad_request", str(exc) or "Bad request.")
+    message = str(exc) or "Bad request."
+    if status == 400 and message.startswith("Cannot parse request body"):
+        # The body is not JSON (or not sent as JSON): say so on the body, the one bad field.
+        return _error(request, 400, "invalid", message, {"body": [BODY_NOT_JSON]})
+    return _error(request, status, "bad_request", message)
 
 
 # Built once: the platform and the storefront URLconfs both include it.

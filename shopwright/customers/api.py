@@ -6,11 +6,11 @@ import datetime
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from ninja.security.base import AuthBase
 
-from shopwright.core.api import ERRORS, OkOut, require_store_host, session_csrf_ok
+from shopwright.core.api import ERRORS, InputSchema, OkOut, require_store_host, session_csrf_ok
 from shopwright.customers import selectors, services
 from shopwright.customers.models import Customer
 from shopwright.customers.sessions import session_login, session_logout
@@ -18,9 +18,7 @@ from shopwright.customers.sessions import session_login, session_logout
 
 class CustomerBearer(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Customer | None:
-        store = getattr(request, "store", None)
-        if store is None:
-            return None
+        store = require_store_host(request)  # the platform host answers 404, as for the public endpoints
         customer = selectors.customer_for_api_token(store=store, token=token)
         if customer is not None:
             request.api_token = token  # type: ignore[attr-defined]
@@ -37,6 +35,7 @@ class CustomerSession(AuthBase):
         super().__init__()
 
     def __call__(self, request: HttpRequest) -> Customer | None:
+        require_store_host(request)
         customer = getattr(request, "customer", None)
         if customer is None:
             return None
@@ -47,13 +46,13 @@ customer_auth = [CustomerBearer(), CustomerSession()]
 router = Router(tags=["customer"])
 
 
-class RegisterIn(Schema):
+class RegisterIn(InputSchema):
     email: str
     name: str
     password: str
 
 
-class LoginIn(Schema):
+class CustomerLoginIn(InputSchema):
     email: str
     password: str
     mode: Literal["token", "session"] = "token"
@@ -71,7 +70,7 @@ class ProfileOut(Schema):
     avatar_url: str | None
 
 
-class ProfileIn(Schema):
+class ProfileIn(InputSchema):
     name: str | None = None
     real_name: str | None = None
     gender: str | None = None
@@ -80,7 +79,7 @@ class ProfileIn(Schema):
     nickname: str | None = None
 
 
-class LoginOut(Schema):
+class CustomerLoginOut(Schema):
     token: str | None = None
     customer: ProfileOut
 
@@ -107,11 +106,11 @@ def register(request: HttpRequest, payload: RegisterIn):  # type: ignore[no-unty
 
     store = require_store_host(request)
     customer = services.customer_register(store=store, **payload.dict(), ip=client_ip(request))
-    return 201, _profile(customer)
+    return Status(201, _profile(customer))
 
 
-@router.post("/login", response={200: LoginOut, **ERRORS}, summary="Sign in at this store")
-def customer_login(request: HttpRequest, payload: LoginIn):  # type: ignore[no-untyped-def]
+@router.post("/login", response={200: CustomerLoginOut, **ERRORS}, summary="Sign in at this store")
+def customer_login(request: HttpRequest, payload: CustomerLoginIn):  # type: ignore[no-untyped-def]
     from shopwright.core.requests import client_ip
 
     store = require_store_host(request)
@@ -120,8 +119,8 @@ def customer_login(request: HttpRequest, payload: LoginIn):  # type: ignore[no-u
     )
     if payload.mode == "session":
         session_login(request, customer)
-        return LoginOut(token=None, customer=_profile(customer))
-    return LoginOut(token=services.customer_api_token_create(customer=customer), customer=_profile(customer))
+        return CustomerLoginOut(token=None, customer=_profile(customer))
+    return CustomerLoginOut(token=services.customer_api_token_create(customer=customer), customer=_profile(customer))
 
 
 @router.post("/logout", auth=customer_auth, response={200: OkOut, **ERRORS}, summary="Sign out")

@@ -7,12 +7,12 @@ from typing import Literal
 
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from ninja.security.base import AuthBase
 
-from shopwright.core.api import ERRORS, ErrorOut, OkOut, require_platform_host, session_csrf_ok
-from shopwright.core.exceptions import NotFound
+from shopwright.core.api import ERRORS, ErrorOut, InputSchema, OkOut, require_platform_host, session_csrf_ok
+from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.core.masking import mask_email
 from shopwright.core.requests import client_ip
@@ -22,8 +22,7 @@ from shopwright.stores.models import Store, User
 
 class MerchantBearer(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        if getattr(request, "store", None) is not None:
-            return None
+        require_platform_host(request)  # a store host answers 404, as for the public endpoints
         user = selectors.user_for_api_token(token=token)
         if user is not None:
             request.api_token = token  # type: ignore[attr-defined]
@@ -42,8 +41,9 @@ class MerchantSession(AuthBase):
         super().__init__()
 
     def __call__(self, request: HttpRequest) -> User | None:
+        require_platform_host(request)
         user = getattr(request, "user", None)
-        if getattr(request, "store", None) is not None or user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated:
             return None
         return user if session_csrf_ok(request) else None
 
@@ -52,7 +52,7 @@ merchant_auth = [MerchantBearer(), MerchantSession()]
 router = Router(tags=["merchant"])
 
 
-class SignupIn(Schema):
+class SignupIn(InputSchema):
     email: str
     password: str
     full_name: str
@@ -79,7 +79,7 @@ class SignupOut(Schema):
     email_verification_sent: bool
 
 
-class LoginIn(Schema):
+class MerchantLoginIn(InputSchema):
     email: str
     password: str
     mode: Literal["token", "session"] = "token"
@@ -94,17 +94,17 @@ class MeOut(Schema):
     email_verified: bool
 
 
-class LoginOut(Schema):
+class MerchantLoginOut(Schema):
     token: str | None = None
     user: MeOut
 
 
-class StoreIn(Schema):
+class StoreIn(InputSchema):
     name: str
     handle: str
 
 
-class InvitationIn(Schema):
+class InvitationIn(InputSchema):
     email: str
     role: str
 
@@ -138,17 +138,18 @@ def _me(user: User) -> MeOut:
 def signup(request: HttpRequest, payload: SignupIn):  # type: ignore[no-untyped-def]
     require_platform_host(request)
     result = services.merchant_signup(**payload.dict(), ip=client_ip(request))
-    return 201, SignupOut(user_id=result.user.pk, store=_store_out(result.store, "owner"), email_verification_sent=True)
+    out = SignupOut(user_id=result.user.pk, store=_store_out(result.store, "owner"), email_verification_sent=True)
+    return Status(201, out)
 
 
-@router.post("/login", response={200: LoginOut, **ERRORS}, summary="Sign in; get a bearer token or a session")
-def merchant_login(request: HttpRequest, payload: LoginIn):  # type: ignore[no-untyped-def]
+@router.post("/login", response={200: MerchantLoginOut, **ERRORS}, summary="Sign in; get a bearer token or a session")
+def merchant_login(request: HttpRequest, payload: MerchantLoginIn):  # type: ignore[no-untyped-def]
     require_platform_host(request)
     user = services.merchant_authenticate(email=payload.email, password=payload.password, ip=client_ip(request))
     if payload.mode == "session":
         login(request, user, backend="shopwright.stores.auth.EmailBlindIndexBackend")
-        return LoginOut(token=None, user=_me(user))
-    return LoginOut(token=services.user_api_token_create(user=user), user=_me(user))
+        return MerchantLoginOut(token=None, user=_me(user))
+    return MerchantLoginOut(token=services.user_api_token_create(user=user), user=_me(user))
 
 
 @router.post("/logout", auth=merchant_auth, response={200: OkOut, **ERRORS}, summary="Sign out (revoke the token)")
@@ -171,15 +172,23 @@ def store_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [_store_out(m.store, m.role) for m in selectors.memberships_for_user(user=request.auth)]  # type: ignore[attr-defined]
 
 
+_STORE_IN_FIELDS = {"store_name": "name", "store_handle": "handle"}
+
+
 @router.post("/stores", auth=merchant_auth, response={201: StoreOut, **ERRORS}, summary="Create another store")
 def store_create(request: HttpRequest, payload: StoreIn):  # type: ignore[no-untyped-def]
-    store = services.store_create(
-        owner=request.auth,
-        name=payload.name,
-        handle=payload.handle,
-        ip=client_ip(request),  # type: ignore[attr-defined]
-    )
-    return 201, _store_out(store, "owner")
+    try:
+        store = services.store_create(
+            owner=request.auth,  # type: ignore[attr-defined]
+            name=payload.name,
+            handle=payload.handle,
+            ip=client_ip(request),
+        )
+    except ApplicationError as exc:
+        # The service speaks the signup form's field names; answer with this body's.
+        exc.fields = {_STORE_IN_FIELDS.get(k, k): v for k, v in exc.fields.items()}
+        raise
+    return Status(201, _store_out(store, "owner"))
 
 
 @router.post(
@@ -189,18 +198,22 @@ def store_create(request: HttpRequest, payload: StoreIn):  # type: ignore[no-unt
     summary="Invite a staff member by email",
 )
 def staff_invite(request: HttpRequest, handle: str, payload: InvitationIn):  # type: ignore[no-untyped-def]
-    store = selectors.store_for_handle(handle=handle)
+    # A NUL byte names no store (and PostgreSQL refuses it in a query: a 500, not a 404).
+    store = selectors.store_for_handle(handle=handle) if "\x00" not in handle else None
     if store is None:
         raise NotFound("No such store.")
     invitation = services.staff_invite(
         store=store,
-        inviter=request.auth,
+        inviter=request.auth,  # type: ignore[attr-defined]
         email=payload.email,
         role=payload.role,
-        ip=client_ip(request),  # type: ignore[attr-defined]
+        ip=client_ip(request),
     )
-    return 201, InvitationOut(
-        id=invitation.pk, email=mask_email(invitation.email), role=invitation.role, expires_at=invitation.expires_at
+    return Status(
+        201,
+        InvitationOut(
+            id=invitation.pk, email=mask_email(invitation.email), role=invitation.role, expires_at=invitation.expires_at
+        ),
     )
 
 
