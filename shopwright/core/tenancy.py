@@ -51,6 +51,20 @@ def store_handle_from_host(host: str) -> str | None:
     return None
 
 
+# A DNS name (letters, digits, hyphens, dots) or a bracketed IPv6 address.
+_HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9.\-]{0,251}[a-z0-9])?|\[[0-9a-f:.]+\]")
+# Django's session keys are 32 characters of a-z and 0-9.
+_SESSION_KEY_RE = re.compile(r"[a-z0-9]{8,64}")
+
+
+def _drop_malformed_session_cookie(request: HttpRequest) -> None:
+    """A forged session cookie (e.g. with a NUL byte) is ignored, not sent to the database."""
+    name = settings.SESSION_COOKIE_NAME
+    value = request.COOKIES.get(name)
+    if value is not None and not _SESSION_KEY_RE.fullmatch(value):
+        del request.COOKIES[name]
+
+
 class HostRoutingMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -60,6 +74,9 @@ class HostRoutingMiddleware:
 
         host = _split_host(request)
         request.store = None  # type: ignore[attr-defined]
+        if not _HOST_RE.fullmatch(host):
+            return HttpResponseBadRequest("Malformed host.", content_type="text/plain")
+        _drop_malformed_session_cookie(request)
         if host in platform_hosts():
             request.urlconf = "shopwright.urls"  # type: ignore[attr-defined]
             return self.get_response(request)

@@ -12,6 +12,7 @@ import hmac
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
 
 from shopwright.customers import selectors
 from shopwright.customers.models import Customer
@@ -27,6 +28,7 @@ def _password_fingerprint(customer: Customer) -> str:
 
 def session_login(request: HttpRequest, customer: Customer) -> None:
     request.session.cycle_key()  # no session fixation
+    rotate_token(request)  # nor a CSRF token chosen before sign-in
     request.session[SESSION_KEY] = {
         "store": customer.store_id,
         "id": customer.pk,

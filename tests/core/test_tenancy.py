@@ -81,3 +81,22 @@ def test_saving_and_reloading_a_row_stay_within_its_store():
     with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic():
         customer.save(update_fields=["name"])
     assert Customer.objects.get(store=store, pk=customer.pk).name == "After Save"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad_host", ["a\x00b.localhost", "shop\x00.example.com", "sp ace.localhost", "<x>.localhost"])
+def test_a_malformed_host_is_a_400_not_a_server_error(client, bad_host):
+    response = client.get("/", HTTP_HOST=bad_host)
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/api/v1/merchant/me", "/office/"])
+def test_a_forged_session_cookie_is_ignored(path):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "abc\x00defghijkl"
+    assert client.get(path, HTTP_HOST="localhost").status_code in (200, 302, 401)
+    store = make_merchant().store
+    assert client.get("/account/", HTTP_HOST=host(store)).status_code == 302
