@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.schema import DjangoGetter
+from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 from pydantic import model_validator
 
@@ -60,3 +61,32 @@ def session_csrf_ok(request: HttpRequest) -> bool:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return True
     return check_csrf(request) is None
+
+
+class SessionCookieAuth(AuthBase):
+    """Authentication by the session cookie; writes must carry the CSRF token.
+
+    Subclasses say which host they answer on (`check_host`, raising NotFound
+    elsewhere) and who the session's principal is (`principal`).
+    """
+
+    openapi_type = "apiKey"
+    openapi_in = "cookie"
+    openapi_name = "sessionid"
+
+    def __init__(self) -> None:
+        self.param_name = "sessionid"
+        super().__init__()
+
+    def check_host(self, request: HttpRequest) -> None:
+        raise NotImplementedError
+
+    def principal(self, request: HttpRequest) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, request: HttpRequest) -> Any:
+        self.check_host(request)
+        principal = self.principal(request)
+        if principal is None:
+            return None
+        return principal if session_csrf_ok(request) else None

@@ -8,9 +8,8 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
-from ninja.security.base import AuthBase
 
-from shopwright.core.api import ERRORS, InputSchema, OkOut, require_store_host, session_csrf_ok
+from shopwright.core.api import ERRORS, InputSchema, OkOut, SessionCookieAuth, require_store_host
 from shopwright.customers import selectors, services
 from shopwright.customers.models import Customer
 from shopwright.customers.sessions import session_login, session_logout
@@ -25,21 +24,14 @@ class CustomerBearer(HttpBearer):
         return customer
 
 
-class CustomerSession(AuthBase):
-    openapi_type = "apiKey"
-    openapi_in = "cookie"
-    openapi_name = "sessionid"
+class CustomerSession(SessionCookieAuth):
+    """The customer's session at this store (see customers.sessions)."""
 
-    def __init__(self) -> None:
-        self.param_name = "sessionid"
-        super().__init__()
-
-    def __call__(self, request: HttpRequest) -> Customer | None:
+    def check_host(self, request: HttpRequest) -> None:
         require_store_host(request)
-        customer = getattr(request, "customer", None)
-        if customer is None:
-            return None
-        return customer if session_csrf_ok(request) else None
+
+    def principal(self, request: HttpRequest) -> Customer | None:
+        return getattr(request, "customer", None)
 
 
 customer_auth = [CustomerBearer(), CustomerSession()]

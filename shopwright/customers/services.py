@@ -13,10 +13,10 @@ from django.utils import timezone
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.emails import email_queue
-from shopwright.core.exceptions import ApplicationError, AuthenticationFailed
+from shopwright.core.exceptions import ApplicationError
 from shopwright.core.images import image_open_checked, image_save_square
 from shopwright.core.links import store_url
-from shopwright.core.throttle import login_throttle_check, login_throttle_failure, login_throttle_success
+from shopwright.core.signin import sign_in_with_password
 from shopwright.core.tokens import hash_secret_token, make_token, new_secret_token, read_token, state_matches
 from shopwright.core.validation import FieldErrors, clean_choice, clean_email, clean_password, clean_text
 from shopwright.customers import selectors
@@ -55,43 +55,21 @@ def customer_register(*, store: Any, email: str, name: str, password: str, ip: s
 
 
 def customer_authenticate(*, store: Any, email: str, password: str, ip: str) -> Customer:
-    """Check a customer's credentials at this store under the login throttle."""
-    identifier = crypto.normalise(email or "")
-    scope = _scope(store)
-    try:
-        login_throttle_check(scope=scope, identifier=identifier, ip=ip)
-    except ApplicationError:
-        audit_record(action="login.locked_out", actor=Actor.anonymous(), store=store, ip=ip, details={"area": "store"})
-        raise
-    customer = selectors.customer_by_email(store=store, email=email) if email else None
-    if customer is None:
-        make_password(password or "")  # same time as a real check
-        ok = False
-    else:
-        ok = customer.is_active and check_password(password or "", customer.password)
-    if not ok:
-        locked = login_throttle_failure(scope=scope, identifier=identifier, ip=ip)
-        audit_record(
-            action="login.failed",
-            actor=Actor.customer(customer) if customer else Actor.anonymous(),
-            store=store,
-            obj=customer,
-            ip=ip,
-            details={"area": "store", "locked_out": locked},
-        )
-        raise AuthenticationFailed("The email or password is not correct.")
-    login_throttle_success(scope=scope, identifier=identifier, ip=ip)
+    """Check a customer's credentials at this store under the login throttle (see core.signin)."""
+    customer = sign_in_with_password(
+        scope=_scope(store),
+        area="store",
+        email=email,
+        password=password,
+        ip=ip,
+        find=lambda value: selectors.customer_by_email(store=store, email=value),
+        password_ok=lambda found, raw: found.is_active and check_password(raw, found.password),
+        actor=Actor.customer,
+        store=store,
+    )
     customer.last_login = timezone.now()
     customer.save(update_fields=["last_login"])
-    audit_record(
-        action="login.succeeded",
-        actor=Actor.customer(customer),
-        store=store,
-        obj=customer,
-        ip=ip,
-        details={"area": "store"},
-    )
-    return customer  # type: ignore[return-value]
+    return customer
 
 
 def customer_profile_update(*, customer: Customer, data: dict[str, Any], ip: str = "") -> Customer:

@@ -9,9 +9,8 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
-from ninja.security.base import AuthBase
 
-from shopwright.core.api import ERRORS, ErrorOut, InputSchema, OkOut, require_platform_host, session_csrf_ok
+from shopwright.core.api import ERRORS, ErrorOut, InputSchema, OkOut, SessionCookieAuth, require_platform_host
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.core.masking import mask_email
@@ -29,23 +28,15 @@ class MerchantBearer(HttpBearer):
         return user
 
 
-class MerchantSession(AuthBase):
-    """The back-office session cookie; writes must carry the CSRF token."""
+class MerchantSession(SessionCookieAuth):
+    """The back-office session (Django auth) on the platform host."""
 
-    openapi_type = "apiKey"
-    openapi_in = "cookie"
-    openapi_name = "sessionid"
-
-    def __init__(self) -> None:
-        self.param_name = "sessionid"
-        super().__init__()
-
-    def __call__(self, request: HttpRequest) -> User | None:
+    def check_host(self, request: HttpRequest) -> None:
         require_platform_host(request)
+
+    def principal(self, request: HttpRequest) -> User | None:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return None
-        return user if session_csrf_ok(request) else None
+        return user if user is not None and user.is_authenticated else None
 
 
 merchant_auth = [MerchantBearer(), MerchantSession()]

@@ -6,16 +6,16 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.emails import email_queue
-from shopwright.core.exceptions import ApplicationError, AuthenticationFailed, NotFound, PermissionDeniedError
+from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
 from shopwright.core.links import platform_url
-from shopwright.core.throttle import login_throttle_check, login_throttle_failure, login_throttle_success
+from shopwright.core.signin import sign_in_with_password
 from shopwright.core.tokens import hash_secret_token, make_token, new_secret_token, read_token, state_matches
 from shopwright.core.validation import (
     FieldErrors,
@@ -366,37 +366,19 @@ def membership_change_role(*, store: Store, actor: User, membership_id: int, rol
 
 
 def merchant_authenticate(*, email: str, password: str, ip: str) -> User:
-    """Check a merchant's credentials under the login throttle.
-
-    Raises RateLimited while the account or IP is locked out (audited as
-    `login.locked_out`) and AuthenticationFailed for wrong credentials; the
-    messages are the same whether or not the account exists.
-    """
-    identifier = crypto.normalise(email or "")
-    try:
-        login_throttle_check(scope=PLATFORM_SCOPE, identifier=identifier, ip=ip)
-    except ApplicationError:
-        audit_record(action="login.locked_out", actor=Actor.anonymous(), ip=ip, details={"area": "platform"})
-        raise
-    user = selectors.user_by_email(email=email) if email else None
-    if user is None:
-        make_password(password or "")  # spend the same time as a real check
-        ok = False
-    else:
-        ok = user.is_active and check_password(password or "", user.password, setter=_rehash_setter(user))
-    if not ok:
-        locked = login_throttle_failure(scope=PLATFORM_SCOPE, identifier=identifier, ip=ip)
-        audit_record(
-            action="login.failed",
-            actor=Actor.user(user) if user else Actor.anonymous(),
-            obj=user,
-            ip=ip,
-            details={"area": "platform", "locked_out": locked},
-        )
-        raise AuthenticationFailed("The email or password is not correct.")
-    login_throttle_success(scope=PLATFORM_SCOPE, identifier=identifier, ip=ip)
-    audit_record(action="login.succeeded", actor=Actor.user(user), obj=user, ip=ip, details={"area": "platform"})
-    return user  # type: ignore[return-value]
+    """Check a merchant's credentials under the login throttle (see core.signin)."""
+    return sign_in_with_password(
+        scope=PLATFORM_SCOPE,
+        area="platform",
+        email=email,
+        password=password,
+        ip=ip,
+        find=lambda value: selectors.user_by_email(email=value),
+        password_ok=lambda user, raw: (
+            user.is_active and check_password(raw, user.password, setter=_rehash_setter(user))
+        ),
+        actor=Actor.user,
+    )
 
 
 def _rehash_setter(user: User):  # type: ignore[no-untyped-def]
