@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,31 +22,21 @@ from shopwright.core.crypto import blind_index
 from shopwright.core.exceptions import RateLimited
 
 
-@dataclass
-class _State:
-    failures: int = 0
-    level: int = 0
-    locked_until: float = 0.0
-
-
 def _config() -> dict[str, int]:
     return settings.LOGIN_THROTTLE
 
 
-def _keys(scope: str, identifier: str, ip: str) -> tuple[str, str]:
-    return (
-        f"throttle:{scope}:acct:{blind_index(identifier)}",
-        f"throttle:ip:{blind_index(ip)}",
-    )
+def _subjects(scope: str, identifier: str, ip: str) -> list[tuple[str, int]]:
+    """The two throttled subjects of an attempt, with their failure limits.
 
-
-def _load(key: str) -> _State:
-    raw = cache.get(key)
-    return _State(**raw) if isinstance(raw, dict) else _State()
-
-
-def _store(key: str, state: _State) -> None:
-    cache.set(key, state.__dict__, timeout=_config()["window_seconds"])
+    The IP counter is platform-wide: one address failing at many stores is
+    one attacker, not many.
+    """
+    cfg = _config()
+    return [
+        (f"throttle:{scope}:acct:{blind_index(identifier)}", cfg["account_failures"]),
+        (f"throttle:ip:{blind_index(ip)}", cfg["ip_failures"]),
+    ]
 
 
 def _lockout_seconds(level: int) -> int:
@@ -59,8 +48,8 @@ def lockout_remaining(*, scope: str, identifier: str, ip: str) -> int:
     """Seconds until attempts are allowed again for this account or IP; 0 if allowed."""
     now = time.time()
     remaining = 0.0
-    for key in _keys(scope, identifier, ip):
-        remaining = max(remaining, _load(key).locked_until - now)
+    for key, _ in _subjects(scope, identifier, ip):
+        remaining = max(remaining, float(cache.get(f"{key}:until") or 0) - now)
     return max(0, math.ceil(remaining))
 
 
@@ -76,22 +65,31 @@ def login_throttle_check(*, scope: str, identifier: str, ip: str) -> None:
 
 
 def login_throttle_failure(*, scope: str, identifier: str, ip: str) -> bool:
-    """Count a failed attempt; return True when it started a lock-out."""
-    cfg = _config()
-    account_key, ip_key = _keys(scope, identifier, ip)
+    """Count a failed attempt; return True when it started a lock-out.
+
+    The counter is incremented atomically (`cache.incr`, atomic on Redis), so
+    parallel attempts cannot slip past the limit by racing each other: every
+    `limit`-th failure starts the next, longer lock-out.
+    """
+    window = _config()["window_seconds"]
     started = False
-    for key, limit in ((account_key, cfg["account_failures"]), (ip_key, cfg["ip_failures"])):
-        state = _load(key)
-        state.failures += 1
-        if state.failures >= limit:
-            state.locked_until = time.time() + _lockout_seconds(state.level)
-            state.level += 1
-            state.failures = 0
+    for key, limit in _subjects(scope, identifier, ip):
+        cache.add(f"{key}:fails", 0, timeout=window)
+        try:
+            failures = cache.incr(f"{key}:fails")
+        except ValueError:  # expired between add and incr
+            cache.set(f"{key}:fails", 1, timeout=window)
+            failures = 1
+        if failures % limit == 0:
+            level = int(cache.get(f"{key}:level") or 0)
+            seconds = _lockout_seconds(level)
+            cache.set(f"{key}:until", time.time() + seconds, timeout=seconds + window)
+            cache.set(f"{key}:level", level + 1, timeout=window + seconds)
             started = True
-        _store(key, state)
     return started
 
 
 def login_throttle_success(*, scope: str, identifier: str, ip: str) -> None:
-    account_key, _ = _keys(scope, identifier, ip)
-    cache.delete(account_key)
+    """A correct password clears the account's failures and lock-out history."""
+    account_key, _ = _subjects(scope, identifier, ip)[0]
+    cache.delete_many([f"{account_key}:fails", f"{account_key}:level", f"{account_key}:until"])
