@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django_countries",
     "django_htmx",
+    "ninja",
     "huey.contrib.djhuey",
     "shopwright.core",
     "shopwright.stores",
