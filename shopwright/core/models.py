@@ -125,3 +125,24 @@ class Email(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-in attempts and lock-outs of one account or one client IP.
+
+    The key is a keyed hash (core.throttle), never an email or an IP. Rows are
+    changed only under a row lock, so parallel attempts are all counted; the
+    `throttle_purge` job deletes rows whose window has passed.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    level = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="throttle_expiry")]
+
+    def __str__(self) -> str:
+        return f"throttle {self.key[:16]}"

@@ -40,3 +40,15 @@ register(
         "sent_at": NOT_PERSONAL,
     },
 )
+
+register(
+    "core.LoginThrottle",
+    {
+        # A keyed hash of an email or an IP; deleted when its window passes.
+        "key": personal(Category.LINK, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE),
+        "failures": NOT_PERSONAL,
+        "level": NOT_PERSONAL,
+        "locked_until": NOT_PERSONAL,
+        "expires_at": NOT_PERSONAL,
+    },
+)

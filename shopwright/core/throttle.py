@@ -6,24 +6,32 @@ further lock-out doubles the time, up to `max_lockout_seconds`. A success
 clears the account's record. The same answer is given whether or not the
 account exists, so the throttle cannot be used to find accounts.
 
-Counters live in the default cache (Redis at scale, the database cache in the
-embedded default) under keyed hashes: no email or IP is written to the cache.
+State lives in the `LoginThrottle` table under keyed hashes (no email or IP
+is stored) and is changed under a row lock: counting is exact across every
+web worker and every parallel attempt, on SQLite and PostgreSQL alike, with
+or without Redis.
 """
 
 from __future__ import annotations
 
+import datetime
 import math
-import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
 
 from shopwright.core.crypto import blind_index
 from shopwright.core.exceptions import RateLimited
+from shopwright.core.models import LoginThrottle
 
 
 def _config() -> dict[str, int]:
     return settings.LOGIN_THROTTLE
+
+
+def _now() -> datetime.datetime:
+    return timezone.now()
 
 
 def _subjects(scope: str, identifier: str, ip: str) -> list[tuple[str, int]]:
@@ -34,8 +42,8 @@ def _subjects(scope: str, identifier: str, ip: str) -> list[tuple[str, int]]:
     """
     cfg = _config()
     return [
-        (f"throttle:{scope}:acct:{blind_index(identifier)}", cfg["account_failures"]),
-        (f"throttle:ip:{blind_index(ip)}", cfg["ip_failures"]),
+        (f"{scope}:acct:{blind_index(identifier)}", cfg["account_failures"]),
+        (f"ip:{blind_index(ip)}", cfg["ip_failures"]),
     ]
 
 
@@ -46,10 +54,10 @@ def _lockout_seconds(level: int) -> int:
 
 def lockout_remaining(*, scope: str, identifier: str, ip: str) -> int:
     """Seconds until attempts are allowed again for this account or IP; 0 if allowed."""
-    now = time.time()
-    remaining = 0.0
-    for key, _ in _subjects(scope, identifier, ip):
-        remaining = max(remaining, float(cache.get(f"{key}:until") or 0) - now)
+    now = _now()
+    keys = [key for key, _ in _subjects(scope, identifier, ip)]
+    until = LoginThrottle.objects.filter(key__in=keys, locked_until__gt=now).values_list("locked_until", flat=True)
+    remaining = max(((u - now).total_seconds() for u in until if u is not None), default=0.0)
     return max(0, math.ceil(remaining))
 
 
@@ -67,29 +75,37 @@ def login_throttle_check(*, scope: str, identifier: str, ip: str) -> None:
 def login_throttle_failure(*, scope: str, identifier: str, ip: str) -> bool:
     """Count a failed attempt; return True when it started a lock-out.
 
-    The counter is incremented atomically (`cache.incr`, atomic on Redis), so
-    parallel attempts cannot slip past the limit by racing each other: every
-    `limit`-th failure starts the next, longer lock-out.
+    Every `limit`-th failure of a subject starts its next, longer lock-out.
     """
-    window = _config()["window_seconds"]
+    window = datetime.timedelta(seconds=_config()["window_seconds"])
     started = False
     for key, limit in _subjects(scope, identifier, ip):
-        cache.add(f"{key}:fails", 0, timeout=window)
-        try:
-            failures = cache.incr(f"{key}:fails")
-        except ValueError:  # expired between add and incr
-            cache.set(f"{key}:fails", 1, timeout=window)
-            failures = 1
-        if failures % limit == 0:
-            level = int(cache.get(f"{key}:level") or 0)
-            seconds = _lockout_seconds(level)
-            cache.set(f"{key}:until", time.time() + seconds, timeout=seconds + window)
-            cache.set(f"{key}:level", level + 1, timeout=window + seconds)
-            started = True
+        with transaction.atomic():
+            now = _now()
+            row, _ = LoginThrottle.objects.select_for_update().get_or_create(
+                key=key, defaults={"expires_at": now + window}
+            )
+            if row.expires_at <= now:  # a past window counts for nothing
+                row.failures, row.level, row.locked_until = 0, 0, None
+            row.failures += 1
+            row.expires_at = now + window
+            if row.failures % limit == 0:
+                seconds = _lockout_seconds(row.level)
+                row.locked_until = now + datetime.timedelta(seconds=seconds)
+                row.expires_at = max(row.expires_at, row.locked_until + window)
+                row.level += 1
+                started = True
+            row.save(update_fields=["failures", "level", "locked_until", "expires_at"])
     return started
 
 
 def login_throttle_success(*, scope: str, identifier: str, ip: str) -> None:
     """A correct password clears the account's failures and lock-out history."""
     account_key, _ = _subjects(scope, identifier, ip)[0]
-    cache.delete_many([f"{account_key}:fails", f"{account_key}:level", f"{account_key}:until"])
+    LoginThrottle.objects.filter(key=account_key).delete()
+
+
+def throttle_purge() -> int:
+    """Delete records whose window has passed; returns how many."""
+    deleted, _ = LoginThrottle.objects.filter(expires_at__lte=_now()).delete()
+    return deleted

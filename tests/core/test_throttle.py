@@ -1,20 +1,30 @@
 """The login throttle counts every failure, even when attempts arrive at once."""
 
 import threading
+from datetime import timedelta
 
-from django.core.cache import cache
+import pytest
+from django.db import connections
+from django.utils import timezone
 
 from shopwright.core import throttle
+from shopwright.core.models import LoginThrottle
 
 
-def test_parallel_failures_are_all_counted(settings):
+@pytest.mark.django_db(transaction=True)
+def test_parallel_failures_are_all_counted(postgres, settings):
     limit = settings.LOGIN_THROTTLE["account_failures"]
     barrier = threading.Barrier(4 * limit)
     started = []
 
     def attempt() -> None:
-        barrier.wait()
-        started.append(throttle.login_throttle_failure(scope="platform", identifier="race@example.com", ip="10.1.1.1"))
+        try:
+            barrier.wait()
+            started.append(
+                throttle.login_throttle_failure(scope="platform", identifier="race@example.com", ip="10.1.1.1")
+            )
+        finally:
+            connections.close_all()
 
     threads = [threading.Thread(target=attempt) for _ in range(4 * limit)]
     for t in threads:
@@ -24,11 +34,13 @@ def test_parallel_failures_are_all_counted(settings):
 
     # Every `limit`-th failure starts a lock-out: none is lost to a race.
     assert started.count(True) == 4
-    assert throttle.lockout_remaining(scope="platform", identifier="race@example.com", ip="10.9.9.9") > 0
     key = throttle._subjects("platform", "race@example.com", "10.1.1.1")[0][0]
-    assert cache.get(f"{key}:level") == 4
+    row = LoginThrottle.objects.get(key=key)
+    assert (row.failures, row.level) == (4 * limit, 4)
+    assert throttle.lockout_remaining(scope="platform", identifier="race@example.com", ip="10.9.9.9") > 0
 
 
+@pytest.mark.django_db
 def test_a_success_clears_the_account_but_not_the_ip(settings):
     settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "account_failures": 3, "ip_failures": 4}
     for _ in range(3):
@@ -39,3 +51,27 @@ def test_a_success_clears_the_account_but_not_the_ip(settings):
     # The IP has 3 failures on record; one more from it locks the IP for every account.
     throttle.login_throttle_failure(scope="store:1", identifier="b@example.com", ip="10.2.2.2")
     assert throttle.lockout_remaining(scope="platform", identifier="c@example.com", ip="10.2.2.2") > 0
+
+
+@pytest.mark.django_db
+def test_records_hold_no_email_or_ip_and_are_purged_after_their_window(settings, monkeypatch):
+    throttle.login_throttle_failure(scope="platform", identifier="jane@example.com", ip="198.51.100.4")
+    keys = list(LoginThrottle.objects.values_list("key", flat=True))
+    assert len(keys) == 2
+    assert not any("jane" in k or "198.51" in k for k in keys)
+
+    assert throttle.throttle_purge() == 0
+    later = timezone.now() + timedelta(seconds=settings.LOGIN_THROTTLE["window_seconds"] + 1)
+    monkeypatch.setattr(throttle, "_now", lambda: later)
+    assert throttle.throttle_purge() == 2
+    assert not LoginThrottle.objects.exists()
+
+
+@pytest.mark.django_db
+def test_failures_from_an_expired_window_do_not_count(settings, monkeypatch):
+    limit = settings.LOGIN_THROTTLE["account_failures"]
+    for _ in range(limit - 1):
+        throttle.login_throttle_failure(scope="platform", identifier="d@example.com", ip="10.4.4.4")
+    later = timezone.now() + timedelta(seconds=settings.LOGIN_THROTTLE["window_seconds"] + 1)
+    monkeypatch.setattr(throttle, "_now", lambda: later)
+    assert throttle.login_throttle_failure(scope="platform", identifier="d@example.com", ip="10.5.5.5") is False

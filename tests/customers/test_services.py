@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import os
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -149,20 +150,20 @@ def test_failures_at_one_store_do_not_lock_the_same_email_at_another(store, othe
 def test_customer_lock_outs_grow_like_merchants(store, customer, monkeypatch) -> None:
     cfg = settings.LOGIN_THROTTLE
     limit, first = cfg["account_failures"], cfg["first_lockout_seconds"]
-    clock = SimpleNamespace(now=2_000_000.0)
-    monkeypatch.setattr("shopwright.core.throttle.time", SimpleNamespace(time=lambda: clock.now))
+    clock = SimpleNamespace(now=timezone.now())
+    monkeypatch.setattr("shopwright.core.throttle._now", lambda: clock.now)
 
     _fail(store, customer.email, limit)
     with pytest.raises(RateLimited) as first_lock:
         services.customer_authenticate(store=store, email=customer.email, password=PASSWORD, ip=IP)
-    clock.now += first + 1
+    clock.now += timedelta(seconds=first + 1)
     _fail(store, customer.email, limit)
     with pytest.raises(RateLimited) as second_lock:
         services.customer_authenticate(store=store, email=customer.email, password=PASSWORD, ip=IP)
 
     assert second_lock.value.retry_after > first_lock.value.retry_after
     assert second_lock.value.retry_after == 2 * first
-    clock.now += 2 * first + 1
+    clock.now += timedelta(seconds=2 * first + 1)
     assert services.customer_authenticate(store=store, email=customer.email, password=PASSWORD, ip=IP) == customer
 
 

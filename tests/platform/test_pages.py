@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from shopwright.core.models import AuditEntry
 from shopwright.stores.models import Store
@@ -247,17 +249,17 @@ def test_five_failures_lock_the_account_with_the_same_answer_whether_it_exists_o
 def test_every_further_lock_out_lasts_longer(monkeypatch) -> None:
     cfg = settings.LOGIN_THROTTLE
     limit, first = cfg["account_failures"], cfg["first_lockout_seconds"]
-    clock = SimpleNamespace(now=1_000_000.0)
-    monkeypatch.setattr("shopwright.core.throttle.time", SimpleNamespace(time=lambda: clock.now))
+    clock = SimpleNamespace(now=timezone.now())
+    monkeypatch.setattr("shopwright.core.throttle._now", lambda: clock.now)
     merchant = make_merchant()
     email = merchant.user.email
     browser = platform_client()
 
     for _ in range(limit):
         _sign_in(browser, email, WRONG)
-    clock.now += first - 1
+    clock.now += timedelta(seconds=first - 1)
     assert _sign_in(browser, email, PASSWORD).status_code == 429
-    clock.now += 2  # the first lock-out is over
+    clock.now += timedelta(seconds=2)  # the first lock-out is over
 
     for _ in range(limit):
         _sign_in(browser, email, WRONG)
@@ -265,9 +267,9 @@ def test_every_further_lock_out_lasts_longer(monkeypatch) -> None:
     assert second.status_code == 429
     minutes = math.ceil(2 * first / 60)
     assert f"Try again in {minutes} minute" in page_errors(second)[0]
-    clock.now += first + 1  # as long as the first lock-out lasted: still locked
+    clock.now += timedelta(seconds=first + 1)  # as long as the first lock-out lasted: still locked
     assert _sign_in(browser, email, PASSWORD).status_code == 429
-    clock.now += first  # twice as long: open again
+    clock.now += timedelta(seconds=first)  # twice as long: open again
     assert _sign_in(browser, email, PASSWORD).status_code == 302
 
 
