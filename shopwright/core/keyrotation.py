@@ -79,22 +79,39 @@ def _rotate_table(model: type[models.Model], fields: list[EncryptedTextField], i
             for row in rows:
                 last, values = row[0], row[1:]
                 changes: dict[str, str] = {}
+                read: dict[str, str] = {}  # the tokens this row's changes were computed from
                 for f in fields:
                     token = values[position[f.name]]
                     if token and not crypto.is_current(token):
                         changes[f.attname] = crypto.reencrypt(token)
+                        read[f.attname] = token
                 for index in indexes:
+                    source = next(f for f in fields if f.name == index.source)
                     token = values[position[index.source]]
                     if token:
                         fresh = crypto.blind_index(crypto.decrypt(token))
                         if fresh != values[position[index.name]]:
                             changes[index.attname] = fresh
-                if changes:
-                    assignments = ", ".join(f"{qn(c)} = %s" for c in changes)
-                    cursor.execute(
-                        f"UPDATE {qn(table)} SET {assignments} WHERE {qn(pk)} = %s",  # noqa: S608
-                        [*changes.values(), last],
-                    )
+                            read[source.attname] = token
+                if changes and _write_if_unchanged(cursor, table, pk, last, changes, read):
                     updated += 1
         if len(rows) < BATCH:
             return updated
+
+
+def _write_if_unchanged(
+    cursor: Any, table: str, pk: str, pk_value: Any, changes: dict[str, str], read: dict[str, str]
+) -> bool:
+    """Write only if the columns read are still as read (compare-and-set).
+
+    A row the application rewrote meanwhile already holds values under the
+    newest key; overwriting it would undo the user's change.
+    """
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(c)} = %s" for c in changes)
+    unchanged = " AND ".join(f"{qn(c)} = %s" for c in read)
+    cursor.execute(
+        f"UPDATE {qn(table)} SET {assignments} WHERE {qn(pk)} = %s AND {unchanged}",  # noqa: S608
+        [*changes.values(), pk_value, *read.values()],
+    )
+    return bool(cursor.rowcount)

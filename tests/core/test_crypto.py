@@ -89,3 +89,31 @@ def test_key_rotation_re_encrypts_every_row_and_logins_keep_working(settings, ca
 
     # A second run has nothing left to do.
     assert rotate_keys().total == 0
+
+
+@pytest.mark.django_db
+def test_key_rotation_never_undoes_a_change_made_while_it_runs(settings, monkeypatch):
+    old_key = settings.SHOPWRIGHT_DATA_KEYS[0]
+    store = make_merchant().store
+    customer = make_customer(store, email="busy@example.com", name="Old Name")
+    settings.SHOPWRIGHT_DATA_KEYS = [new_key(), old_key]
+
+    # The customer renames themself between rotation's read and its write.
+    real_reencrypt = crypto.reencrypt
+    edited = []
+
+    def reencrypt_during_an_edit(token: str) -> str:
+        if not edited and crypto.decrypt(token) == "busy@example.com":  # rotation has read the customer row
+            Customer.objects.filter(store=store, pk=customer.pk).update(name="New Name")
+            edited.append(True)
+        return real_reencrypt(token)
+
+    monkeypatch.setattr(crypto, "reencrypt", reencrypt_during_an_edit)
+    rotate_keys()
+    assert Customer.objects.get(store=store, pk=customer.pk).name == "New Name"
+
+    # The skipped row is finished by the next run (the edit only re-encrypted the name).
+    monkeypatch.setattr(crypto, "reencrypt", real_reencrypt)
+    rotate_keys()
+    assert crypto.is_current(raw_column("customers_customer", "email", customer.pk))
+    assert Customer.objects.get(store=store, pk=customer.pk).name == "New Name"
