@@ -119,6 +119,85 @@ def cross_store_access(reason: str) -> Iterator[None]:
 
 
 _TABLE_RE = re.compile(r'(?:FROM|JOIN|UPDATE|INTO)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+_CLAUSE_END = ("ORDER BY", "GROUP BY", "HAVING", "LIMIT", "OFFSET", "RETURNING", "FOR UPDATE", "FOR NO KEY")
+_STORE_CONDITION_RE = re.compile(r'^(?:"?[A-Za-z0-9_]+"?\.)?"?store_id"?\s*(?:=|IN\b)', re.IGNORECASE)
+
+
+def _top_level_where(sql: str) -> str | None:
+    """The outermost statement's WHERE clause, or None when it has none."""
+    upper = sql.upper()
+    depth, start, i = 0, None, 0
+    while i < len(sql):
+        char = sql[i]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0:
+            if start is None and upper.startswith("WHERE", i) and _word_boundary(upper, i, 5):
+                start = i + 5
+            elif start is not None and any(
+                upper.startswith(end, i) and _word_boundary(upper, i, len(end)) for end in _CLAUSE_END
+            ):
+                return sql[start:i]
+        i += 1
+    return sql[start:] if start is not None else None
+
+
+def _word_boundary(text: str, at: int, length: int) -> bool:
+    before = text[at - 1] if at > 0 else " "
+    after = text[at + length] if at + length < len(text) else " "
+    return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+
+
+def _split_top_level(clause: str, keyword: str) -> list[str]:
+    parts, depth, last, upper = [], 0, 0, clause.upper()
+    for i, char in enumerate(clause):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and upper.startswith(keyword, i) and _word_boundary(upper, i, len(keyword)):
+            parts.append(clause[last:i])
+            last = i + len(keyword)
+    parts.append(clause[last:])
+    return [p.strip() for p in parts]
+
+
+def _strip_parentheses(text: str) -> str:
+    """Remove parentheses that wrap the whole expression."""
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for i, char in enumerate(text):
+            depth += char == "("
+            depth -= char == ")"
+            if depth == 0 and i < len(text) - 1:
+                return text  # the first group closes before the end: not one wrapper
+        text = text[1:-1].strip()
+    return text
+
+
+def _conjuncts(clause: str) -> list[str]:
+    """The conditions that must all hold, or [] when the clause is a disjunction at the top."""
+    clause = _strip_parentheses(clause)
+    if len(_split_top_level(clause, "OR")) > 1:
+        return []
+    found: list[str] = []
+    for part in _split_top_level(clause, "AND"):
+        inner = _strip_parentheses(part)
+        found.extend(_conjuncts(inner) if inner != part.strip() else [inner])
+    return found
+
+
+def has_store_filter(sql: str) -> bool:
+    """True when the statement's own WHERE requires `store_id = …` (or `IN …`) of every row.
+
+    A store condition that is only one side of an OR, only inside a
+    subquery, or a mere `store_id IS NOT NULL` does not count.
+    """
+    clause = _top_level_where(sql)
+    return clause is not None and any(_STORE_CONDITION_RE.match(c) for c in _conjuncts(clause))
 
 
 class TenantQueryGuard:
@@ -136,10 +215,9 @@ class TenantQueryGuard:
         touched = {t for t in _TABLE_RE.findall(sql) if t in self.tables}
         if not touched:
             return
-        where = re.split(r"\bWHERE\b", sql, maxsplit=1, flags=re.IGNORECASE)
-        if len(where) < 2 and head == "DELETE":
+        if head == "DELETE" and _top_level_where(sql) is None:
             return  # a whole-table wipe: only the test runner's flush does that
-        if len(where) < 2 or "store_id" not in where[1]:
+        if not has_store_filter(sql):
             raise CrossStoreQueryError(
                 f"query on tenant table(s) {sorted(touched)} without a store_id filter: {sql[:300]}"
             )

@@ -3,6 +3,7 @@
 import pytest
 from django.apps import apps
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shopwright.core.models import TenantModel
@@ -20,7 +21,16 @@ def test_guard_fails_a_query_on_a_tenant_table_without_store_filter():
         list(Customer.objects.all())
     with pytest.raises(CrossStoreQueryError), transaction.atomic():
         Customer.objects.filter(is_active=True).update(is_active=False)
+    # A store condition that does not bind every row is no filter at all.
+    for leaky in (
+        Customer.objects.filter(Q(store=store) | Q(is_active=True)),
+        Customer.objects.filter(store__isnull=False),
+        Customer.objects.filter(pk__in=Customer.objects.filter(store=store).values("pk")),
+    ):
+        with pytest.raises(CrossStoreQueryError), transaction.atomic():
+            list(leaky)
     assert Customer.objects.filter(store=store).count() == 1
+    assert list(Customer.objects.filter(Q(store=store) & (Q(is_active=True) | Q(name="x"))))
     with cross_store_access("operator report"):
         assert Customer.objects.count() == 1
 

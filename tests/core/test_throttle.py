@@ -17,16 +17,17 @@ def test_parallel_failures_are_all_counted(postgres, settings):
     barrier = threading.Barrier(4 * limit)
     started = []
 
-    def attempt() -> None:
+    def attempt(n: int) -> None:
         try:
             barrier.wait()
+            # One account attacked from many addresses: only the account's counter can lock.
             started.append(
-                throttle.login_throttle_failure(scope="platform", identifier="race@example.com", ip="10.1.1.1")
+                throttle.login_throttle_failure(scope="platform", identifier="race@example.com", ip=f"10.1.1.{n}")
             )
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=attempt) for _ in range(4 * limit)]
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(4 * limit)]
     for t in threads:
         t.start()
     for t in threads:
