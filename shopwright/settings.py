@@ -2,11 +2,12 @@
 
 Variables (documented in docs/OPERATIONS.md): SHOPWRIGHT_ENV, SECRET_KEY,
 SHOPWRIGHT_DATA_KEYS, DATABASE_URL, REDIS_URL, EMAIL_URL, PLATFORM_DOMAIN,
-DEFAULT_FROM_EMAIL, SHOPWRIGHT_VAR_DIR.
+PLATFORM_URL, DEFAULT_FROM_EMAIL, SHOPWRIGHT_VAR_DIR, TRUSTED_PROXY_COUNT,
+DEBUG, LOG_LEVEL.
 
 In `development` (the default) missing secrets are generated once into files
 under var/ so that `make run` works on a fresh machine; in `production` the
-process refuses to start without them.
+process refuses to start without them, without EMAIL_URL, or with DEBUG on.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when SHOPWRIGHT_ENV=production")
     if not SHOPWRIGHT_DATA_KEYS:
         raise ImproperlyConfigured("SHOPWRIGHT_DATA_KEYS must be set when SHOPWRIGHT_ENV=production")
+    if DEBUG:
+        # DEBUG shows settings and tracebacks to visitors and opens the development outbox.
+        raise ImproperlyConfigured("DEBUG must be off when SHOPWRIGHT_ENV=production")
 else:
     if not SECRET_KEY:
         SECRET_KEY = _development_secret("secret_key.dev", lambda: secrets.token_urlsafe(50))
@@ -69,6 +73,14 @@ PLATFORM_URL = env.str(
     "PLATFORM_URL", default=f"https://{PLATFORM_DOMAIN}" if PRODUCTION else f"http://{PLATFORM_DOMAIN}:8000"
 )
 PLATFORM_NAME = "Shopwright"
+
+# How many reverse proxies of our own sit in front of the app, each appending
+# the address it saw to X-Forwarded-For. The client is the N-th entry from the
+# right (shopwright.core.requests.client_ip). 0 ignores the header and uses
+# the socket peer: with no proxy of ours, every entry is the client's own.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 
 # Hosts are checked by shopwright.core.tenancy.HostRoutingMiddleware, which
 # knows the platform domain, every store subdomain and verified custom domains.
@@ -213,8 +225,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Email: EMAIL_URL=smtp://user:pass@host:port (smtp+tls:// for STARTTLS).
 # Without it every message is kept in the outbox table and shown at
-# /dev/outbox in development.
+# /dev/outbox in development (DEBUG, from a loopback address only).
 EMAIL_URL = env.str("EMAIL_URL", default="")
+if PRODUCTION and not EMAIL_URL:
+    # Without it no verification or reset mail would ever leave the building.
+    raise ImproperlyConfigured("EMAIL_URL must be set when SHOPWRIGHT_ENV=production")
 if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
 else:
@@ -272,6 +287,14 @@ LOGIN_THROTTLE = {
     "window_seconds": 60 * 60 * 24,
 }
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+
+# Every handler carries the personal-data filter (which also hides one-time
+# tokens in URL paths). Loggers that Django or Huey would otherwise give a
+# handler of their own are declared here so that they only ever use "console":
+# Django's defaults put an unfiltered console handler on "django" (DEBUG only)
+# and on "django.server", and Huey's run_huey adds a plain handler to "huey"
+# unless it already has one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -284,6 +307,11 @@ LOGGING = {
             "filters": ["personal_data"],
         }
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": ["console"], "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+        "huey": {"handlers": ["console"], "propagate": False},
+    },
 }

@@ -11,5 +11,6 @@ urlpatterns = [
     path("staff/<int:membership_id>/role/", views.staff_role, name="staff_role"),
     path("staff/<int:membership_id>/reveal/", views.staff_reveal, name="staff_reveal"),
     path("audit/", views.audit_log, name="audit"),
+    path("account/activity/", views.account_activity, name="account_activity"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

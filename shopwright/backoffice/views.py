@@ -14,15 +14,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwright.backoffice.forms import InviteForm, RoleForm, StaffAccountForm, StoreForm
-from shopwright.core.audit import Actor, audit_entries_for_store, audit_record
+from shopwright.backoffice.session import CURRENT_STORE_KEY
+from shopwright.core.audit import audit_entries_for_store
 from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.links import store_url
+from shopwright.core.models import AuditEntry
 from shopwright.core.requests import client_ip
 from shopwright.stores import selectors, services
-from shopwright.stores.models import Membership, Role
-
-CURRENT_STORE_KEY = "current_store_id"
+from shopwright.stores.models import Membership, Role, User
 
 
 def _current_membership(request: HttpRequest) -> tuple[Membership | None, list[Membership]]:
@@ -187,19 +187,18 @@ def staff_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 @store_page(roles={Role.OWNER, Role.ADMIN})
 @require_POST
 def staff_reveal(request: HttpRequest, membership_id: int) -> HttpResponse:
-    """Show one member's full email once; the reveal is audited."""
-    store = request.membership.store  # type: ignore[attr-defined]
-    member = next((m for m in selectors.store_members(store=store) if m.pk == membership_id), None)
-    if member is None:
-        raise Http404
-    audit_record(
-        action="personal_data.reveal",
-        actor=Actor.user(request.user),
-        store=store,
-        obj=member.user,
-        ip=client_ip(request),
-        details={"fields": ["email", "phone"], "context": "staff list"},
-    )
+    """Show one member's full name and email once; the service audits the reveal."""
+    try:
+        member = services.staff_member_reveal(
+            store=request.membership.store,  # type: ignore[attr-defined]
+            actor=request.user,  # type: ignore[arg-type]
+            membership_id=membership_id,
+            ip=client_ip(request),
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except PermissionDeniedError:
+        return render(request, "backoffice/forbidden.html", _ctx(request), status=403)
     request.session["revealed_member"] = member.pk
     return redirect("backoffice:staff")
 
@@ -208,6 +207,62 @@ def staff_reveal(request: HttpRequest, membership_id: int) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     store = request.membership.store  # type: ignore[attr-defined]
     return render(request, "backoffice/audit.html", _ctx(request, entries=audit_entries_for_store(store=store)))
+
+
+# How the account activity page names each audited action; others show their code.
+ACCOUNT_EVENTS = {
+    "merchant.signup": "Account created",
+    "staff.signup": "Account created from a staff invitation",
+    "operator.create": "Operator account created",
+    "merchant.email_verified": "Email address verified",
+    "login.succeeded": "Signed in",
+    "login.failed": "Failed sign-in",
+    "store.create": "Store created",
+    "store.live": "Store went live",
+    "staff.invite": "Invited a staff member",
+    "staff.join": "Joined a store",
+    "staff.role_change": "Changed a staff member's role",
+}
+
+
+def _account_event_label(entry: AuditEntry, user: User) -> str:
+    if entry.action == "personal_data.reveal":
+        if entry.object_type == User._meta.label_lower and entry.object_id == str(user.pk):
+            return "Your name and email were shown in full to a store owner or admin"
+        return "Revealed a staff member's name and email"
+    label = ACCOUNT_EVENTS.get(entry.action, entry.action)
+    if entry.action == "login.failed" and entry.details.get("locked_out"):
+        label += " (sign-in locked for a while)"
+    return label
+
+
+@login_required
+def account_activity(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own security events: sign-ins, failed attempts, lock-outs, changes."""
+    if getattr(request, "store", None) is not None:
+        raise Http404
+    user = request.user
+    current, memberships = _current_membership(request)
+    entries = selectors.account_activity(user=user)  # type: ignore[arg-type]
+    store_names = selectors.store_names(store_ids={e.store_id for e in entries if e.store_id})
+    rows = [
+        {
+            "entry": e,
+            "label": _account_event_label(e, user),  # type: ignore[arg-type]
+            "store_name": store_names.get(e.store_id, "") if e.store_id else "",
+        }
+        for e in entries
+    ]
+    return render(
+        request,
+        "backoffice/account_activity.html",
+        {
+            "rows": rows,
+            "membership": current,
+            "store": current.store if current else None,
+            "memberships": memberships,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

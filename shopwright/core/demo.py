@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from shopwright.core.tokens import make_token
@@ -13,10 +14,23 @@ DEMO_EMAIL = "demo@shopwright.test"
 # Public on purpose: it is printed by `make run`. Never used outside development.
 DEMO_PASSWORD = "harbour-lantern-58"  # noqa: S105
 DEMO_HANDLE = "demo"
+REFUSED_IN_PRODUCTION = (
+    "shopwright demo is refused when SHOPWRIGHT_ENV=production: "
+    "it creates a merchant account whose password is published."
+)
+
+
+class DemoRefused(Exception):
+    """The demo account must never exist in production."""
 
 
 def demo_load() -> Store:
-    """Create the demo merchant and store if missing; make sure the store is live. Idempotent."""
+    """Create the demo merchant and store if missing; make sure the store is live. Idempotent.
+
+    Raises DemoRefused in production.
+    """
+    if settings.PRODUCTION:
+        raise DemoRefused(REFUSED_IN_PRODUCTION)
     user = selectors.user_by_email(email=DEMO_EMAIL)
     if user is None:
         result = merchant_signup(

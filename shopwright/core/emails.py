@@ -8,6 +8,7 @@ never sends a mail, and the job store never holds an address or a body.
 
 from __future__ import annotations
 
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -51,7 +52,7 @@ def email_deliver(*, email_id: int) -> Email | None:
         store_name = store_name_for_id(store_id=email.store_id)
     from_email = settings.DEFAULT_FROM_EMAIL
     if store_name:
-        from_email = f"{store_name} <{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}>"
+        from_email = store_sender(store_name)
     message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, from_email=from_email, to=[email.to])
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
@@ -66,6 +67,18 @@ def email_deliver(*, email_id: int) -> Email | None:
     email.sent_at = timezone.now()
     email.save(update_fields=["attempts", "status", "sent_at"])
     return email
+
+
+def store_sender(store_name: str) -> str:
+    """The platform's sender address shown under the store's name.
+
+    The name is quoted (and encoded) as a display name, so a store called
+    `Evil <x@evil.test>, "Shop"` cannot add or replace an address.
+    """
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    # A display name is one line; a newline would only be refused later.
+    name = " ".join(store_name.split())
+    return formataddr((name, address))
 
 
 def outbox(*, limit: int = 50) -> list[Email]:

@@ -7,20 +7,42 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
+UNKNOWN_CLIENT = "0.0.0.0"  # noqa: S104 (an unknown client, not a bind address)
+
 
 def client_ip(request: HttpRequest) -> str:
-    """The client address; behind a proxy in production, the first forwarded hop.
+    """The client address, as seen by the outermost of our own proxies.
 
-    X-Forwarded-For is only trusted when SECURE_PROXY_SSL_HEADER says a proxy
-    is in front (production); otherwise a client could choose its own IP and
-    dodge the login throttle.
+    Each proxy appends the address it received the request from to
+    X-Forwarded-For, after whatever the client sent. With TRUSTED_PROXY_COUNT
+    = N the client is therefore the N-th entry from the right; entries further
+    left are chosen by the client and never used (else a client could pick its
+    own IP and dodge the login throttle). With N = 0 (development, tests) the
+    header is ignored and the socket peer (REMOTE_ADDR) is the client; so it is
+    when the header has fewer than N entries.
     """
     remote = request.META.get("REMOTE_ADDR", "") or ""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            remote = forwarded.split(",")[0].strip()
+    trusted = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if trusted > 0:
+        entries = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(entries) >= trusted and entries[-trusted]:
+            remote = entries[-trusted]
+    return _normalise(remote)
+
+
+def remote_addr_is_loopback(request: HttpRequest) -> bool:
+    """Whether the socket peer (REMOTE_ADDR, never a forwarded header) is this machine."""
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "") or "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _normalise(remote: str) -> str:
     try:
         return str(ipaddress.ip_address(remote))
     except ValueError:
-        return "0.0.0.0"  # noqa: S104 (an unknown client, not a bind address)
+        return UNKNOWN_CLIENT

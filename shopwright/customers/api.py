@@ -77,8 +77,6 @@ class CustomerLoginOut(Schema):
 
 
 def _profile(customer: Customer) -> ProfileOut:
-    from django.core.files.storage import default_storage
-
     return ProfileOut(
         id=customer.pk,
         email=customer.email,
@@ -88,7 +86,7 @@ def _profile(customer: Customer) -> ProfileOut:
         date_of_birth=customer.date_of_birth,
         place_of_residence=customer.place_of_residence,
         nickname=customer.nickname,
-        avatar_url=default_storage.url(customer.avatar) if customer.avatar else None,
+        avatar_url=customer.avatar_url or None,
     )
 
 

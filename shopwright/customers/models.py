@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.db import models
 
 from shopwright.core.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
@@ -46,6 +47,11 @@ class Customer(TenantModel):
 
     def __str__(self) -> str:
         return f"customer #{self.pk}"
+
+    @property
+    def avatar_url(self) -> str:
+        """Where browsers fetch the avatar: the file storage's URL (local media or S3); "" for none."""
+        return default_storage.url(self.avatar) if self.avatar else ""
 
 
 class CustomerApiToken(TenantModel):

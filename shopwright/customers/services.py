@@ -63,7 +63,8 @@ def customer_authenticate(*, store: Any, email: str, password: str, ip: str) -> 
         password=password,
         ip=ip,
         find=lambda value: selectors.customer_by_email(store=store, email=value),
-        password_ok=lambda found, raw: found.is_active and check_password(raw, found.password),
+        # The hash is checked first, always: a deactivated account must not answer faster.
+        password_ok=lambda found, raw: check_password(raw, found.password) and found.is_active,
         actor=Actor.customer,
         store=store,
     )
@@ -211,22 +212,39 @@ def customer_password_reset_request(*, store: Any, email: str, ip: str = "") -> 
         )
 
 
-def customer_for_reset_token(*, store: Any, token: str) -> Customer:
+def customer_for_reset_token(*, store: Any, token: str, lock: bool = False) -> Customer:
+    """The active customer an emailed reset link names, while the link is unused.
+
+    The link is bound to the password hash it was made for. Raises
+    ApplicationError (code "invalid_token") otherwise. With `lock=True` the
+    customer row is locked until the caller's transaction ends (call it
+    inside `transaction.atomic()`), and the hash is compared on the locked row.
+    """
     parsed = read_token(token=token, purpose="customer-password-reset", max_age_seconds=PASSWORD_RESET_MAX_AGE)
-    customer = selectors.customer_get(store=store, customer_id=parsed[0]) if parsed else None
+    customer = None
+    if parsed is not None:
+        customers = Customer.objects.filter(store=store, pk=parsed[0], is_active=True)
+        customer = (customers.select_for_update() if lock else customers).first()
     if customer is None or not state_matches(parsed[1], customer.password):  # type: ignore[index]
         raise ApplicationError("This password reset link is invalid or has expired.", code="invalid_token")
     return customer
 
 
 def customer_password_reset_confirm(*, store: Any, token: str, new_password: str, ip: str = "") -> Customer:
-    """Set a new password from an emailed link; the link then stops working (it is bound to the old hash)."""
+    """Set a new password from an emailed link; the link then stops working (it is bound to the old hash).
+
+    The link is checked again on the locked customer row in the transaction
+    that writes: of two simultaneous uses of one link, the second finds the
+    hash changed and is refused (ApplicationError "invalid_token").
+    """
     customer = customer_for_reset_token(store=store, token=token)
     errors = FieldErrors()
     new_password = clean_password(new_password, errors, "new_password", email=customer.email, name=customer.name)
     errors.raise_if_any()
+    new_hash = make_password(new_password)  # slow: before the transaction, not while holding the lock
     with transaction.atomic():
-        customer.password = make_password(new_password)
+        customer = customer_for_reset_token(store=store, token=token, lock=True)
+        customer.password = new_hash
         customer.save(update_fields=["password"])
         CustomerApiToken.objects.filter(store=store, customer=customer).delete()
         audit_record(action="customer.password_reset", actor=Actor.customer(customer), store=store, obj=customer, ip=ip)

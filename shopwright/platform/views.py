@@ -9,14 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shopwright.backoffice.session import CURRENT_STORE_KEY
 from shopwright.core.emails import outbox
 from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.links import store_url
 from shopwright.core.requests import client_ip
 from shopwright.platform.forms import LoginForm, SignupForm
-from shopwright.stores import services
-from shopwright.stores.selectors import memberships_for_user
+from shopwright.stores import selectors, services
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -41,7 +41,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             login(request, result.user, backend="shopwright.stores.auth.EmailBlindIndexBackend")
-            request.session["current_store_id"] = result.store.pk
+            request.session[CURRENT_STORE_KEY] = result.store.pk
             return redirect("platform:signup_done")
     return render(request, "platform/signup.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -55,7 +55,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         user = services.user_verify_email(token=token, ip=client_ip(request))
     except ApplicationError as exc:
         return render(request, "platform/verify_failed.html", {"message": exc.message}, status=400)
-    stores = [(m.store, store_url(m.store)) for m in memberships_for_user(user=user) if m.role == "owner"]
+    stores = [(store, store_url(store)) for store in selectors.stores_owned_by(user=user)]
     return render(request, "platform/verified.html", {"stores": stores})
 
 
@@ -100,7 +100,19 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def dev_outbox(request: HttpRequest) -> HttpResponse:
-    """Development only: the emails the platform would have sent."""
-    if settings.PRODUCTION or not settings.SHOPWRIGHT_OUTBOX_ONLY:
+    """Development only: the emails the platform would have sent.
+
+    They hold verification, reset and invitation links, so the page is a
+    404 unless this is a DEBUG development process without EMAIL_URL and the
+    browser is on this machine (the socket peer, not X-Forwarded-For).
+    """
+    from shopwright.core.requests import remote_addr_is_loopback
+
+    if not (
+        settings.DEBUG
+        and not settings.PRODUCTION
+        and settings.SHOPWRIGHT_OUTBOX_ONLY
+        and remote_addr_is_loopback(request)
+    ):
         raise Http404
     return render(request, "platform/outbox.html", {"emails": outbox()})

@@ -189,8 +189,7 @@ def store_create(request: HttpRequest, payload: StoreIn):  # type: ignore[no-unt
     summary="Invite a staff member by email",
 )
 def staff_invite(request: HttpRequest, handle: str, payload: InvitationIn):  # type: ignore[no-untyped-def]
-    # A NUL byte names no store (and PostgreSQL refuses it in a query: a 500, not a 404).
-    store = selectors.store_for_handle(handle=handle) if "\x00" not in handle else None
+    store = selectors.store_for_handle(handle=handle)
     if store is None:
         raise NotFound("No such store.")
     invitation = services.staff_invite(

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django_countries.fields import CountryField
 
 from shopwright.core import crypto
+from shopwright.core.audit import Actor, audit_record
 from shopwright.core.fields import BlindIndexField, EncryptedTextField
 from shopwright.core.models import TenantModel
+from shopwright.core.validation import FieldErrors, clean_email
 
 
 class Industry(models.TextChoices):
@@ -35,19 +38,60 @@ class BusinessScale(models.TextChoices):
 
 
 class UserManager(BaseUserManager["User"]):
+    """Django's hooks for making accounts (`shopwright createsuperuser`, the admin).
+
+    `USERNAME_FIELD` is the email's blind index, so Django hands the typed
+    email over under the name `email_index`: it is taken as the email,
+    stored encrypted, and the index is computed from it. Merchants and staff
+    sign up through `stores.services`, not through here.
+    """
+
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+    def get_by_natural_key(self, username: str | None) -> User:
+        """The account whose email is `username` (compared by blind index under every key)."""
+        return self.get(email_index__in=crypto.blind_index_candidates(username or ""))
+
+    def create_user(
+        self,
+        email: str | None = None,
+        password: str | None = None,
+        *,
+        email_index: str | None = None,
+        **extra: Any,
+    ) -> User:
+        """Raises django.core.exceptions.ValidationError for an invalid or taken email."""
+        errors = FieldErrors()
+        email = clean_email(email if email is not None else email_index, errors)
+        if email and self.filter(email_index__in=crypto.blind_index_candidates(email)).exists():
+            errors.add("email", "An account with this email already exists.")
+        if errors:
+            raise ValidationError([m for messages in errors.fields.values() for m in messages])
         user = self.model(email=email, email_index=crypto.blind_index(email), **extra)
         user.set_password(password)
-        user.save(using=self._db)
+        try:
+            with transaction.atomic(using=self._db):
+                user.save(using=self._db)
+        except IntegrityError as exc:  # lost a race for the same email
+            raise ValidationError("An account with this email already exists.") from exc
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+    def create_superuser(
+        self,
+        email: str | None = None,
+        password: str | None = None,
+        *,
+        email_index: str | None = None,
+        **extra: Any,
+    ) -> User:
+        """An operator account (Django admin at /operators/); audited as `operator.create`."""
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         extra.setdefault("full_name", "Operator")
-        return self.create_user(email, password, **extra)
+        with transaction.atomic(using=self._db):
+            user = self.create_user(email, password, email_index=email_index, **extra)
+            audit_record(action="operator.create", actor=Actor.system(), obj=user)
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -77,6 +121,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return f"user #{self.pk}"
+
+    def get_short_name(self) -> str:
+        # What the operator admin greets with; the username field is only a hash.
+        return self.full_name
 
     @property
     def email_verified(self) -> bool:
@@ -180,7 +228,6 @@ class UserApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"token #{self.pk}"

@@ -103,6 +103,5 @@ register(
         "key_hash": personal(Category.CREDENTIAL, erasure=Erasure.DELETE, **_ACCOUNT),
         "created_at": NOT_PERSONAL,
         "expires_at": NOT_PERSONAL,
-        "last_used_at": NOT_PERSONAL,
     },
 )

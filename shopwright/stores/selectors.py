@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
+from django.db.models import Q
 from django.utils import timezone
 
 from shopwright.core import crypto
+from shopwright.core.models import AuditEntry
 from shopwright.core.tokens import hash_secret_token
 from shopwright.stores.models import Domain, Membership, Store, User, UserApiToken
 
+# What a handle can hold at all (the rules for a new one are in services.clean_handle).
+_HANDLE_CHARS = re.compile(r"[A-Za-z0-9-]{1,63}")
+
 
 def store_for_handle(*, handle: str) -> Store | None:
+    """The store with this handle, or None; also None for a value that cannot be a handle.
+
+    Checked before the query: PostgreSQL refuses a NUL byte in a query (a 500,
+    not a 404), and case-folding a non-ASCII letter can produce an ASCII one
+    (the Kelvin sign becomes "k"), naming a store the value does not spell.
+    """
+    if not _HANDLE_CHARS.fullmatch(handle):
+        return None
     return Store.objects.filter(handle=handle.lower()).first()
 
 
@@ -20,6 +35,18 @@ def store_for_custom_domain(*, hostname: str) -> Store | None:
 
 def store_name_for_id(*, store_id: int) -> str | None:
     return Store.objects.filter(pk=store_id).values_list("name", flat=True).first()
+
+
+def stores_owned_by(*, user: User) -> list[Store]:
+    """The stores the user owns, oldest first."""
+    return list(Store.objects.filter(owner=user).order_by("created_at", "id"))
+
+
+def store_names(*, store_ids: set[int]) -> dict[int, str]:
+    """Store names by id, in one query (none for no ids)."""
+    if not store_ids:
+        return {}
+    return dict(Store.objects.filter(pk__in=store_ids).values_list("id", "name"))
 
 
 def handle_is_taken(*, handle: str) -> bool:
@@ -63,3 +90,19 @@ def user_for_api_token(*, token: str) -> User | None:
         .first()
     )
     return row.user if row else None
+
+
+def account_activity(*, user: User, limit: int = 100) -> list[AuditEntry]:
+    """The audit entries about the user's own account, newest first, for the user to read.
+
+    Entries the user made (at any store) and entries about the account
+    (sign-ins and failed attempts, verification, reveals of the user's data
+    by a store's owner or admin). The audit log is not a tenant table: the
+    entries span every store the user works at, by design.
+    """
+    return list(
+        AuditEntry.objects.filter(
+            Q(actor_type=AuditEntry.ActorType.USER, actor_id=user.pk)
+            | Q(object_type=User._meta.label_lower, object_id=str(user.pk))
+        ).order_by("-created_at", "-id")[:limit]
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hmac
 import re
 from dataclasses import dataclass
 
@@ -54,6 +55,9 @@ EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
 INVITATION_LIFETIME = datetime.timedelta(days=7)
 API_TOKEN_LIFETIME = datetime.timedelta(days=30)
 PLATFORM_SCOPE = "platform"
+ACCOUNT_EXISTS_FOR_INVITATION = "An account with this email already exists. Sign in to accept the invitation."
+# What the staff list shows in full after a reveal (and the reveal's audit entry names).
+REVEALED_MEMBER_FIELDS = ("full_name", "email")
 
 
 def clean_handle(value: object, errors: FieldErrors, field: str = "store_handle") -> str:
@@ -281,56 +285,69 @@ def staff_invite(*, store: Store, inviter: User, email: str, role: str, ip: str 
     return invitation
 
 
-def _invitation_from_token(token: str) -> StaffInvitation:
+def staff_invitation_for_token(*, token: str, lock: bool = False) -> StaffInvitation:
+    """The open invitation an emailed link names (`<store id>.<invitation id>.<secret>`).
+
+    Raises ApplicationError (code "invalid_token") for a malformed, forged,
+    accepted or expired link. With `lock=True` the invitation row is locked
+    until the caller's transaction ends, so call it inside
+    `transaction.atomic()`: a second use of the link then waits for the first
+    and finds it accepted.
+    """
     try:
         store_id_s, invitation_id_s, secret = token.split(".", 2)
         store_id, invitation_id = int(store_id_s), int(invitation_id_s)
     except ValueError as exc:
         raise ApplicationError("This invitation link is invalid.", code="invalid_token") from exc
-    invitation = (
-        StaffInvitation.objects.select_related("store")
-        .filter(store_id=store_id, pk=invitation_id, accepted_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
+    expected_hash = hash_secret_token(secret)
+    invitations = StaffInvitation.objects.select_related("store").filter(
+        store_id=store_id, pk=invitation_id, accepted_at__isnull=True, expires_at__gt=timezone.now()
     )
-    if invitation is None or not _constant_time_equal(invitation.token_hash, hash_secret_token(secret)):
+    if lock:
+        # The invitation row only: the joined store row is not locked.
+        invitations = invitations.select_for_update(of=("self",))
+    # The filter is evaluated on the locked row: an accept that committed while
+    # this one waited for the lock leaves nothing to find.
+    invitation = invitations.first()
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, expected_hash):
         raise ApplicationError("This invitation link is invalid or has expired.", code="invalid_token")
     return invitation
 
 
-def _constant_time_equal(a: str, b: str) -> bool:
-    import hmac
-
-    return hmac.compare_digest(a, b)
-
-
-def staff_invitation_for_token(*, token: str) -> StaffInvitation:
-    return _invitation_from_token(token)
-
-
 def staff_invitation_accept(*, token: str, user: User, ip: str = "") -> Membership:
-    """Join the store as invited. The signed-in account must hold the invited email."""
-    invitation = _invitation_from_token(token)
-    if invitation.email_index not in crypto.blind_index_candidates(user.email) and not _same_email(
-        invitation.email, user.email
-    ):
-        raise PermissionDeniedError(
-            "This invitation was sent to another email address. Sign in with that address to accept it."
-        )
+    """Join the store as invited. The signed-in account must hold the invited email.
+
+    One transaction with the invitation row locked: of two simultaneous uses
+    of one link, the second finds it accepted and is refused (ApplicationError
+    "invalid_token"). Raises PermissionDeniedError for another account.
+    """
     with transaction.atomic():
-        membership, _ = Membership.objects.get_or_create(
-            store=invitation.store, user=user, defaults={"role": invitation.role}
-        )
-        invitation.accepted_at = timezone.now()
-        invitation.accepted_by = user
-        invitation.save(update_fields=["accepted_at", "accepted_by"])
-        audit_record(
-            action="staff.join",
-            actor=Actor.user(user),
-            store=invitation.store,
-            obj=membership,
-            ip=ip,
-            details={"role": membership.role, "invitation": invitation.pk},
-        )
+        invitation = staff_invitation_for_token(token=token, lock=True)
+        if invitation.email_index not in crypto.blind_index_candidates(user.email) and not _same_email(
+            invitation.email, user.email
+        ):
+            raise PermissionDeniedError(
+                "This invitation was sent to another email address. Sign in with that address to accept it."
+            )
+        return _invitation_accept(invitation=invitation, user=user, ip=ip)
+
+
+def _invitation_accept(*, invitation: StaffInvitation, user: User, ip: str) -> Membership:
+    """Record the join. Must run inside the transaction that locked `invitation`."""
+    membership, _ = Membership.objects.get_or_create(
+        store=invitation.store, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        action="staff.join",
+        actor=Actor.user(user),
+        store=invitation.store,
+        obj=membership,
+        ip=ip,
+        details={"role": membership.role, "invitation": invitation.pk},
+    )
     return membership
 
 
@@ -365,6 +382,30 @@ def membership_change_role(*, store: Store, actor: User, membership_id: int, rol
     return membership
 
 
+@transaction.atomic
+def staff_member_reveal(*, store: Store, actor: User, membership_id: int, ip: str = "") -> Membership:
+    """One staff member's name and email, in full, for an owner or admin; audited.
+
+    The audit entry (`personal_data.reveal`) names the fields the staff list
+    then shows unmasked: REVEALED_MEMBER_FIELDS. Raises NotFound for a
+    membership of another store (the same answer as for none) and
+    PermissionDeniedError for staff.
+    """
+    require_role(user=actor, store=store, roles={Role.OWNER, Role.ADMIN})
+    membership = Membership.objects.select_related("user").filter(store=store, pk=membership_id).first()
+    if membership is None:
+        raise NotFound("No such staff member.")
+    audit_record(
+        action="personal_data.reveal",
+        actor=Actor.user(actor),
+        store=store,
+        obj=membership.user,
+        ip=ip,
+        details={"fields": list(REVEALED_MEMBER_FIELDS), "context": "staff list"},
+    )
+    return membership
+
+
 def merchant_authenticate(*, email: str, password: str, ip: str) -> User:
     """Check a merchant's credentials under the login throttle (see core.signin)."""
     return sign_in_with_password(
@@ -374,8 +415,9 @@ def merchant_authenticate(*, email: str, password: str, ip: str) -> User:
         password=password,
         ip=ip,
         find=lambda value: selectors.user_by_email(email=value),
+        # The hash is checked first, always: a deactivated account must not answer faster.
         password_ok=lambda user, raw: (
-            user.is_active and check_password(raw, user.password, setter=_rehash_setter(user))
+            check_password(raw, user.password, setter=_rehash_setter(user)) and user.is_active
         ),
         actor=Actor.user,
     )
@@ -403,23 +445,33 @@ def user_api_token_revoke(*, token: str) -> None:
 def staff_account_create(*, token: str, full_name: str, password: str, ip: str = "") -> Membership:
     """Create a platform account for an invitee who has none, and join the store.
 
-    Following the emailed link proves the address, so the account starts verified.
+    Following the emailed link proves the address, so the account starts
+    verified. Account and membership are written in one transaction with the
+    invitation locked: on any error nothing is written, and of two
+    simultaneous submissions one creates the account and the other is refused
+    (the link is used, or the email is taken: the usual field message).
     """
-    invitation = _invitation_from_token(token)
+    invitation = staff_invitation_for_token(token=token)
     errors = FieldErrors()
     full_name = clean_text(full_name, errors, "full_name", label="your name", max_length=150)
     password = clean_password(password, errors, email=invitation.email, full_name=full_name)
     if selectors.user_by_email(email=invitation.email):
-        errors.add("email", "An account with this email already exists. Sign in to accept the invitation.")
+        errors.add("email", ACCOUNT_EXISTS_FOR_INVITATION)
     errors.raise_if_any()
-    with transaction.atomic():
-        user = User(
-            email=invitation.email,
-            email_index=crypto.blind_index(invitation.email),
-            full_name=full_name,
-            email_verified_at=timezone.now(),
-        )
-        user.set_password(password)
-        user.save()
-        audit_record(action="staff.signup", actor=Actor.user(user), obj=user, ip=ip)
-    return staff_invitation_accept(token=token, user=user, ip=ip)
+    user = User(
+        email=invitation.email,
+        email_index=crypto.blind_index(invitation.email),
+        full_name=full_name,
+        email_verified_at=timezone.now(),
+    )
+    user.set_password(password)  # hashing is slow: before the transaction, not while holding the lock
+    try:
+        with transaction.atomic():
+            invitation = staff_invitation_for_token(token=token, lock=True)
+            user.save()
+            audit_record(action="staff.signup", actor=Actor.user(user), obj=user, ip=ip)
+            membership = _invitation_accept(invitation=invitation, user=user, ip=ip)
+    except IntegrityError as exc:
+        # Someone created an account with this email meanwhile (the unique index on its blind index).
+        raise ApplicationError.for_field("email", ACCOUNT_EXISTS_FOR_INVITATION, code="taken") from exc
+    return membership

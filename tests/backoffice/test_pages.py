@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -385,3 +387,119 @@ def test_the_audit_page_costs_the_same_queries_with_few_or_many_entries(merchant
         browser.post(f"/office/staff/{staff.pk}/reveal/")
     assert AuditEntry.objects.filter(store_id=merchant.store.pk, action="personal_data.reveal").count() == 10
     assert count() == few
+
+
+def test_a_reveal_audits_exactly_what_the_staff_page_then_shows(merchant, member) -> None:
+    staff = member(Role.STAFF, "jordan.staff@example.com")
+    User.objects.filter(pk=staff.user_id).update(phone="+442079460000")
+    person = User.objects.get(pk=staff.user_id)
+    assert person.phone == "+442079460000"
+    browser = platform_client(merchant.user)
+    masked = browser.get("/office/staff/").content.decode()
+
+    assert browser.post(f"/office/staff/{staff.pk}/reveal/").status_code == 302
+    revealed = browser.get("/office/staff/").content.decode()
+
+    entry = AuditEntry.objects.get(action="personal_data.reveal")
+    fields = entry.details["fields"]
+    # Every field the entry names is on the page in full now, and was not before...
+    for field in fields:
+        value = getattr(person, field)
+        assert value in revealed, field
+        assert value not in masked, field
+    # ...and no personal field the entry does not name is shown.
+    shown = {f for f in ("full_name", "email", "phone") if getattr(person, f) in revealed}
+    assert shown == set(fields) == {"full_name", "email"}
+
+
+def test_revealing_a_member_of_another_store_is_not_found(merchant) -> None:
+    other = make_merchant()
+    theirs = Membership.objects.get(store=other.store, user=other.user)
+    response = platform_client(merchant.user).post(f"/office/staff/{theirs.pk}/reveal/")
+    assert response.status_code == 404
+    assert not AuditEntry.objects.filter(action="personal_data.reveal").exists()
+
+
+# --- account activity ---------------------------------------------------------------
+
+
+def _activity(browser) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """The (action, what, ip) of each row on the account activity page."""
+    response = browser.get("/office/account/activity/")
+    assert response.status_code == 200
+    rows = re.findall(
+        r'<tr class="activity-entry" data-action="(.*?)"><td>.*?</td><td>(.*?)</td><td>.*?</td><td>(.*?)</td></tr>',
+        response.content.decode(),
+    )
+    return [(action, unescape(what), ip) for action, what, ip in rows]
+
+
+def test_a_failed_sign_in_to_my_account_shows_on_my_account_activity(merchant) -> None:
+    other = make_merchant()
+    stranger = platform_client()
+    stranger.post("/login/", {"email": merchant.user.email, "password": "not-the-password"}, REMOTE_ADDR="203.0.113.9")
+    stranger.post("/login/", {"email": other.user.email, "password": "not-the-password"}, REMOTE_ADDR="198.51.100.7")
+    browser = platform_client()
+    assert browser.post("/login/", {"email": merchant.user.email, "password": PASSWORD}).status_code == 302
+
+    rows = _activity(browser)
+
+    assert rows[0][:2] == ("login.succeeded", "Signed in")
+    assert rows[1] == ("login.failed", "Failed sign-in", "203.0.*.*")
+    assert [a for a, _, _ in rows] == [
+        "login.succeeded",
+        "login.failed",
+        "store.live",
+        "merchant.email_verified",
+        "store.create",
+        "merchant.signup",
+    ]
+    html = browser.get("/office/account/activity/").content.decode()
+    assert "203.0.113.9" not in html  # IPs are masked
+    assert "198.51" not in html  # the other merchant's failed sign-in is not here
+
+
+def test_a_lock_out_of_my_account_is_named_on_my_account_activity(merchant) -> None:
+    stranger = platform_client()
+    for _ in range(settings.LOGIN_THROTTLE["account_failures"]):
+        stranger.post("/login/", {"email": merchant.user.email, "password": "not-the-password"})
+
+    rows = _activity(platform_client(merchant.user))
+
+    assert rows[0][:2] == ("login.failed", "Failed sign-in (sign-in locked for a while)")
+
+
+def test_account_activity_shows_a_reveal_of_my_details_to_me(merchant, member) -> None:
+    staff = member(Role.STAFF, "jordan.staff@example.com")
+    platform_client(merchant.user).post(f"/office/staff/{staff.pk}/reveal/")
+
+    mine = [what for action, what, _ in _activity(platform_client(staff.user)) if action == "personal_data.reveal"]
+    owners = [what for action, what, _ in _activity(platform_client(merchant.user)) if action == "personal_data.reveal"]
+
+    assert mine == ["Your name and email were shown in full to a store owner or admin"]
+    assert owners == ["Revealed a staff member's name and email"]
+
+
+def test_account_activity_is_linked_from_the_back_office_and_needs_a_sign_in(merchant) -> None:
+    assert 'href="/office/account/activity/"' in platform_client(merchant.user).get("/office/").content.decode()
+    response = platform_client().get("/office/account/activity/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=/office/account/activity/")
+
+
+def test_the_account_activity_page_costs_the_same_queries_with_few_or_many_entries(
+    merchant, django_assert_num_queries
+) -> None:
+    browser = platform_client(merchant.user)
+    browser.get("/office/account/activity/")  # the first visit also picks the current store
+    # session, user, memberships, the entries, their stores' names
+    with django_assert_num_queries(5):
+        few = _activity(browser)
+    services.store_create(owner=merchant.user, name="Second", handle="second-shop")
+    for n in range(30):
+        platform_client().post(
+            "/login/", {"email": merchant.user.email, "password": PASSWORD}, REMOTE_ADDR=f"10.5.0.{n}"
+        )
+    with django_assert_num_queries(5):
+        many = _activity(browser)
+    assert len(many) == len(few) + 31

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from shopwright.core.models import Email
-from tests.factories import signup_data
+from tests.factories import host, make_customer, make_merchant, signup_data
 from tests.smtp import smtp_server
 
 
@@ -54,3 +54,27 @@ def test_a_failed_delivery_is_recorded_and_retried_later(settings, django_captur
     assert len(received) == 1
     email.refresh_from_db()
     assert email.status == Email.Status.SENT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("store_name", ['Evil <x@evil.test>, "Shop"', "Café «Straße», Ltd.", 'Bob\'s "Best" <Shop>'])
+def test_a_store_name_cannot_change_the_sender_address(
+    client, settings, django_capture_on_commit_callbacks, store_name
+):
+    """Store mail shows the store's name as the sender; the address stays the platform's."""
+    settings.DEFAULT_FROM_EMAIL = "Shopwright <no-reply@localhost>"
+    store = make_merchant(store_name=store_name).store
+    customer = make_customer(store, email="named.customer@example.com")
+    with smtp_server() as (host_name, port, received):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = host_name, port
+        settings.EMAIL_USE_TLS = False
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/account/password-reset/", {"email": customer.email}, HTTP_HOST=host(store))
+        assert response.status_code == 200
+
+    assert len(received) == 1, "the reset mail was not sent"
+    message = received[0]
+    assert message["X-Envelope-To"] == "named.customer@example.com"
+    assert [address.addr_spec for address in message["From"].addresses] == ["no-reply@localhost"]
+    assert message["From"].addresses[0].display_name == store_name

@@ -28,16 +28,55 @@ def production_env() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "SHOPWRIGHT_DATA_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "PLATFORM_DOMAIN": "shops.example.com",
+        "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
     }
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "SHOPWRIGHT_DATA_KEYS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "SHOPWRIGHT_DATA_KEYS", "EMAIL_URL"])
 def test_production_refuses_to_start_without_secrets(missing):
     env = production_env()
     del env[missing]
     result = run_shopwright("check", **env)
     assert result.returncode != 0
     assert f"{missing} must be set when SHOPWRIGHT_ENV=production" in result.stderr
+
+
+@pytest.mark.parametrize("debug", ["1", "true", "on"])
+def test_production_refuses_to_start_with_debug_on(debug):
+    result = run_shopwright("check", **production_env(), DEBUG=debug)
+    assert result.returncode != 0
+    assert "DEBUG must be off when SHOPWRIGHT_ENV=production" in result.stderr
+
+
+def _setting(name: str, **env: str) -> str:
+    result = run_shopwright("shell", "-c", f"from django.conf import settings; print(settings.{name})", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_production_trusts_one_proxy_by_default_and_reads_trusted_proxy_count():
+    assert _setting("TRUSTED_PROXY_COUNT", **production_env()) == "1"
+    assert _setting("TRUSTED_PROXY_COUNT", **production_env(), TRUSTED_PROXY_COUNT="2") == "2"
+    assert _setting("TRUSTED_PROXY_COUNT", SHOPWRIGHT_ENV="development") == "0"
+
+
+def test_demo_is_refused_in_production(tmp_path):
+    result = run_shopwright("demo", **production_env(), SHOPWRIGHT_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "shopwright demo is refused when SHOPWRIGHT_ENV=production" in result.stderr
+    assert "harbour-lantern" not in result.stdout + result.stderr  # the public demo password
+    assert "Traceback" not in result.stderr  # a clear refusal, not a crash
+
+
+@pytest.mark.django_db
+def test_the_demo_loader_itself_refuses_in_production(settings):
+    from shopwright.core.demo import DemoRefused, demo_load
+    from shopwright.stores.selectors import store_for_handle
+
+    settings.PRODUCTION = True
+    with pytest.raises(DemoRefused):
+        demo_load()
+    assert store_for_handle(handle="demo") is None
 
 
 def test_production_deploy_check_has_no_warnings():
@@ -68,10 +107,11 @@ def test_dev_outbox_shows_mail_in_development_and_is_gone_in_production(
 ):
     from tests.factories import make_merchant
 
+    settings.DEBUG = True  # a development machine (pytest-django turns DEBUG off)
     settings.SHOPWRIGHT_OUTBOX_ONLY = True
     with django_capture_on_commit_callbacks(execute=True):
         make_merchant(verified=False, email="outbox.owner@example.com")
-    page = client.get("/dev/outbox/", HTTP_HOST="localhost")
+    page = client.get("/dev/outbox/", HTTP_HOST="localhost")  # the test client is 127.0.0.1
     assert page.status_code == 200
     assert b"outbox.owner@example.com" in page.content
     assert b"/verify-email/" in page.content
@@ -80,4 +120,40 @@ def test_dev_outbox_shows_mail_in_development_and_is_gone_in_production(
     assert client.get("/dev/outbox/", HTTP_HOST="localhost").status_code == 404
     settings.PRODUCTION = False
     settings.SHOPWRIGHT_OUTBOX_ONLY = False  # EMAIL_URL set: real mail, no outbox page
+    assert client.get("/dev/outbox/", HTTP_HOST="localhost").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("remote", ["127.0.0.1", "::1"])
+def test_dev_outbox_opens_for_a_browser_on_this_machine(client, settings, remote):
+    settings.DEBUG, settings.SHOPWRIGHT_OUTBOX_ONLY = True, True
+    assert client.get("/dev/outbox/", HTTP_HOST="localhost", REMOTE_ADDR=remote).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "forwarded",
+    [None, "127.0.0.1"],  # a forwarded header claiming the loopback address changes nothing
+)
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_dev_outbox_is_a_404_from_another_machine(
+    client, settings, django_capture_on_commit_callbacks, forwarded, trusted_proxies
+):
+    from tests.factories import make_merchant
+
+    settings.DEBUG, settings.SHOPWRIGHT_OUTBOX_ONLY = True, True
+    settings.TRUSTED_PROXY_COUNT = trusted_proxies
+    with django_capture_on_commit_callbacks(execute=True):
+        make_merchant(verified=False, email="outbox.victim@example.com")
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    page = client.get("/dev/outbox/", HTTP_HOST="localhost", REMOTE_ADDR="192.168.1.23", **headers)
+    assert page.status_code == 404
+    assert b"/verify-email/" not in page.content
+    assert b"outbox.victim" not in page.content
+
+
+@pytest.mark.django_db
+def test_dev_outbox_is_a_404_without_debug(client, settings):
+    settings.SHOPWRIGHT_OUTBOX_ONLY = True
+    settings.DEBUG = False  # e.g. a staging process with SHOPWRIGHT_ENV=development but DEBUG off
     assert client.get("/dev/outbox/", HTTP_HOST="localhost").status_code == 404

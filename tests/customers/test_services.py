@@ -339,3 +339,49 @@ def test_a_reset_link_from_one_store_does_nothing_at_another(
         services.customer_password_reset_request(store=store, email=customer.email)
     with pytest.raises(ApplicationError):
         services.customer_for_reset_token(store=other_store, token=_reset_token(mailoutbox))
+
+
+def test_a_deactivated_customer_costs_a_full_password_check(store, customer, monkeypatch) -> None:
+    """Answering before the hash is checked would tell a deactivated account apart by its speed."""
+    checked: list[str] = []
+    real_check_password = services.check_password
+
+    def counting_check_password(raw, encoded, *args, **kwargs):  # type: ignore[no-untyped-def]
+        checked.append(raw)
+        return real_check_password(raw, encoded, *args, **kwargs)
+
+    monkeypatch.setattr(services, "check_password", counting_check_password)
+    Customer.objects.filter(store=store, pk=customer.pk).update(is_active=False)
+
+    with pytest.raises(AuthenticationFailed):
+        services.customer_authenticate(store=store, email=customer.email, password=PASSWORD, ip=IP)
+
+    assert checked == [PASSWORD]
+
+
+def test_a_reset_link_used_by_a_racer_meanwhile_is_refused(
+    store, customer, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    """Two tabs submit one reset link: the one that commits second must not set its password too."""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_password_reset_request(store=store, email=customer.email)
+    token = _reset_token(mailoutbox)
+    real_make_password = services.make_password
+    racer_password = "tangerine-lighthouse-violin"
+
+    def hash_while_the_racer_commits(raw: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # While this request hashes its new password, the other tab's reset commits.
+        monkeypatch.setattr(services, "make_password", real_make_password)
+        services.customer_password_reset_confirm(store=store, token=token, new_password=racer_password)
+        return real_make_password(raw, *args, **kwargs)
+
+    monkeypatch.setattr(services, "make_password", hash_while_the_racer_commits)
+
+    with pytest.raises(ApplicationError) as exc:
+        services.customer_password_reset_confirm(store=store, token=token, new_password=NEW_PASSWORD)
+
+    assert exc.value.code == "invalid_token"
+    assert services.customer_authenticate(store=store, email=customer.email, password=racer_password, ip=IP)
+    with pytest.raises(AuthenticationFailed):
+        services.customer_authenticate(store=store, email=customer.email, password=NEW_PASSWORD, ip=IP)
+    assert AuditEntry.objects.filter(action="customer.password_reset", store_id=store.pk).count() == 1

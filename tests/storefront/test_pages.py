@@ -322,6 +322,21 @@ def test_an_uploaded_photo_is_shown_as_a_webp_without_its_location(store, custom
     assert b"Exif" not in data
 
 
+def test_the_avatar_is_shown_from_where_the_file_storage_serves_it(store, customer, settings) -> None:
+    """With media on a CDN or S3 the page must point there, as the API does, not at a local /media/ path."""
+    settings.MEDIA_URL = "https://media.example.net/shop-files/"
+    browser = shopper(store, customer.email)
+    browser.post("/account/profile/", {**PROFILE, "avatar": upload("holiday.jpg", jpeg_with_gps())})
+    name = _fresh(customer).avatar
+
+    page = browser.get("/account/profile/").content.decode()
+
+    assert f'src="https://media.example.net/shop-files/{name}"' in page
+    assert "/media/" not in page
+    api = browser.get("/api/v1/customer/me").json()
+    assert api["avatar_url"] == f"https://media.example.net/shop-files/{name}"
+
+
 @pytest.mark.parametrize(
     ("file", "message"),
     [

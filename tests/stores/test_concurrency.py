@@ -1,4 +1,5 @@
-"""Two signups racing for one store address, on PostgreSQL (real concurrent transactions)."""
+"""Races on PostgreSQL (real concurrent transactions): two signups for one store address,
+two uses of one staff invitation link."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import threading
 import pytest
 from django.db import connection
 
+from shopwright.core import crypto
 from shopwright.core.exceptions import ApplicationError
+from shopwright.core.models import AuditEntry
 from shopwright.core.tenancy import cross_store_access
 from shopwright.stores import selectors, services
-from shopwright.stores.models import Membership, Store, User
+from shopwright.stores.models import Membership, Role, Store, User
 from tests.factories import signup_data
-from tests.stores.helpers import HANDLE_TAKEN
+from tests.stores.helpers import HANDLE_TAKEN, STAFF_PASSWORD, link_path
 
 
 @pytest.mark.postgres
@@ -63,3 +66,89 @@ def test_two_signups_for_one_handle_create_one_store(postgres, monkeypatch) -> N
     assert User.objects.count() == 1
     with cross_store_access("counting every membership"):
         assert Membership.objects.count() == 1
+
+
+def _invitation_link(*, store, inviter, email: str, role: str, mailoutbox) -> str:  # type: ignore[no-untyped-def]
+    """Invite `email` and return the token of the emailed link (sent on commit: these tests autocommit)."""
+    services.staff_invite(store=store, inviter=inviter, email=email, role=role)
+    return link_path(mailoutbox[-1], "/office/invitations/").removeprefix("/office/invitations/").rstrip("/")
+
+
+def _race(monkeypatch, work) -> dict[int, object]:  # type: ignore[no-untyped-def]
+    """Run `work(n)` in two threads that both pass the link check before either writes.
+
+    Each thread waits at a barrier the first time it parses the invitation
+    link (the step before it reads the invitation), so both requests are in
+    flight together, as with a double click or two browser tabs.
+    """
+    barrier = threading.Barrier(2, timeout=10)
+    seen = threading.local()
+    real_hash = services.hash_secret_token
+
+    def hash_after_both_arrived(secret: str) -> str:
+        digest = real_hash(secret)
+        if not getattr(seen, "waited", False):
+            seen.waited = True
+            barrier.wait()
+        return digest
+
+    monkeypatch.setattr(services, "hash_secret_token", hash_after_both_arrived)
+    outcomes: dict[int, object] = {}
+
+    def run(n: int) -> None:
+        try:
+            outcomes[n] = work(n)
+        except Exception as exc:
+            outcomes[n] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_accepts_of_one_invitation_join_once(postgres, monkeypatch, mailoutbox) -> None:
+    owner = services.merchant_signup(**signup_data())
+    invitee = services.merchant_signup(**signup_data(email="sam@example.com")).user
+    token = _invitation_link(
+        store=owner.store, inviter=owner.user, email="sam@example.com", role=Role.ADMIN, mailoutbox=mailoutbox
+    )
+
+    outcomes = _race(monkeypatch, lambda n: services.staff_invitation_accept(token=token, user=invitee))
+
+    winners = [o for o in outcomes.values() if isinstance(o, Membership)]
+    losers = [o for o in outcomes.values() if not isinstance(o, Membership)]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1 and isinstance(losers[0], ApplicationError), outcomes
+    assert losers[0].code == "invalid_token"
+    with cross_store_access("counting every membership and join"):
+        assert Membership.objects.filter(store=owner.store, user=invitee).count() == 1
+        assert AuditEntry.objects.filter(action="staff.join").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_account_creations_from_one_link_make_one_account(postgres, monkeypatch, mailoutbox) -> None:
+    owner = services.merchant_signup(**signup_data())
+    token = _invitation_link(
+        store=owner.store, inviter=owner.user, email="new.hire@example.com", role=Role.STAFF, mailoutbox=mailoutbox
+    )
+
+    outcomes = _race(
+        monkeypatch,
+        lambda n: services.staff_account_create(token=token, full_name=f"New Hire{n}", password=STAFF_PASSWORD),
+    )
+
+    winners = [o for o in outcomes.values() if isinstance(o, Membership)]
+    losers = [o for o in outcomes.values() if not isinstance(o, Membership)]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1 and isinstance(losers[0], ApplicationError), outcomes  # a message, not a 500
+    assert User.objects.filter(email_index__in=crypto.blind_index_candidates("new.hire@example.com")).count() == 1
+    with cross_store_access("counting every membership"):
+        assert Membership.objects.filter(store=owner.store).count() == 2  # the owner and the new hire

@@ -6,11 +6,14 @@ import importlib
 
 import pytest
 from django.core import signing
+from django.db import DatabaseError
+from django.utils import timezone
 
-from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
+from shopwright.core import crypto
+from shopwright.core.exceptions import ApplicationError, AuthenticationFailed, NotFound, PermissionDeniedError
 from shopwright.core.models import AuditEntry
 from shopwright.stores import services
-from shopwright.stores.models import Membership, Role, StaffInvitation, Store, User
+from shopwright.stores.models import Membership, Role, StaffInvitation, Store, User, UserApiToken
 from tests.factories import PASSWORD, make_merchant, signup_data, verification_token
 from tests.stores.helpers import (
     BAD_SIGNUPS,
@@ -426,3 +429,248 @@ def test_roles_of_another_stores_staff_cannot_be_changed(
             store=merchant.store, actor=merchant.user, membership_id=theirs.pk, role=Role.ADMIN
         )
     assert Membership.objects.get(store=other.store, pk=theirs.pk).role == Role.STAFF
+
+
+# --- sign-in timing -------------------------------------------------------------------
+
+
+def test_a_deactivated_merchant_costs_a_full_password_check(merchant, monkeypatch) -> None:
+    """Answering before the hash is checked would tell a deactivated account apart by its speed."""
+    checked: list[str] = []
+    real_check_password = services.check_password
+
+    def counting_check_password(raw, encoded, *args, **kwargs):  # type: ignore[no-untyped-def]
+        checked.append(raw)
+        return real_check_password(raw, encoded, *args, **kwargs)
+
+    monkeypatch.setattr(services, "check_password", counting_check_password)
+    User.objects.filter(pk=merchant.user.pk).update(is_active=False)
+
+    with pytest.raises(AuthenticationFailed):
+        services.merchant_authenticate(email=merchant.user.email, password=PASSWORD, ip="10.9.0.1")
+
+    assert checked == [PASSWORD]
+    assert AuditEntry.objects.filter(action="login.failed", object_id=str(merchant.user.pk)).exists()
+
+
+# --- invitations used twice at once ----------------------------------------------------
+
+
+def _while_the_link_is_being_used(monkeypatch, step) -> None:  # type: ignore[no-untyped-def]
+    """Run `step` once, inside the next use of an invitation link, after the link has been parsed.
+
+    That is when a second request using the same link can still be on its way:
+    a racer that committed at this moment must not be overwritten.
+    """
+    real_hash = services.hash_secret_token
+    done: list[bool] = []
+
+    def hash_then_race(secret: str) -> str:
+        digest = real_hash(secret)
+        if not done:
+            done.append(True)
+            step()
+        return digest
+
+    monkeypatch.setattr(services, "hash_secret_token", hash_then_race)
+
+
+def test_an_invitation_accepted_by_a_racer_meanwhile_is_refused_and_writes_nothing(
+    merchant, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    invitee = make_merchant(email="sam@example.com").user
+    token = invitation_token(
+        store=merchant.store,
+        inviter=merchant.user,
+        email="sam@example.com",
+        role=Role.ADMIN,
+        mailoutbox=mailoutbox,
+        capture=django_capture_on_commit_callbacks,
+    )
+    invitation = StaffInvitation.objects.get(store=merchant.store)
+
+    def first_racer_commits() -> None:
+        StaffInvitation.objects.filter(store=merchant.store, pk=invitation.pk).update(
+            accepted_at=timezone.now(), accepted_by=merchant.user
+        )
+
+    _while_the_link_is_being_used(monkeypatch, first_racer_commits)
+    before = row_counts()
+
+    with pytest.raises(ApplicationError) as exc:
+        services.staff_invitation_accept(token=token, user=invitee)
+
+    assert exc.value.code == "invalid_token"
+    assert row_counts() == before
+    assert not Membership.objects.filter(store=merchant.store, user=invitee).exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_by_id != invitee.pk  # the racer's acceptance is not overwritten
+
+
+def test_an_account_made_from_a_link_a_racer_used_meanwhile_is_not_created(
+    merchant, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    token = invitation_token(
+        store=merchant.store,
+        inviter=merchant.user,
+        email="new.hire@example.com",
+        role=Role.STAFF,
+        mailoutbox=mailoutbox,
+        capture=django_capture_on_commit_callbacks,
+    )
+    invitation = StaffInvitation.objects.get(store=merchant.store)
+    real_hash = services.hash_secret_token
+    calls: list[bool] = []
+
+    def hash_then_race(secret: str) -> str:
+        # The form was checked with the link still open; the racer commits before the account is written.
+        calls.append(True)
+        if len(calls) == 2:
+            StaffInvitation.objects.filter(store=merchant.store, pk=invitation.pk).update(
+                accepted_at=timezone.now(), accepted_by=merchant.user
+            )
+        return real_hash(secret)
+
+    monkeypatch.setattr(services, "hash_secret_token", hash_then_race)
+    before = row_counts()
+
+    with pytest.raises(ApplicationError) as exc:
+        services.staff_account_create(token=token, full_name="New Hire", password=STAFF_PASSWORD)
+
+    assert exc.value.code == "invalid_token"
+    assert row_counts() == before
+    assert not User.objects.filter(email_index=crypto.blind_index("new.hire@example.com")).exists()
+
+
+def test_an_account_from_a_link_is_not_left_behind_when_joining_fails(
+    merchant, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    token = invitation_token(
+        store=merchant.store,
+        inviter=merchant.user,
+        email="new.hire@example.com",
+        role=Role.STAFF,
+        mailoutbox=mailoutbox,
+        capture=django_capture_on_commit_callbacks,
+    )
+    real_audit_record = services.audit_record
+
+    def audit_record_failing_at_join(**kwargs):  # type: ignore[no-untyped-def]
+        if kwargs["action"] == "staff.join":
+            raise DatabaseError("the database went away while joining")
+        return real_audit_record(**kwargs)
+
+    monkeypatch.setattr(services, "audit_record", audit_record_failing_at_join)
+    before = row_counts()
+
+    with pytest.raises(DatabaseError):
+        services.staff_account_create(token=token, full_name="New Hire", password=STAFF_PASSWORD)
+
+    assert row_counts() == before
+    assert not User.objects.filter(email_index=crypto.blind_index("new.hire@example.com")).exists()
+    # The link still works once the database is back.
+    monkeypatch.setattr(services, "audit_record", real_audit_record)
+    membership = services.staff_account_create(token=token, full_name="New Hire", password=STAFF_PASSWORD)
+    assert membership.user.email == "new.hire@example.com"
+
+
+def test_an_email_taken_while_the_account_form_was_checked_gets_the_field_message(
+    merchant, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    token = invitation_token(
+        store=merchant.store,
+        inviter=merchant.user,
+        email="sam@example.com",
+        role=Role.STAFF,
+        mailoutbox=mailoutbox,
+        capture=django_capture_on_commit_callbacks,
+    )
+    real_user_by_email = services.selectors.user_by_email
+
+    def user_by_email_then_racer_signs_up(*, email: str):  # type: ignore[no-untyped-def]
+        found = real_user_by_email(email=email)
+        monkeypatch.setattr(services.selectors, "user_by_email", real_user_by_email)
+        make_merchant(email="sam@example.com")  # signs up between the check and the insert
+        return found
+
+    monkeypatch.setattr(services.selectors, "user_by_email", user_by_email_then_racer_signs_up)
+
+    with pytest.raises(ApplicationError) as exc:
+        services.staff_account_create(token=token, full_name="Sam Staff", password=STAFF_PASSWORD)
+
+    assert exc.value.fields == {
+        "email": ["An account with this email already exists. Sign in to accept the invitation."]
+    }
+    assert User.objects.filter(email_index=crypto.blind_index("sam@example.com")).count() == 1
+    assert StaffInvitation.objects.get(store=merchant.store).accepted_at is None
+    assert not AuditEntry.objects.filter(action__in=["staff.signup", "staff.join"]).exists()
+
+
+# --- revealing a staff member's details ------------------------------------------------
+
+
+def _other_member(merchant, mailoutbox, capture, role=Role.STAFF, email="jordan.staff@example.com"):  # type: ignore[no-untyped-def]
+    return add_member(
+        store=merchant.store, owner=merchant.user, role=role, email=email, mailoutbox=mailoutbox, capture=capture
+    )
+
+
+def test_a_reveal_is_audited_with_the_fields_it_shows(merchant, mailoutbox, django_capture_on_commit_callbacks) -> None:
+    staff = _other_member(merchant, mailoutbox, django_capture_on_commit_callbacks)
+
+    revealed = services.staff_member_reveal(
+        store=merchant.store, actor=merchant.user, membership_id=staff.pk, ip="10.9.0.2"
+    )
+
+    assert revealed.pk == staff.pk
+    entry = AuditEntry.objects.get(action="personal_data.reveal")
+    assert (entry.actor_id, entry.store_id, entry.object_type, entry.object_id) == (
+        merchant.user.pk,
+        merchant.store.pk,
+        "stores.user",
+        str(staff.user_id),
+    )
+    assert entry.details == {"fields": ["full_name", "email"], "context": "staff list"}
+    assert entry.ip_address == "10.9.0.2"
+
+
+def test_staff_cannot_reveal_and_nothing_is_audited(merchant, mailoutbox, django_capture_on_commit_callbacks) -> None:
+    staff = _other_member(merchant, mailoutbox, django_capture_on_commit_callbacks)
+    owner = Membership.objects.get(store=merchant.store, user=merchant.user)
+    with pytest.raises(PermissionDeniedError):
+        services.staff_member_reveal(store=merchant.store, actor=staff.user, membership_id=owner.pk)
+    assert not AuditEntry.objects.filter(action="personal_data.reveal").exists()
+
+
+def test_a_member_of_another_store_cannot_be_revealed(merchant, mailoutbox, django_capture_on_commit_callbacks) -> None:
+    other = make_merchant()
+    theirs = add_member(
+        store=other.store,
+        owner=other.user,
+        role=Role.STAFF,
+        email="theirs@example.com",
+        mailoutbox=mailoutbox,
+        capture=django_capture_on_commit_callbacks,
+    )
+    with pytest.raises(NotFound):
+        services.staff_member_reveal(store=merchant.store, actor=merchant.user, membership_id=theirs.pk)
+    with pytest.raises(NotFound):  # nor by naming their store, where this merchant does not work
+        services.staff_member_reveal(store=other.store, actor=merchant.user, membership_id=theirs.pk)
+    assert not AuditEntry.objects.filter(action="personal_data.reveal").exists()
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+def test_an_api_token_row_keeps_only_what_is_used(merchant) -> None:
+    """No column that nothing ever writes (a `last_used_at` that stays empty promises a record we do not keep)."""
+    token = services.user_api_token_create(user=merchant.user)
+    row = UserApiToken.objects.get(user=merchant.user)
+    assert {f.name for f in UserApiToken._meta.concrete_fields} == {
+        "id",
+        "user",
+        "key_hash",
+        "created_at",
+        "expires_at",
+    }
+    assert row.key_hash != token and len(row.key_hash) == 64

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
-from shopwright.core.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_load
+from shopwright.core.demo import DEMO_EMAIL, DEMO_PASSWORD, REFUSED_IN_PRODUCTION, demo_load
 from shopwright.core.links import platform_url, store_url
 
 
@@ -12,8 +13,11 @@ class Command(BaseCommand):
     help = "Create or refresh the demo store and print how to sign in."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(REFUSED_IN_PRODUCTION)
         store = demo_load()
         self.stdout.write(f"Demo store:       {store_url(store)}")
         self.stdout.write(f"Platform site:    {platform_url('/')}")
         self.stdout.write(f"Back office:      {platform_url('/office/')}  (sign in as {DEMO_EMAIL} / {DEMO_PASSWORD})")
-        self.stdout.write(f"Dev outbox:       {platform_url('/dev/outbox/')}")
+        if settings.DEBUG and settings.SHOPWRIGHT_OUTBOX_ONLY:
+            self.stdout.write(f"Dev outbox:       {platform_url('/dev/outbox/')}  (from this machine only)")

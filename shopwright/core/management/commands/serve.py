@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+GUNICORN_CONFIG = "shopwright.gunicorn_conf"
+
 
 class Command(BaseCommand):
     help = "Serve the platform with gunicorn and run a Huey job consumer next to it."
@@ -35,18 +37,15 @@ class Command(BaseCommand):
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "shopwright.wsgi:application",
+                # Access and error logs through the personal-data filter; the
+                # access line has no client address and no query string.
+                "-c",
+                f"python:{GUNICORN_CONFIG}",
                 "--bind",
                 options["bind"],
                 "--workers",
                 str(options["workers"]),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-                # No client address and no query string in access logs: both can be personal.
-                "--access-logformat",
-                '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+                "shopwright.wsgi:application",
             ],
             env=env,
         )

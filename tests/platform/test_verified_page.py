@@ -1,0 +1,37 @@
+"""The page the emailed verification link opens: the stores it put live."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from shopwright.stores import services
+from shopwright.stores.models import Role
+from tests.factories import make_merchant, verification_token
+from tests.stores.helpers import invitation_token, platform_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_verified_page_lists_the_stores_the_merchant_owns_not_those_it_works_at(
+    mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    lee = make_merchant(verified=False, store_name="Lamp Shop", email="lee@example.com")
+    services.store_create(owner=lee.user, name="Second Lamps", handle="second-lamps")
+    other = make_merchant(store_name="Someone Else")
+    token = invitation_token(
+        store=other.store,
+        inviter=other.user,
+        email="lee@example.com",
+        role=Role.ADMIN,
+        mailoutbox=mailoutbox,
+        capture=django_capture_on_commit_callbacks,
+    )
+    services.staff_invitation_accept(token=token, user=lee.user)
+
+    response = platform_client().get(f"/verify-email/{verification_token(lee.user)}/")
+
+    assert response.status_code == 200
+    listed = re.findall(r"<strong>(.*?)</strong> is live", response.content.decode())
+    assert listed == ["Lamp Shop", "Second Lamps"]
