@@ -3,6 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from shopwright.core.requests import dev_outbox_visible
+
 
 def platform(request: HttpRequest) -> dict[str, Any]:
     return {
@@ -10,5 +12,5 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "platform_domain": settings.PLATFORM_DOMAIN,
         "platform_url": settings.PLATFORM_URL,
         "current_store": getattr(request, "store", None),
-        "dev_mode": settings.DEBUG and not settings.PRODUCTION,
+        "show_dev_outbox": dev_outbox_visible(request),
     }

@@ -80,6 +80,7 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["store_id", "-created_at"], name="audit_store_time"),
             models.Index(fields=["actor_type", "actor_id"], name="audit_actor"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
         ordering = ["-created_at", "-id"]
 

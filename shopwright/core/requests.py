@@ -41,7 +41,28 @@ def remote_addr_is_loopback(request: HttpRequest) -> bool:
     return address.is_loopback
 
 
+def dev_outbox_visible(request: HttpRequest) -> bool:
+    """The development outbox is shown only to a developer on this machine.
+
+    It holds verification, reset and invitation links, so it needs a DEBUG
+    development process without EMAIL_URL and a browser on this machine (the
+    socket peer, not X-Forwarded-For).
+    """
+    return bool(
+        settings.DEBUG
+        and not settings.PRODUCTION
+        and settings.SHOPWRIGHT_OUTBOX_ONLY
+        and remote_addr_is_loopback(request)
+    )
+
+
 def _normalise(remote: str) -> str:
+    """The address in canonical form; a port some proxies append is dropped."""
+    remote = remote.strip()
+    if remote.startswith("[") and "]" in remote:  # [2001:db8::1]:443
+        remote = remote[1 : remote.index("]")]
+    elif remote.count(":") == 1:  # 203.0.113.7:51234
+        remote = remote.split(":", 1)[0]
     try:
         return str(ipaddress.ip_address(remote))
     except ValueError:

@@ -14,7 +14,7 @@ from shopwright.core.emails import outbox
 from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.links import store_url
-from shopwright.core.requests import client_ip
+from shopwright.core.requests import client_ip, dev_outbox_visible
 from shopwright.platform.forms import LoginForm, SignupForm
 from shopwright.stores import selectors, services
 
@@ -100,19 +100,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def dev_outbox(request: HttpRequest) -> HttpResponse:
-    """Development only: the emails the platform would have sent.
-
-    They hold verification, reset and invitation links, so the page is a
-    404 unless this is a DEBUG development process without EMAIL_URL and the
-    browser is on this machine (the socket peer, not X-Forwarded-For).
-    """
-    from shopwright.core.requests import remote_addr_is_loopback
-
-    if not (
-        settings.DEBUG
-        and not settings.PRODUCTION
-        and settings.SHOPWRIGHT_OUTBOX_ONLY
-        and remote_addr_is_loopback(request)
-    ):
+    """Development only: the emails the platform would have sent (see dev_outbox_visible)."""
+    if not dev_outbox_visible(request):
         raise Http404
     return render(request, "platform/outbox.html", {"emails": outbox()})

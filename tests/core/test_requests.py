@@ -69,3 +69,13 @@ def test_loopback_is_judged_by_the_socket_peer(remote, loopback):
     assert remote_addr_is_loopback(request(remote=remote)) is loopback
     # A forwarded header saying "127.0.0.1" changes nothing.
     assert remote_addr_is_loopback(request("127.0.0.1", remote=remote)) is loopback
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "client"),
+    [("203.0.113.7:51234", "203.0.113.7"), ("[2001:db8::1]:443", "2001:db8::1"), ("2001:db8::2", "2001:db8::2")],
+)
+def test_a_port_appended_by_the_proxy_is_dropped(rf, settings, forwarded, client):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=f"198.51.100.1, {forwarded}", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == client

@@ -35,3 +35,19 @@ def test_the_verified_page_lists_the_stores_the_merchant_owns_not_those_it_works
     assert response.status_code == 200
     listed = re.findall(r"<strong>(.*?)</strong> is live", response.content.decode())
     assert listed == ["Lamp Shop", "Second Lamps"]
+
+
+def test_a_suspended_store_is_not_announced_as_live() -> None:
+    from shopwright.stores.models import Store, User
+
+    ann = make_merchant(store_name="Suspended Goods")
+    Store.objects.filter(pk=ann.store.pk).update(status=Store.Status.SUSPENDED)
+    page = platform_client().get(f"/verify-email/{verification_token(ann.user)}/").content.decode()
+    assert "Suspended Goods</strong> is live" not in page
+    assert "is suspended" in page
+
+    # Natural keys (dumpdata --natural-primary) round-trip without naming the email.
+    key = ann.user.natural_key()[0]
+    assert "@" not in key
+    assert User.objects.get_by_natural_key(key) == ann.user
+    assert User.objects.get_by_natural_key(ann.user.email.upper()) == ann.user
