@@ -192,17 +192,38 @@ def customer_password_change(*, customer: Customer, current_password: str, new_p
 
 
 def customer_password_reset_request(*, store: Any, email: str, ip: str = "") -> None:
-    """Email a reset link if the account exists. The caller answers the same either way."""
+    """Accept a reset request; the lookup and the email happen in a job.
+
+    The request does the same work whether or not the address has an
+    account (check the format, queue a job), so neither the answer nor its
+    timing tells. The job's arguments hold the address and IP encrypted only.
+    """
     errors = FieldErrors()
     email = clean_email(email, errors)
     errors.raise_if_any()
-    customer = selectors.customer_by_email(store=store, email=email)
+    from shopwright.customers.tasks import customer_password_reset_send_task
+
+    sealed_email, sealed_ip = crypto.encrypt(email), crypto.encrypt(ip or "-")
+    transaction.on_commit(lambda: customer_password_reset_send_task(store.pk, sealed_email, sealed_ip))
+
+
+def customer_password_reset_send(*, store_id: int, sealed_email: str, sealed_ip: str) -> bool:
+    """Email a reset link if the address has an active account at the store; True when sent."""
+    from shopwright.stores.selectors import store_by_id
+
+    store = store_by_id(store_id=store_id)
+    email, ip = crypto.decrypt(sealed_email), crypto.decrypt(sealed_ip)
+    customer = selectors.customer_by_email(store=store, email=email) if store else None
     if customer is None or not customer.is_active:
-        return
+        return False
     token = make_token(purpose="customer-password-reset", subject_id=customer.pk, state=customer.password)
     with transaction.atomic():
         audit_record(
-            action="customer.password_reset_request", actor=Actor.anonymous(), store=store, obj=customer, ip=ip
+            action="customer.password_reset_request",
+            actor=Actor.anonymous(),
+            store=store,
+            obj=customer,
+            ip="" if ip == "-" else ip,
         )
         email_queue(
             kind="customer_password_reset",
@@ -210,6 +231,7 @@ def customer_password_reset_request(*, store: Any, email: str, ip: str = "") -> 
             store=store,
             context={"name": customer.name, "reset_url": store_url(store, f"/account/password-reset/{token}/")},
         )
+    return True
 
 
 def customer_for_reset_token(*, store: Any, token: str, lock: bool = False) -> Customer:

@@ -16,6 +16,10 @@ from shopwright.stores.models import Domain, Membership, Store, User, UserApiTok
 _HANDLE_CHARS = re.compile(r"[A-Za-z0-9-]{1,63}")
 
 
+def store_by_id(*, store_id: int) -> Store | None:
+    return Store.objects.filter(pk=store_id).first()
+
+
 def store_for_handle(*, handle: str) -> Store | None:
     """The store with this handle, or None; also None for a value that cannot be a handle.
 
