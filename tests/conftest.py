@@ -75,6 +75,9 @@ def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PLATFORM_DOMAIN = "localhost"
     settings.PLATFORM_URL = "http://localhost:8000"
+    # Sessions in the database on every run, so query budgets do not depend on
+    # whether REDIS_URL moved them into the (here: local-memory) cache.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
     }
