@@ -6,6 +6,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 UNKNOWN_CLIENT = "0.0.0.0"  # noqa: S104 (an unknown client, not a bind address)
 
@@ -28,6 +29,13 @@ def client_ip(request: HttpRequest) -> str:
         if len(entries) >= trusted and entries[-trusted]:
             remote = entries[-trusted]
     return _normalise(remote)
+
+
+def safe_next_path(request: HttpRequest, default: str) -> str:
+    """A local path from `?next=`; anything a browser could read as another site ("//x", "/\\x") is ignored."""
+    target = request.GET.get("next", "")
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+    return target if local else default
 
 
 def remote_addr_is_loopback(request: HttpRequest) -> bool:

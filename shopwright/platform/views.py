@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwright.backoffice.session import CURRENT_STORE_KEY
@@ -14,7 +14,7 @@ from shopwright.core.emails import outbox
 from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.links import store_url
-from shopwright.core.requests import client_ip, dev_outbox_visible
+from shopwright.core.requests import client_ip, dev_outbox_visible, safe_next_path
 from shopwright.platform.forms import LoginForm, SignupForm
 from shopwright.stores import selectors, services
 
@@ -83,11 +83,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             login(request, user, backend="shopwright.stores.auth.EmailBlindIndexBackend")
-            next_url = request.GET.get("next", "")
-            # Only a local path: "//x" and "/\x" would take the browser to another site.
-            if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
-                return redirect(next_url)
-            return redirect("backoffice:dashboard")
+            return redirect(safe_next_path(request, reverse("backoffice:dashboard")))
     elif request.method == "POST":
         status = 400
     return render(request, "platform/login.html", {"form": form}, status=status)

@@ -9,12 +9,11 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.core.forms import form_add_service_errors
-from shopwright.core.requests import client_ip
+from shopwright.core.requests import client_ip, safe_next_path
 from shopwright.customers import services
 from shopwright.customers.sessions import session_login, session_logout, session_refresh_fingerprint
 from shopwright.storefront.forms import (
@@ -35,13 +34,6 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    """A local path from `?next=`; anything a browser could read as another site ("//x", "/\\x") is ignored."""
-    target = request.GET.get("next", "")
-    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
-    return target if local else default
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -83,7 +75,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             session_login(request, customer)
-            return redirect(_safe_next(request, "/account/"))
+            return redirect(safe_next_path(request, "/account/"))
     elif request.method == "POST":
         status = 400
     return render(request, "storefront/account/login.html", {"form": form}, status=status)
