@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -62,7 +63,11 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def resend_verification(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.user_resend_verification(user=request.user)  # type: ignore[arg-type]
+        try:
+            if services.user_resend_verification(user=request.user):  # type: ignore[arg-type]
+                messages.success(request, "A new verification link is on its way.")
+        except RateLimited as exc:
+            messages.error(request, exc.message)
     return redirect("platform:signup_done")
 
 

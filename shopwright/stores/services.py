@@ -8,13 +8,14 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.emails import email_queue
-from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
+from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError, RateLimited
 from shopwright.core.links import platform_url
 from shopwright.core.signin import sign_in_with_password
 from shopwright.core.tokens import hash_secret_token, make_token, new_secret_token, read_token, state_matches
@@ -51,6 +52,7 @@ RESERVED_HANDLES = frozenset(
     """.split()
 )
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+VERIFICATION_RESEND_INTERVAL = 60
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
 INVITATION_LIFETIME = datetime.timedelta(days=7)
 API_TOKEN_LIFETIME = datetime.timedelta(days=30)
@@ -169,12 +171,23 @@ def _queue_verification_email(*, user: User, store: Store | None) -> None:
     )
 
 
-def user_resend_verification(*, user: User) -> None:
+def user_resend_verification(*, user: User) -> bool:
+    """Send the verification link again; at most once a minute, so the button cannot flood a mailbox.
+
+    Returns False when the email is already verified. Raises RateLimited when
+    a link went out less than VERIFICATION_RESEND_INTERVAL seconds ago.
+    """
     if user.email_verified:
-        return
+        return False
+    if not cache.add(f"verify-resend:{user.pk}", 1, timeout=VERIFICATION_RESEND_INTERVAL):
+        raise RateLimited(
+            "We sent you a link less than a minute ago. Check your inbox (and spam folder) first.",
+            retry_after=VERIFICATION_RESEND_INTERVAL,
+        )
     first_store = Store.objects.filter(owner=user).order_by("id").first()
     with transaction.atomic():
         _queue_verification_email(user=user, store=first_store)
+    return True
 
 
 @transaction.atomic

@@ -291,3 +291,24 @@ def test_the_signup_page_stores_an_argon2id_hash() -> None:
     owner = Store.objects.get(handle="hash-shop").owner
     assert owner.password.startswith("argon2$argon2id$")
     assert owner.check_password(PASSWORD)
+
+
+def test_the_verification_link_can_be_sent_again_but_not_in_a_flood(
+    mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    from django.core.cache import cache
+
+    merchant = make_merchant(verified=False)
+    browser = platform_client(merchant.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = browser.post("/signup/resend/", follow=True)
+        second = browser.post("/signup/resend/", follow=True)
+    assert "A new verification link is on its way." in first.content.decode()
+    assert "less than a minute ago" in second.content.decode()
+    assert len(mailoutbox) == 1
+
+    cache.clear()  # the minute has passed
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/signup/resend/")
+    assert len(mailoutbox) == 2
+    assert all(m.to == [merchant.user.email] for m in mailoutbox)
