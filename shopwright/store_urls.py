@@ -5,11 +5,11 @@ HostRoutingMiddleware selects this URLconf when the host names a live store.
 
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from shopwright.api import api_urls
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api_urls),
     path("", include("shopwright.storefront.urls")),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -20,13 +20,20 @@ from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDen
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.links import store_url
 from shopwright.core.models import AuditEntry
-from shopwright.core.requests import client_ip
+from shopwright.core.requests import AuthenticatedRequest, client_ip
 from shopwright.stores import selectors, services
 from shopwright.stores.models import Membership, Role, User
 
 
-def _current_membership(request: HttpRequest) -> tuple[Membership | None, list[Membership]]:
-    memberships = selectors.memberships_for_user(user=request.user)  # type: ignore[arg-type]
+class StorePageRequest(AuthenticatedRequest):
+    """A request to a `store_page` view (annotations only): the decorator sets these."""
+
+    membership: Membership  # the signed-in user's membership of the current store
+    memberships: list[Membership]  # all of the user's memberships, for the store switcher
+
+
+def _current_membership(request: AuthenticatedRequest) -> tuple[Membership | None, list[Membership]]:
+    memberships = selectors.memberships_for_user(user=request.user)
     wanted = request.session.get(CURRENT_STORE_KEY)
     current = next((m for m in memberships if m.store_id == wanted), None)
     if current is None and memberships:
@@ -41,7 +48,7 @@ def store_page(*, roles: set[str] | None = None) -> Callable[..., Any]:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if getattr(request, "store", None) is not None:
                 raise Http404
             current, memberships = _current_membership(request)
@@ -54,39 +61,40 @@ def store_page(*, roles: set[str] | None = None) -> Callable[..., Any]:
                     {"membership": current, "memberships": memberships},
                     status=403,
                 )
-            request.membership = current  # type: ignore[attr-defined]
-            request.memberships = memberships  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            page = cast(StorePageRequest, request)  # this decorator sets the membership
+            page.membership = current
+            page.memberships = memberships
+            return view(page, *args, **kwargs)
 
         return wrapper
 
     return decorator
 
 
-def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    membership = request.membership  # type: ignore[attr-defined]
+def _ctx(request: StorePageRequest, **extra: Any) -> dict[str, Any]:
+    membership = request.membership
     return {
         "membership": membership,
         "store": membership.store,
-        "memberships": request.memberships,  # type: ignore[attr-defined]
+        "memberships": request.memberships,
         "store_url": store_url(membership.store),
         **extra,
     }
 
 
 @store_page()
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StorePageRequest) -> HttpResponse:
     return render(request, "backoffice/dashboard.html", _ctx(request))
 
 
 @login_required
 @require_POST
-def store_switch(request: HttpRequest) -> HttpResponse:
+def store_switch(request: AuthenticatedRequest) -> HttpResponse:
     try:
         store_id = int(request.POST.get("store_id", ""))
     except ValueError:
         return redirect("backoffice:dashboard")
-    memberships = selectors.memberships_for_user(user=request.user)  # type: ignore[arg-type]
+    memberships = selectors.memberships_for_user(user=request.user)
     if any(m.store_id == store_id for m in memberships):
         request.session[CURRENT_STORE_KEY] = store_id
     return redirect("backoffice:dashboard")
@@ -94,12 +102,12 @@ def store_switch(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def store_new(request: HttpRequest) -> HttpResponse:
+def store_new(request: AuthenticatedRequest) -> HttpResponse:
     form = StoreForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             store = services.store_create(
-                owner=request.user,  # type: ignore[arg-type]
+                owner=request.user,
                 name=form.cleaned_data["store_name"],
                 handle=form.cleaned_data["store_handle"],
                 ip=client_ip(request),
@@ -110,7 +118,7 @@ def store_new(request: HttpRequest) -> HttpResponse:
             request.session[CURRENT_STORE_KEY] = store.pk
             messages.success(request, f"{store.name} is created.")
             return redirect("backoffice:dashboard")
-    memberships = selectors.memberships_for_user(user=request.user)  # type: ignore[arg-type]
+    memberships = selectors.memberships_for_user(user=request.user)
     return render(
         request,
         "backoffice/store_new.html",
@@ -120,8 +128,8 @@ def store_new(request: HttpRequest) -> HttpResponse:
 
 
 @store_page()
-def staff(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def staff(request: StorePageRequest) -> HttpResponse:
+    membership = request.membership
     if request.method == "POST" and membership.role not in (Role.OWNER, Role.ADMIN):
         # Staff may see the list but not invite: say so instead of ignoring the form.
         return render(request, "backoffice/forbidden.html", _ctx(request), status=403)
@@ -132,7 +140,7 @@ def staff(request: HttpRequest) -> HttpResponse:
             try:
                 services.staff_invite(
                     store=membership.store,
-                    inviter=request.user,  # type: ignore[arg-type]
+                    inviter=request.user,
                     email=invite_form.cleaned_data["email"],
                     role=invite_form.cleaned_data["role"],
                     ip=client_ip(request),
@@ -164,13 +172,13 @@ def staff(request: HttpRequest) -> HttpResponse:
 
 @store_page(roles={Role.OWNER})
 @require_POST
-def staff_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+def staff_role(request: StorePageRequest, membership_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
             services.membership_change_role(
-                store=request.membership.store,  # type: ignore[attr-defined]
-                actor=request.user,  # type: ignore[arg-type]
+                store=request.membership.store,
+                actor=request.user,
                 membership_id=membership_id,
                 role=form.cleaned_data["role"],
                 ip=client_ip(request),
@@ -186,12 +194,12 @@ def staff_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @store_page(roles={Role.OWNER, Role.ADMIN})
 @require_POST
-def staff_reveal(request: HttpRequest, membership_id: int) -> HttpResponse:
+def staff_reveal(request: StorePageRequest, membership_id: int) -> HttpResponse:
     """Show one member's full name and email once; the service audits the reveal."""
     try:
         member = services.staff_member_reveal(
-            store=request.membership.store,  # type: ignore[attr-defined]
-            actor=request.user,  # type: ignore[arg-type]
+            store=request.membership.store,
+            actor=request.user,
             membership_id=membership_id,
             ip=client_ip(request),
         )
@@ -204,8 +212,8 @@ def staff_reveal(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 @store_page(roles={Role.OWNER, Role.ADMIN})
-def audit_log(request: HttpRequest) -> HttpResponse:
-    store = request.membership.store  # type: ignore[attr-defined]
+def audit_log(request: StorePageRequest) -> HttpResponse:
+    store = request.membership.store
     return render(request, "backoffice/audit.html", _ctx(request, entries=audit_entries_for_store(store=store)))
 
 
@@ -237,18 +245,18 @@ def _account_event_label(entry: AuditEntry, user: User) -> str:
 
 
 @login_required
-def account_activity(request: HttpRequest) -> HttpResponse:
+def account_activity(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in user's own security events: sign-ins, failed attempts, lock-outs, changes."""
     if getattr(request, "store", None) is not None:
         raise Http404
     user = request.user
     current, memberships = _current_membership(request)
-    entries = selectors.account_activity(user=user)  # type: ignore[arg-type]
+    entries = selectors.account_activity(user=user)
     store_names = selectors.store_names(store_ids={e.store_id for e in entries if e.store_id})
     rows = [
         {
             "entry": e,
-            "label": _account_event_label(e, user),  # type: ignore[arg-type]
+            "label": _account_event_label(e, user),
             "store_name": store_names.get(e.store_id, "") if e.store_id else "",
         }
         for e in entries
@@ -277,7 +285,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.user.is_authenticated:
-                membership = services.staff_invitation_accept(token=token, user=request.user, ip=client_ip(request))  # type: ignore[arg-type]
+                membership = services.staff_invitation_accept(token=token, user=request.user, ip=client_ip(request))
             elif form is not None and form.is_valid():
                 membership = services.staff_account_create(
                     token=token,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Schema
@@ -12,6 +12,9 @@ from ninja.utils import check_csrf
 from pydantic import model_validator
 
 from shopwright.core.exceptions import NotFound
+
+if TYPE_CHECKING:
+    from shopwright.stores.models import Store
 
 
 class InputSchema(Schema):
@@ -49,11 +52,17 @@ def require_platform_host(request: HttpRequest) -> None:
         raise NotFound("This endpoint is served on the platform host, not on a store host.")
 
 
-def require_store_host(request: HttpRequest):  # type: ignore[no-untyped-def]
-    store = getattr(request, "store", None)
+def require_store_host(request: HttpRequest) -> Store:
+    store: Store | None = getattr(request, "store", None)
     if store is None:
         raise NotFound("This endpoint is served on a store host.")
     return store
+
+
+class BearerRequest(HttpRequest):
+    """A request a bearer authenticator accepted (annotations only): it keeps the token for logout to revoke."""
+
+    api_token: str
 
 
 def session_csrf_ok(request: HttpRequest) -> bool:

@@ -7,11 +7,15 @@ passed in, so the entry exists exactly when the action happened.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from shopwright.core.models import AuditEntry
+
+if TYPE_CHECKING:
+    from shopwright.customers.models import Customer
+    from shopwright.stores.models import Store, User
 
 
 @dataclass(frozen=True)
@@ -22,11 +26,11 @@ class Actor:
     id: int | None = None
 
     @classmethod
-    def user(cls, user: Any) -> Actor:
+    def user(cls, user: User) -> Actor:
         return cls(AuditEntry.ActorType.USER, user.pk)
 
     @classmethod
-    def customer(cls, customer: Any) -> Actor:
+    def customer(cls, customer: Customer) -> Actor:
         return cls(AuditEntry.ActorType.CUSTOMER, customer.pk)
 
     @classmethod
@@ -42,7 +46,7 @@ def audit_record(
     *,
     action: str,
     actor: Actor,
-    store: Any = None,
+    store: Store | None = None,
     obj: models.Model | None = None,
     ip: str | None = None,
     details: dict[str, Any] | None = None,
@@ -60,5 +64,5 @@ def audit_record(
     )
 
 
-def audit_entries_for_store(*, store: Any, limit: int = 100) -> models.QuerySet[AuditEntry]:
+def audit_entries_for_store(*, store: Store, limit: int = 100) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(store_id=store.pk).order_by("-created_at", "-id")[:limit]

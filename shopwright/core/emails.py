@@ -9,7 +9,7 @@ never sends a mail, and the job store never holds an address or a body.
 from __future__ import annotations
 
 from email.utils import formataddr, parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -19,8 +19,11 @@ from django.utils import timezone
 
 from shopwright.core.models import Email
 
+if TYPE_CHECKING:
+    from shopwright.stores.models import Store
 
-def email_queue(*, kind: str, to: str, context: dict[str, Any], store: Any = None) -> Email:
+
+def email_queue(*, kind: str, to: str, context: dict[str, Any], store: Store | None = None) -> Email:
     """Render `emails/<kind>.{txt,html}` and `emails/<kind>_subject.txt` and queue it."""
     context = {"platform_name": settings.PLATFORM_NAME, "store": store, **context}
     subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())

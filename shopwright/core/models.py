@@ -25,11 +25,11 @@ class TenantModel(models.Model):
     def _do_update(self, base_qs: Any, *args: Any, **kwargs: Any) -> Any:
         # `save()` on a loaded row updates it only within its own store, so a
         # row can never be written into, or across, another tenant.
-        return super()._do_update(base_qs.filter(store_id=self.store_id), *args, **kwargs)  # type: ignore[misc]
+        return super()._do_update(base_qs.filter(store_id=self.store_id), *args, **kwargs)
 
     def refresh_from_db(self, using: Any = None, fields: Any = None, from_queryset: Any = None) -> None:
         if from_queryset is None:
-            from_queryset = type(self)._base_manager.filter(store_id=self.store_id)  # type: ignore[attr-defined]
+            from_queryset = type(self)._base_manager.filter(store_id=self.store_id)
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:

@@ -3,12 +3,50 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
+if TYPE_CHECKING:
+    from shopwright.customers.models import Customer
+    from shopwright.stores.models import Store, User
+
 UNKNOWN_CLIENT = "0.0.0.0"  # noqa: S104 (an unknown client, not a bind address)
+
+
+# The request classes below are for annotations only: Django builds plain
+# requests, and the middleware sets these attributes on each of them.
+
+
+class StoreRequest(HttpRequest):
+    """Any request, as HostRoutingMiddleware and CustomerMiddleware leave it.
+
+    `store` is None on the platform host; `customer` is None when signed out,
+    and always on the platform host.
+    """
+
+    store: Store | None
+    customer: Customer | None
+
+
+class StorefrontRequest(StoreRequest):
+    """A request to a store host's URLconf, which HostRoutingMiddleware picks only for a live store."""
+
+    store: Store
+
+
+class CustomerRequest(StorefrontRequest):
+    """A storefront request from a signed-in customer (a view behind `customer_required`)."""
+
+    customer: Customer
+
+
+class AuthenticatedRequest(StoreRequest):
+    """A platform request from a signed-in user (a view behind `login_required`)."""
+
+    user: User
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -8,7 +8,7 @@ exists, gives the same answer either way, and audits every outcome.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db import models
@@ -17,6 +17,9 @@ from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import AuthenticationFailed, RateLimited
 from shopwright.core.throttle import login_throttle_check, login_throttle_failure, login_throttle_success
+
+if TYPE_CHECKING:
+    from shopwright.stores.models import Store
 
 Account = TypeVar("Account", bound=models.Model)
 
@@ -31,7 +34,7 @@ def sign_in_with_password(
     find: Callable[[str], Account | None],
     password_ok: Callable[[Account, str], bool],
     actor: Callable[[Account], Actor],
-    store: Any = None,
+    store: Store | None = None,
 ) -> Account:
     """Return the account whose email and password match.
 

@@ -17,12 +17,14 @@ import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+
+from shopwright.core.requests import StoreRequest
 
 _local = threading.local()
 
@@ -73,12 +75,13 @@ class HostRoutingMiddleware:
         from shopwright.stores.selectors import store_for_custom_domain, store_for_handle
 
         host = _split_host(request)
-        request.store = None  # type: ignore[attr-defined]
+        routed = cast(StoreRequest, request)  # this middleware sets `store`
+        routed.store = None
         if not _HOST_RE.fullmatch(host):
             return HttpResponseBadRequest("Malformed host.", content_type="text/plain")
         _drop_malformed_session_cookie(request)
         if host in platform_hosts():
-            request.urlconf = "shopwright.urls"  # type: ignore[attr-defined]
+            request.urlconf = "shopwright.urls"
             return self.get_response(request)
 
         handle = store_handle_from_host(host)
@@ -89,8 +92,8 @@ class HostRoutingMiddleware:
             return render(request, "storefront/store_missing.html", status=404)
         if not store.is_live:
             return render(request, "storefront/store_not_open.html", {"store": store}, status=404)
-        request.store = store  # type: ignore[attr-defined]
-        request.urlconf = "shopwright.store_urls"  # type: ignore[attr-defined]
+        routed.store = store
+        request.urlconf = "shopwright.store_urls"
         return self.get_response(request)
 
 

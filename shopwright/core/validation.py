@@ -132,6 +132,7 @@ def clean_password(value: Any, errors: FieldErrors, field: str = "password", **p
         errors.add(field, "A password has at most 256 characters.")
         return ""
     try:
+        # The stubs want the user model; the validators only read attributes and `_meta`.
         password_validation.validate_password(password, user=_PasswordSubject(**personal))  # type: ignore[arg-type]
     except ValidationError as exc:
         for message in exc.messages:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 
-from shopwright.core.api import ERRORS, InputSchema, OkOut, SessionCookieAuth, require_store_host
+from shopwright.core.api import ERRORS, BearerRequest, InputSchema, OkOut, SessionCookieAuth, require_store_host
+from shopwright.core.requests import StorefrontRequest, StoreRequest
 from shopwright.customers import selectors, services
 from shopwright.customers.models import Customer
 from shopwright.customers.sessions import session_login, session_logout
@@ -20,7 +21,7 @@ class CustomerBearer(HttpBearer):
         store = require_store_host(request)  # the platform host answers 404, as for the public endpoints
         customer = selectors.customer_for_api_token(store=store, token=token)
         if customer is not None:
-            request.api_token = token  # type: ignore[attr-defined]
+            cast(BearerRequest, request).api_token = token
         return customer
 
 
@@ -35,6 +36,17 @@ class CustomerSession(SessionCookieAuth):
 
 
 customer_auth = [CustomerBearer(), CustomerSession()]
+
+
+class CustomerApiRequest(StorefrontRequest):
+    """A request that passed `customer_auth` (annotations only): ninja sets `auth` to the customer.
+
+    Both authenticators answer only on a store host, so `store` is set.
+    """
+
+    auth: Customer
+
+
 router = Router(tags=["customer"])
 
 
@@ -91,7 +103,7 @@ def _profile(customer: Customer) -> ProfileOut:
 
 
 @router.post("/register", response={201: ProfileOut, **ERRORS}, summary="Create a customer account at this store")
-def register(request: HttpRequest, payload: RegisterIn):  # type: ignore[no-untyped-def]
+def register(request: HttpRequest, payload: RegisterIn) -> Status[ProfileOut]:
     from shopwright.core.requests import client_ip
 
     store = require_store_host(request)
@@ -100,7 +112,7 @@ def register(request: HttpRequest, payload: RegisterIn):  # type: ignore[no-unty
 
 
 @router.post("/login", response={200: CustomerLoginOut, **ERRORS}, summary="Sign in at this store")
-def customer_login(request: HttpRequest, payload: CustomerLoginIn):  # type: ignore[no-untyped-def]
+def customer_login(request: StoreRequest, payload: CustomerLoginIn) -> CustomerLoginOut:
     from shopwright.core.requests import client_ip
 
     store = require_store_host(request)
@@ -114,24 +126,24 @@ def customer_login(request: HttpRequest, payload: CustomerLoginIn):  # type: ign
 
 
 @router.post("/logout", auth=customer_auth, response={200: OkOut, **ERRORS}, summary="Sign out")
-def customer_logout(request: HttpRequest):  # type: ignore[no-untyped-def]
+def customer_logout(request: CustomerApiRequest) -> OkOut:
     token = getattr(request, "api_token", None)
     if token:
-        services.customer_api_token_revoke(store=request.store, token=token)  # type: ignore[attr-defined]
+        services.customer_api_token_revoke(store=request.store, token=token)
     else:
         session_logout(request)
     return OkOut()
 
 
 @router.get("/me", auth=customer_auth, response={200: ProfileOut, **ERRORS}, summary="My profile")
-def me(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return _profile(request.auth)  # type: ignore[attr-defined]
+def me(request: CustomerApiRequest) -> ProfileOut:
+    return _profile(request.auth)
 
 
 @router.patch("/me", auth=customer_auth, response={200: ProfileOut, **ERRORS}, summary="Update my profile")
-def me_update(request: HttpRequest, payload: ProfileIn):  # type: ignore[no-untyped-def]
+def me_update(request: CustomerApiRequest, payload: ProfileIn) -> ProfileOut:
     from shopwright.core.requests import client_ip
 
     data = payload.dict(exclude_unset=True)
-    customer = services.customer_profile_update(customer=request.auth, data=data, ip=client_ip(request))  # type: ignore[attr-defined]
+    customer = services.customer_profile_update(customer=request.auth, data=data, ip=client_ip(request))
     return _profile(customer)

@@ -1,7 +1,9 @@
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 
+from shopwright.core.requests import StoreRequest
 from shopwright.customers.sessions import session_customer
 
 
@@ -12,8 +14,9 @@ class CustomerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        routed = cast(StoreRequest, request)  # this middleware sets `customer`
         if getattr(request, "store", None) is not None:
-            request.customer = session_customer(request)  # type: ignore[attr-defined]
+            routed.customer = session_customer(routed)
         else:
-            request.customer = None  # type: ignore[attr-defined]
+            routed.customer = None
         return self.get_response(request)

@@ -1,8 +1,8 @@
 """Data map: store customers. The merchant is the controller of these rows."""
 
-from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Retention, Subject, personal, register
+from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Handling, Retention, Subject, personal, register
 
-_C = {"subject": Subject.CUSTOMER, "retention": Retention.ACCOUNT, "erasure": Erasure.DELETE}
+_C: Handling = {"subject": Subject.CUSTOMER, "retention": Retention.ACCOUNT, "erasure": Erasure.DELETE}
 
 register(
     "customers.Customer",

@@ -7,17 +7,18 @@ from django.utils import timezone
 from shopwright.core import crypto
 from shopwright.core.tokens import hash_secret_token
 from shopwright.customers.models import Customer, CustomerApiToken
+from shopwright.stores.models import Store
 
 
-def customer_by_email(*, store: object, email: str) -> Customer | None:
+def customer_by_email(*, store: Store, email: str) -> Customer | None:
     return Customer.objects.filter(store=store, email_index__in=crypto.blind_index_candidates(email)).first()
 
 
-def customer_get(*, store: object, customer_id: int) -> Customer | None:
+def customer_get(*, store: Store, customer_id: int) -> Customer | None:
     return Customer.objects.filter(store=store, pk=customer_id, is_active=True).first()
 
 
-def customer_for_api_token(*, store: object, token: str) -> Customer | None:
+def customer_for_api_token(*, store: Store, token: str) -> Customer | None:
     row = (
         CustomerApiToken.objects.select_related("customer")
         .filter(store=store, key_hash=hash_secret_token(token), expires_at__gt=timezone.now())

@@ -21,6 +21,7 @@ from shopwright.core.tokens import hash_secret_token, make_token, new_secret_tok
 from shopwright.core.validation import FieldErrors, clean_choice, clean_email, clean_password, clean_text
 from shopwright.customers import selectors
 from shopwright.customers.models import Customer, CustomerApiToken, Gender
+from shopwright.stores.models import Store
 
 PASSWORD_RESET_MAX_AGE = 60 * 60
 API_TOKEN_LIFETIME = datetime.timedelta(days=30)
@@ -28,11 +29,11 @@ AVATAR_SIZE = 256
 PROFILE_FIELDS = ("name", "real_name", "gender", "date_of_birth", "place_of_residence", "nickname")
 
 
-def _scope(store: Any) -> str:
+def _scope(store: Store) -> str:
     return f"store:{store.pk}"
 
 
-def customer_register(*, store: Any, email: str, name: str, password: str, ip: str = "") -> Customer:
+def customer_register(*, store: Store, email: str, name: str, password: str, ip: str = "") -> Customer:
     """Create a customer account at this store. Nothing is written on error."""
     errors = FieldErrors()
     email = clean_email(email, errors)
@@ -54,7 +55,7 @@ def customer_register(*, store: Any, email: str, name: str, password: str, ip: s
     return customer
 
 
-def customer_authenticate(*, store: Any, email: str, password: str, ip: str) -> Customer:
+def customer_authenticate(*, store: Store, email: str, password: str, ip: str) -> Customer:
     """Check a customer's credentials at this store under the login throttle (see core.signin)."""
     customer = sign_in_with_password(
         scope=_scope(store),
@@ -191,7 +192,7 @@ def customer_password_change(*, customer: Customer, current_password: str, new_p
     return customer
 
 
-def customer_password_reset_request(*, store: Any, email: str, ip: str = "") -> None:
+def customer_password_reset_request(*, store: Store, email: str, ip: str = "") -> None:
     """Accept a reset request; the lookup and the email happen in a job.
 
     The request does the same work whether or not the address has an
@@ -213,7 +214,9 @@ def customer_password_reset_send(*, store_id: int, sealed_email: str, sealed_ip:
 
     store = store_by_id(store_id=store_id)
     email, ip = crypto.decrypt(sealed_email), crypto.decrypt(sealed_ip)
-    customer = selectors.customer_by_email(store=store, email=email) if store else None
+    if store is None:
+        return False
+    customer = selectors.customer_by_email(store=store, email=email)
     if customer is None or not customer.is_active:
         return False
     token = make_token(purpose="customer-password-reset", subject_id=customer.pk, state=customer.password)
@@ -234,7 +237,7 @@ def customer_password_reset_send(*, store_id: int, sealed_email: str, sealed_ip:
     return True
 
 
-def customer_for_reset_token(*, store: Any, token: str, lock: bool = False) -> Customer:
+def customer_for_reset_token(*, store: Store, token: str, lock: bool = False) -> Customer:
     """The active customer an emailed reset link names, while the link is unused.
 
     The link is bound to the password hash it was made for. Raises
@@ -243,16 +246,17 @@ def customer_for_reset_token(*, store: Any, token: str, lock: bool = False) -> C
     inside `transaction.atomic()`), and the hash is compared on the locked row.
     """
     parsed = read_token(token=token, purpose="customer-password-reset", max_age_seconds=PASSWORD_RESET_MAX_AGE)
-    customer = None
-    if parsed is not None:
-        customers = Customer.objects.filter(store=store, pk=parsed[0], is_active=True)
-        customer = (customers.select_for_update() if lock else customers).first()
-    if customer is None or not state_matches(parsed[1], customer.password):  # type: ignore[index]
+    if parsed is None:
+        raise ApplicationError("This password reset link is invalid or has expired.", code="invalid_token")
+    customer_id, digest = parsed
+    customers = Customer.objects.filter(store=store, pk=customer_id, is_active=True)
+    customer = (customers.select_for_update() if lock else customers).first()
+    if customer is None or not state_matches(digest, customer.password):
         raise ApplicationError("This password reset link is invalid or has expired.", code="invalid_token")
     return customer
 
 
-def customer_password_reset_confirm(*, store: Any, token: str, new_password: str, ip: str = "") -> Customer:
+def customer_password_reset_confirm(*, store: Store, token: str, new_password: str, ip: str = "") -> Customer:
     """Set a new password from an emailed link; the link then stops working (it is bound to the old hash).
 
     The link is checked again on the locked customer row in the transaction
@@ -284,5 +288,5 @@ def customer_api_token_create(*, customer: Customer) -> str:
     return token
 
 
-def customer_api_token_revoke(*, store: Any, token: str) -> None:
+def customer_api_token_revoke(*, store: Store, token: str) -> None:
     CustomerApiToken.objects.filter(store=store, key_hash=hash_secret_token(token)).delete()

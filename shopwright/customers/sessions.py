@@ -11,9 +11,9 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 
+from shopwright.core.requests import StoreRequest
 from shopwright.customers import selectors
 from shopwright.customers.models import Customer
 
@@ -26,7 +26,7 @@ def _password_fingerprint(customer: Customer) -> str:
     ).hexdigest()
 
 
-def session_login(request: HttpRequest, customer: Customer) -> None:
+def session_login(request: StoreRequest, customer: Customer) -> None:
     request.session.cycle_key()  # no session fixation
     rotate_token(request)  # nor a CSRF token chosen before sign-in
     request.session[SESSION_KEY] = {
@@ -34,15 +34,15 @@ def session_login(request: HttpRequest, customer: Customer) -> None:
         "id": customer.pk,
         "fp": _password_fingerprint(customer),
     }
-    request.customer = customer  # type: ignore[attr-defined]
+    request.customer = customer
 
 
-def session_logout(request: HttpRequest) -> None:
+def session_logout(request: StoreRequest) -> None:
     request.session.flush()
-    request.customer = None  # type: ignore[attr-defined]
+    request.customer = None
 
 
-def session_customer(request: HttpRequest) -> Customer | None:
+def session_customer(request: StoreRequest) -> Customer | None:
     store = getattr(request, "store", None)
     data = request.session.get(SESSION_KEY)
     if store is None or not isinstance(data, dict) or data.get("store") != store.pk:
@@ -53,7 +53,7 @@ def session_customer(request: HttpRequest) -> Customer | None:
     return customer
 
 
-def session_refresh_fingerprint(request: HttpRequest, customer: Customer) -> None:
+def session_refresh_fingerprint(request: StoreRequest, customer: Customer) -> None:
     """Keep this session signed in after the customer changed the password in it."""
     data = request.session.get(SESSION_KEY)
     if isinstance(data, dict):

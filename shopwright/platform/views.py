@@ -64,7 +64,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 def resend_verification(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         try:
-            if services.user_resend_verification(user=request.user):  # type: ignore[arg-type]
+            if services.user_resend_verification(user=request.user):
                 messages.success(request, "A new verification link is on its way.")
         except RateLimited as exc:
             messages.error(request, exc.message)

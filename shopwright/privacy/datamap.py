@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypedDict
 
 from django.apps import apps
 from django.db import models
@@ -89,6 +90,19 @@ def personal(
     plain_reason: str = "",
 ) -> FieldClass:
     return FieldClass(category, subject, retention, erasure, plain_reason)
+
+
+class Holding(TypedDict):
+    """`personal()` keywords many fields share: whose data it is and how long it is kept."""
+
+    subject: Subject
+    retention: Retention
+
+
+class Handling(Holding):
+    """`Holding`, and what erasure does to the value."""
+
+    erasure: Erasure
 
 
 _REGISTRY: dict[str, dict[str, FieldClass]] = {}

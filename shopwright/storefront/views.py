@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.core.forms import form_add_service_errors
-from shopwright.core.requests import client_ip, safe_next_path
+from shopwright.core.requests import CustomerRequest, StorefrontRequest, client_ip, safe_next_path
 from shopwright.customers import services
 from shopwright.customers.sessions import session_login, session_logout, session_refresh_fingerprint
 from shopwright.storefront.forms import (
@@ -36,16 +36,16 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapper
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StorefrontRequest) -> HttpResponse:
     return render(request, "storefront/home.html")
 
 
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: StorefrontRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.customer_register(store=request.store, **form.cleaned_data, ip=client_ip(request))  # type: ignore[attr-defined]
+            customer = services.customer_register(store=request.store, **form.cleaned_data, ip=client_ip(request))
         except ApplicationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -56,13 +56,13 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: StorefrontRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_authenticate(
-                store=request.store,  # type: ignore[attr-defined]
+                store=request.store,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 ip=client_ip(request),
@@ -82,20 +82,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: StorefrontRequest) -> HttpResponse:
     session_logout(request)
     return redirect("storefront:home")
 
 
 @customer_required
-def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/account/center.html", {"customer": request.customer})  # type: ignore[attr-defined]
+def account(request: CustomerRequest) -> HttpResponse:
+    return render(request, "storefront/account/center.html", {"customer": request.customer})
 
 
 @customer_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
-    customer = request.customer  # type: ignore[attr-defined]
+def profile(request: CustomerRequest) -> HttpResponse:
+    customer = request.customer
     initial = {
         "name": customer.name,
         "nickname": customer.nickname,
@@ -130,8 +130,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest) -> HttpResponse:
-    customer = request.customer  # type: ignore[attr-defined]
+def settings_view(request: CustomerRequest) -> HttpResponse:
+    customer = request.customer
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -151,14 +151,14 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def password_reset_request(request: HttpRequest) -> HttpResponse:
+def password_reset_request(request: StorefrontRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_password_reset_request(
                 store=request.store,
                 email=form.cleaned_data["email"],
-                ip=client_ip(request),  # type: ignore[attr-defined]
+                ip=client_ip(request),
             )
         except ApplicationError as exc:
             form_add_service_errors(form, exc)
@@ -170,9 +170,9 @@ def password_reset_request(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def password_reset_confirm(request: StorefrontRequest, token: str) -> HttpResponse:
     try:
-        services.customer_for_reset_token(store=request.store, token=token)  # type: ignore[attr-defined]
+        services.customer_for_reset_token(store=request.store, token=token)
     except ApplicationError as exc:
         return render(request, "storefront/account/password_reset_invalid.html", {"message": exc.message}, status=400)
     form = PasswordResetForm(request.POST or None)
@@ -182,7 +182,7 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 store=request.store,
                 token=token,
                 new_password=form.cleaned_data["new_password"],
-                ip=client_ip(request),  # type: ignore[attr-defined]
+                ip=client_ip(request),
             )
         except ApplicationError as exc:
             form_add_service_errors(form, exc)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 
-from shopwright.core.api import ERRORS, ErrorOut, InputSchema, OkOut, SessionCookieAuth, require_platform_host
+from shopwright.core.api import (
+    ERRORS,
+    BearerRequest,
+    ErrorOut,
+    InputSchema,
+    OkOut,
+    SessionCookieAuth,
+    require_platform_host,
+)
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.core.masking import mask_email
@@ -24,7 +32,7 @@ class MerchantBearer(HttpBearer):
         require_platform_host(request)  # a store host answers 404, as for the public endpoints
         user = selectors.user_for_api_token(token=token)
         if user is not None:
-            request.api_token = token  # type: ignore[attr-defined]
+            cast(BearerRequest, request).api_token = token
         return user
 
 
@@ -40,6 +48,14 @@ class MerchantSession(SessionCookieAuth):
 
 
 merchant_auth = [MerchantBearer(), MerchantSession()]
+
+
+class MerchantApiRequest(HttpRequest):
+    """A request that passed `merchant_auth` (annotations only): ninja sets `auth` to the user."""
+
+    auth: User
+
+
 router = Router(tags=["merchant"])
 
 
@@ -126,7 +142,7 @@ def _me(user: User) -> MeOut:
 
 
 @router.post("/signup", response={201: SignupOut, **ERRORS}, summary="Sign up as a merchant and create a store")
-def signup(request: HttpRequest, payload: SignupIn):  # type: ignore[no-untyped-def]
+def signup(request: HttpRequest, payload: SignupIn) -> Status[SignupOut]:
     require_platform_host(request)
     result = services.merchant_signup(**payload.dict(), ip=client_ip(request))
     out = SignupOut(user_id=result.user.pk, store=_store_out(result.store, "owner"), email_verification_sent=True)
@@ -134,7 +150,7 @@ def signup(request: HttpRequest, payload: SignupIn):  # type: ignore[no-untyped-
 
 
 @router.post("/login", response={200: MerchantLoginOut, **ERRORS}, summary="Sign in; get a bearer token or a session")
-def merchant_login(request: HttpRequest, payload: MerchantLoginIn):  # type: ignore[no-untyped-def]
+def merchant_login(request: HttpRequest, payload: MerchantLoginIn) -> MerchantLoginOut:
     require_platform_host(request)
     user = services.merchant_authenticate(email=payload.email, password=payload.password, ip=client_ip(request))
     if payload.mode == "session":
@@ -144,7 +160,7 @@ def merchant_login(request: HttpRequest, payload: MerchantLoginIn):  # type: ign
 
 
 @router.post("/logout", auth=merchant_auth, response={200: OkOut, **ERRORS}, summary="Sign out (revoke the token)")
-def merchant_logout(request: HttpRequest):  # type: ignore[no-untyped-def]
+def merchant_logout(request: MerchantApiRequest) -> OkOut:
     token = getattr(request, "api_token", None)
     if token:
         services.user_api_token_revoke(token=token)
@@ -154,23 +170,23 @@ def merchant_logout(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.get("/me", auth=merchant_auth, response={200: MeOut, **ERRORS}, summary="The signed-in merchant")
-def me(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return _me(request.auth)  # type: ignore[attr-defined]
+def me(request: MerchantApiRequest) -> MeOut:
+    return _me(request.auth)
 
 
 @router.get("/stores", auth=merchant_auth, response={200: list[StoreOut], **ERRORS}, summary="Stores I work at")
-def store_list(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return [_store_out(m.store, m.role) for m in selectors.memberships_for_user(user=request.auth)]  # type: ignore[attr-defined]
+def store_list(request: MerchantApiRequest) -> list[StoreOut]:
+    return [_store_out(m.store, m.role) for m in selectors.memberships_for_user(user=request.auth)]
 
 
 _STORE_IN_FIELDS = {"store_name": "name", "store_handle": "handle"}
 
 
 @router.post("/stores", auth=merchant_auth, response={201: StoreOut, **ERRORS}, summary="Create another store")
-def store_create(request: HttpRequest, payload: StoreIn):  # type: ignore[no-untyped-def]
+def store_create(request: MerchantApiRequest, payload: StoreIn) -> Status[StoreOut]:
     try:
         store = services.store_create(
-            owner=request.auth,  # type: ignore[attr-defined]
+            owner=request.auth,
             name=payload.name,
             handle=payload.handle,
             ip=client_ip(request),
@@ -188,13 +204,13 @@ def store_create(request: HttpRequest, payload: StoreIn):  # type: ignore[no-unt
     response={201: InvitationOut, **ERRORS},
     summary="Invite a staff member by email",
 )
-def staff_invite(request: HttpRequest, handle: str, payload: InvitationIn):  # type: ignore[no-untyped-def]
+def staff_invite(request: MerchantApiRequest, handle: str, payload: InvitationIn) -> Status[InvitationOut]:
     store = selectors.store_for_handle(handle=handle)
     if store is None:
         raise NotFound("No such store.")
     invitation = services.staff_invite(
         store=store,
-        inviter=request.auth,  # type: ignore[attr-defined]
+        inviter=request.auth,
         email=payload.email,
         role=payload.role,
         ip=client_ip(request),

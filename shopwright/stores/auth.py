@@ -13,7 +13,7 @@ from shopwright.stores.models import User
 
 
 class EmailBlindIndexBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> User | None:
         from shopwright.stores.services import merchant_authenticate

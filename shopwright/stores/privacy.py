@@ -1,8 +1,8 @@
 """Data map: platform accounts, stores, staff."""
 
-from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Retention, Subject, personal, register
+from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Holding, Retention, Subject, personal, register
 
-_ACCOUNT = {"subject": Subject.MERCHANT, "retention": Retention.ACCOUNT}
+_ACCOUNT: Holding = {"subject": Subject.MERCHANT, "retention": Retention.ACCOUNT}
 
 register(
     "stores.User",
@@ -61,7 +61,7 @@ register(
     },
 )
 
-_STAFF = {"subject": Subject.STAFF, "retention": Retention.ACCOUNT}
+_STAFF: Holding = {"subject": Subject.STAFF, "retention": Retention.ACCOUNT}
 
 register(
     "stores.Membership",

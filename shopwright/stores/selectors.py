@@ -10,7 +10,7 @@ from django.utils import timezone
 from shopwright.core import crypto
 from shopwright.core.models import AuditEntry
 from shopwright.core.tokens import hash_secret_token
-from shopwright.stores.models import Domain, Membership, Store, User, UserApiToken
+from shopwright.stores.models import Domain, Membership, StaffInvitation, Store, User, UserApiToken
 
 # What a handle can hold at all (the rules for a new one are in services.clean_handle).
 _HANDLE_CHARS = re.compile(r"[A-Za-z0-9-]{1,63}")
@@ -77,9 +77,7 @@ def store_members(*, store: Store) -> list[Membership]:
     return list(Membership.objects.select_related("user").filter(store=store).order_by("created_at", "id"))
 
 
-def pending_invitations(*, store: Store) -> list:
-    from shopwright.stores.models import StaffInvitation
-
+def pending_invitations(*, store: Store) -> list[StaffInvitation]:
     return list(
         StaffInvitation.objects.filter(store=store, accepted_at__isnull=True, expires_at__gt=timezone.now()).order_by(
             "-created_at"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password
@@ -436,7 +437,7 @@ def merchant_authenticate(*, email: str, password: str, ip: str) -> User:
     )
 
 
-def _rehash_setter(user: User):  # type: ignore[no-untyped-def]
+def _rehash_setter(user: User) -> Callable[[str], None]:
     def setter(raw_password: str) -> None:
         user.set_password(raw_password)
         user.save(update_fields=["password"])
