@@ -295,6 +295,9 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 # Django's defaults put an unfiltered console handler on "django" (DEBUG only)
 # and on "django.server", and Huey's run_huey adds a plain handler to "huey"
 # unless it already has one.
+# Abuse limits per client IP and hour (shopwright.core.throttle.rate_limit_hit).
+SIGNUP_LIMITS = {"merchant_signups_per_hour": 10, "customer_registrations_per_hour": 30}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

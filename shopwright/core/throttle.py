@@ -18,6 +18,7 @@ import datetime
 import math
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -109,3 +110,24 @@ def throttle_purge() -> int:
     """Delete records whose window has passed; returns how many."""
     deleted, _ = LoginThrottle.objects.filter(expires_at__lte=_now()).delete()
     return deleted
+
+
+def rate_limit_hit(*, action: str, subject: str, limit: int, window_seconds: int) -> None:
+    """Count one `action` by `subject` (an IP); raise RateLimited past `limit` in the window.
+
+    For abuse limits (sign-up floods, probing which emails have accounts),
+    where an approximate count is enough: a fixed window in the cache, with
+    the subject under a keyed hash. An empty subject (internal callers) is
+    not limited.
+    """
+    if not subject:
+        return
+    key = f"rate:{action}:{blind_index(subject)}"
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, timeout=window_seconds)
+        count = 1
+    if count > limit:
+        raise RateLimited("Too many attempts from your network. Please try again later.", retry_after=window_seconds)

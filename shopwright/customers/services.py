@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from shopwright.core.exceptions import ApplicationError
 from shopwright.core.images import image_open_checked, image_save_square
 from shopwright.core.links import store_url
 from shopwright.core.signin import sign_in_with_password
+from shopwright.core.throttle import rate_limit_hit
 from shopwright.core.tokens import hash_secret_token, make_token, new_secret_token, read_token, state_matches
 from shopwright.core.validation import FieldErrors, clean_choice, clean_email, clean_password, clean_text
 from shopwright.customers import selectors
@@ -39,6 +41,13 @@ def customer_register(*, store: Store, email: str, name: str, password: str, ip:
     email = clean_email(email, errors)
     name = clean_text(name, errors, "name", label="your name", max_length=150)
     password = clean_password(password, errors, email=email, name=name)
+    if not errors:
+        rate_limit_hit(
+            action="customer-register",
+            subject=ip,
+            limit=settings.SIGNUP_LIMITS["customer_registrations_per_hour"],
+            window_seconds=3600,
+        )
     if email and selectors.customer_by_email(store=store, email=email):
         errors.add("email", "An account with this email already exists at this store. Sign in instead.")
     errors.raise_if_any()

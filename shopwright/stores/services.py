@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from shopwright.core.emails import email_queue
 from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError, RateLimited
 from shopwright.core.links import platform_url
 from shopwright.core.signin import sign_in_with_password
+from shopwright.core.throttle import rate_limit_hit
 from shopwright.core.tokens import hash_secret_token, make_token, new_secret_token, read_token, state_matches
 from shopwright.core.validation import (
     FieldErrors,
@@ -122,6 +124,15 @@ def merchant_signup(
     store_name = clean_text(store_name, errors, "store_name", label="a store name", max_length=100)
     handle = clean_handle(store_handle, errors)
     password = clean_password(password, errors, email=email, full_name=full_name)
+    if not errors:
+        # Well-formed attempts count: a flood of sign-ups (or of probes for
+        # which emails have accounts) from one address stops here.
+        rate_limit_hit(
+            action="merchant-signup",
+            subject=ip,
+            limit=settings.SIGNUP_LIMITS["merchant_signups_per_hour"],
+            window_seconds=3600,
+        )
     if email and selectors.user_by_email(email=email):
         errors.add("email", "An account with this email already exists. Sign in instead.")
     if handle and selectors.handle_is_taken(handle=handle):
