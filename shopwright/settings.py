@@ -107,10 +107,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "shopwright.core.tenancy.HostRoutingMiddleware",
+    # Security headers and the HTTPS redirect first: they also cover the
+    # answers the host router gives by itself (unknown host, store not open).
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shopwright.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shopwright.core.tenancy.HostRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,7 +121,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shopwright.customers.middleware.CustomerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -244,6 +246,9 @@ if REDIS_URL:
         "name": "shopwright",
         "url": REDIS_URL,
         "immediate": False,
+        # No result store: a failed job's error text could hold a recipient's
+        # address, and nothing here reads results.
+        "results": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
@@ -253,6 +258,7 @@ else:
         "name": "shopwright",
         "filename": str(VAR_DIR / "jobs.sqlite3"),
         "immediate": False,
+        "results": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 if TESTING:

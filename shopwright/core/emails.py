@@ -43,6 +43,10 @@ def email_queue(*, kind: str, to: str, context: dict[str, Any], store: Store | N
     return email
 
 
+class EmailDeliveryFailed(Exception):
+    """A delivery attempt failed; the job is retried with back-off."""
+
+
 def email_deliver(*, email_id: int) -> Email | None:
     """Send one queued email through the configured backend. Idempotent."""
     email = Email.objects.filter(pk=email_id).first()
@@ -62,10 +66,12 @@ def email_deliver(*, email_id: int) -> Email | None:
     email.attempts += 1
     try:
         message.send()
-    except Exception:
+    except Exception as exc:
         email.status = Email.Status.FAILED
         email.save(update_fields=["attempts", "status"])
-        raise
+        # The job engine logs and retries on this; the SMTP error itself may
+        # name the recipient, so only its type travels on.
+        raise EmailDeliveryFailed(f"email #{email.pk} not delivered: {type(exc).__name__}") from None
     email.status = Email.Status.SENT
     email.sent_at = timezone.now()
     email.save(update_fields=["attempts", "status", "sent_at"])

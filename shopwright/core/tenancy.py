@@ -123,7 +123,11 @@ def cross_store_access(reason: str) -> Iterator[None]:
 
 _TABLE_RE = re.compile(r'(?:FROM|JOIN|UPDATE|INTO)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
 _CLAUSE_END = ("ORDER BY", "GROUP BY", "HAVING", "LIMIT", "OFFSET", "RETURNING", "FOR UPDATE", "FOR NO KEY")
-_STORE_CONDITION_RE = re.compile(r'^(?:"?[A-Za-z0-9_]+"?\.)?"?store_id"?\s*(?:=|IN\b)', re.IGNORECASE)
+# `store_id = %s` or `store_id IN (%s, …)`: the store must be a parameter, not
+# a column or a subquery (`store_id IN (SELECT id FROM stores_store)` is every store).
+_STORE_CONDITION_RE = re.compile(
+    r'^(?:"?[A-Za-z0-9_]+"?\.)?"?store_id"?\s*(?:=\s*%s|IN\s*\(\s*%s(?:\s*,\s*%s)*\s*\))$', re.IGNORECASE
+)
 
 
 def _top_level_where(sql: str) -> str | None:
@@ -194,10 +198,11 @@ def _conjuncts(clause: str) -> list[str]:
 
 
 def has_store_filter(sql: str) -> bool:
-    """True when the statement's own WHERE requires `store_id = …` (or `IN …`) of every row.
+    """True when the statement's own WHERE requires `store_id = %s` (or `IN (%s, …)`) of every row.
 
     A store condition that is only one side of an OR, only inside a
-    subquery, or a mere `store_id IS NOT NULL` does not count.
+    subquery, compared with a column or a subquery, or a mere
+    `store_id IS NOT NULL` does not count.
     """
     clause = _top_level_where(sql)
     return clause is not None and any(_STORE_CONDITION_RE.match(c) for c in _conjuncts(clause))

@@ -15,6 +15,8 @@ or without Redis.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 import math
 
 from django.conf import settings
@@ -22,7 +24,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from shopwright.core.crypto import blind_index
+from shopwright.core import crypto
 from shopwright.core.exceptions import RateLimited
 from shopwright.core.models import LoginThrottle
 
@@ -35,6 +37,16 @@ def _now() -> datetime.datetime:
     return timezone.now()
 
 
+def _digest(value: str) -> str:
+    """A keyed hash that names a subject without storing it.
+
+    Keyed by SECRET_KEY, not by the data keys: putting a new data key in
+    front must not wipe every lock-out.
+    """
+    key = hashlib.sha256(b"shopwright-throttle:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, crypto.normalise(value).encode(), hashlib.sha256).hexdigest()
+
+
 def _subjects(scope: str, identifier: str, ip: str) -> list[tuple[str, int]]:
     """The two throttled subjects of an attempt, with their failure limits.
 
@@ -43,8 +55,8 @@ def _subjects(scope: str, identifier: str, ip: str) -> list[tuple[str, int]]:
     """
     cfg = _config()
     return [
-        (f"{scope}:acct:{blind_index(identifier)}", cfg["account_failures"]),
-        (f"ip:{blind_index(ip)}", cfg["ip_failures"]),
+        (f"{scope}:acct:{_digest(identifier)}", cfg["account_failures"]),
+        (f"ip:{_digest(ip)}", cfg["ip_failures"]),
     ]
 
 
@@ -122,7 +134,7 @@ def rate_limit_hit(*, action: str, subject: str, limit: int, window_seconds: int
     """
     if not subject:
         return
-    key = f"rate:{action}:{blind_index(subject)}"
+    key = f"rate:{action}:{_digest(subject)}"
     cache.add(key, 0, timeout=window_seconds)
     try:
         count = cache.incr(key)

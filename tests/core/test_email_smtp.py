@@ -1,5 +1,6 @@
 """Email goes through a real SMTP server when EMAIL_URL is set."""
 
+import datetime
 import re
 
 import pytest
@@ -41,11 +42,22 @@ def test_a_failed_delivery_is_recorded_and_retried_later(settings, django_captur
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
     settings.EMAIL_TIMEOUT = 2
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
     # The job fails; Huey keeps it for a retry with back-off instead of losing it.
     with django_capture_on_commit_callbacks(execute=True):
         email_queue(kind="verify_email", to="x@example.com", context={"name": "X", "verify_url": "http://x/"})
     email = Email.objects.get()
-    assert email.status == Email.Status.FAILED and email.attempts >= 1
+    assert email.status == Email.Status.FAILED and email.attempts == 1
+    [retry] = HUEY.scheduled()
+    assert retry.name.endswith("email_deliver_task") and retry.args == (email.pk,)
+    assert retry.retries == 4  # of 5
+    wait = (retry.eta - datetime.datetime.now(datetime.UTC).replace(tzinfo=None)).total_seconds()
+    assert 20 < wait <= 30
+    # Nothing about the failure is kept in the job store (its text could name the recipient).
+    assert HUEY.all_results() == {}
+    HUEY.flush()
 
     with smtp_server() as (host, port, received):
         settings.EMAIL_HOST, settings.EMAIL_PORT = host, port
@@ -78,3 +90,4 @@ def test_a_store_name_cannot_change_the_sender_address(
     assert message["X-Envelope-To"] == "named.customer@example.com"
     assert [address.addr_spec for address in message["From"].addresses] == ["no-reply@localhost"]
     assert message["From"].addresses[0].display_name == store_name
+    assert str(message["Subject"]).strip() == f"Reset your password at {store_name}"  # not HTML-escaped

@@ -70,7 +70,7 @@ def test_demo_is_refused_in_production(tmp_path):
 
 @pytest.mark.django_db
 def test_the_demo_loader_itself_refuses_in_production(settings):
-    from shopwright.core.demo import DemoRefused, demo_load
+    from shopwright.stores.demo import DemoRefused, demo_load
     from shopwright.stores.selectors import store_for_handle
 
     settings.PRODUCTION = True
@@ -94,11 +94,24 @@ def test_console_command_lists_our_commands_and_djangos(capsys):
 
 @pytest.mark.django_db
 def test_security_headers_on_every_response(client):
-    response = client.get("/", HTTP_HOST="localhost")
-    assert "default-src 'self'" in response["Content-Security-Policy"]
-    assert response["X-Frame-Options"] == "DENY"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "camera=()" in response["Permissions-Policy"]
+    from tests.factories import host, make_merchant
+
+    pending = make_merchant(verified=False).store
+    live = make_merchant().store
+    answers = {
+        "platform": client.get("/", HTTP_HOST="localhost"),
+        "storefront": client.get("/", HTTP_HOST=host(live)),
+        "store not open": client.get("/", HTTP_HOST=host(pending)),
+        "no such store": client.get("/", HTTP_HOST="no-such-store.localhost"),
+        "unknown host": client.get("/", HTTP_HOST="elsewhere.example.net"),
+        "api error": client.get("/api/v1/merchant/me", HTTP_HOST="localhost"),
+    }
+    assert [a.status_code for a in answers.values()] == [200, 200, 404, 404, 400, 401]
+    for name, response in answers.items():
+        assert "default-src 'self'" in response["Content-Security-Policy"], name
+        assert response["X-Frame-Options"] == "DENY", name
+        assert response["X-Content-Type-Options"] == "nosniff", name
+        assert "camera=()" in response["Permissions-Policy"], name
 
 
 @pytest.mark.django_db

@@ -3,13 +3,13 @@
 import pytest
 from django.apps import apps
 from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from shopwright.core.models import TenantModel
 from shopwright.core.tenancy import CrossStoreQueryError, cross_store_access
 from shopwright.customers.models import Customer
-from shopwright.stores.models import Domain
+from shopwright.stores.models import Domain, Store
 from tests.factories import host, make_customer, make_merchant
 
 
@@ -26,11 +26,14 @@ def test_guard_fails_a_query_on_a_tenant_table_without_store_filter():
         Customer.objects.filter(Q(store=store) | Q(is_active=True)),
         Customer.objects.filter(store__isnull=False),
         Customer.objects.filter(pk__in=Customer.objects.filter(store=store).values("pk")),
+        Customer.objects.filter(store__in=Store.objects.all()),
+        Customer.objects.filter(store_id=F("id")),
     ):
         with pytest.raises(CrossStoreQueryError), transaction.atomic():
             list(leaky)
     assert Customer.objects.filter(store=store).count() == 1
     assert list(Customer.objects.filter(Q(store=store) & (Q(is_active=True) | Q(name="x"))))
+    assert list(Customer.objects.filter(store_id__in=[store.pk, store.pk + 1000]))
     with cross_store_access("operator report"):
         assert Customer.objects.count() == 1
 

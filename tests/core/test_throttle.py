@@ -76,3 +76,44 @@ def test_failures_from_an_expired_window_do_not_count(settings, monkeypatch):
     later = timezone.now() + timedelta(seconds=settings.LOGIN_THROTTLE["window_seconds"] + 1)
     monkeypatch.setattr(throttle, "_now", lambda: later)
     assert throttle.login_throttle_failure(scope="platform", identifier="d@example.com", ip="10.5.5.5") is False
+
+
+@pytest.mark.django_db
+def test_a_lock_out_survives_a_new_data_key(settings):
+    import base64
+    import os
+
+    limit = settings.LOGIN_THROTTLE["account_failures"]
+    for _ in range(limit):
+        throttle.login_throttle_failure(scope="platform", identifier="kept@example.com", ip="10.6.6.6")
+    settings.SHOPWRIGHT_DATA_KEYS = [base64.urlsafe_b64encode(os.urandom(32)).decode(), *settings.SHOPWRIGHT_DATA_KEYS]
+    assert throttle.lockout_remaining(scope="platform", identifier="kept@example.com", ip="10.7.7.7") > 0
+
+
+def test_sign_up_limits_count_exactly_on_redis_under_parallel_requests(redis_url, settings):
+    """On Redis (production at scale) the hourly limits count every parallel attempt."""
+    from django.core.cache import caches
+
+    from shopwright.core.exceptions import RateLimited
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    caches["default"].clear()
+    try:
+        barrier = threading.Barrier(20)
+        refused = []
+
+        def attempt() -> None:
+            barrier.wait()
+            try:
+                throttle.rate_limit_hit(action="signup-test", subject="203.0.113.9", limit=10, window_seconds=60)
+            except RateLimited:
+                refused.append(True)
+
+        threads = [threading.Thread(target=attempt) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(refused) == 10
+    finally:
+        caches["default"].clear()

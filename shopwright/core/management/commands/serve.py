@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 GUNICORN_CONFIG = "shopwright.gunicorn_conf"
@@ -24,10 +25,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shopwright.settings"}
-        if not settings.PRODUCTION:
-            subprocess.run(
-                [sys.executable, "-m", "shopwright.cli", "collectstatic", "--noinput", "-v0"], env=env, check=True
-            )
+        # Both are idempotent and quick. Production pages need the hashed
+        # static manifest; the database cache (used without REDIS_URL) needs
+        # its table.
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if not settings.REDIS_URL:
+            call_command("createcachetable")
         children = []
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "shopwright.cli", "worker"]

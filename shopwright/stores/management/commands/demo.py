@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from shopwright.core.demo import DEMO_EMAIL, DEMO_PASSWORD, REFUSED_IN_PRODUCTION, demo_load
 from shopwright.core.links import platform_url, store_url
+from shopwright.stores.demo import DEMO_EMAIL, DEMO_PASSWORD, REFUSED_IN_PRODUCTION, demo_load
 
 
 class Command(BaseCommand):
