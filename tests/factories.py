@@ -6,6 +6,7 @@ import itertools
 
 from django.db import transaction
 
+from shopwright.core import crypto
 from shopwright.core.tokens import make_token
 from shopwright.customers.models import Customer
 from shopwright.customers.services import customer_register
@@ -45,7 +46,8 @@ def make_merchant(*, verified: bool = True, **overrides: str) -> SignupResult:
 
 
 def verification_token(user: User) -> str:
-    return make_token(purpose="verify-email", subject_id=user.pk, state=user.email_index)
+    """The token of the link the verification email carries (bound to the normalised address)."""
+    return make_token(purpose="verify-email", subject_id=user.pk, state=crypto.normalise(user.email))
 
 
 def make_customer(store: Store, **overrides: str) -> Customer:

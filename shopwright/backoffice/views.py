@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwright.backoffice.forms import InviteForm, RoleForm, StaffAccountForm, StoreForm
 from shopwright.backoffice.session import CURRENT_STORE_KEY
-from shopwright.core.audit import audit_entries_for_store
-from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
+from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError, RateLimited
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.links import store_url
 from shopwright.core.models import AuditEntry
@@ -147,7 +146,7 @@ def staff(request: StorePageRequest) -> HttpResponse:
                 )
             except ApplicationError as exc:
                 form_add_service_errors(invite_form, exc)
-                status = 400
+                status = exc.status_code if isinstance(exc, RateLimited) else 400
             else:
                 messages.success(request, "The invitation is on its way.")
                 return redirect("backoffice:staff")
@@ -214,7 +213,7 @@ def staff_reveal(request: StorePageRequest, membership_id: int) -> HttpResponse:
 @store_page(roles={Role.OWNER, Role.ADMIN})
 def audit_log(request: StorePageRequest) -> HttpResponse:
     store = request.membership.store
-    return render(request, "backoffice/audit.html", _ctx(request, entries=audit_entries_for_store(store=store)))
+    return render(request, "backoffice/audit.html", _ctx(request, entries=selectors.store_audit_log(store=store)))
 
 
 # How the account activity page names each audited action; others show their code.

@@ -62,7 +62,3 @@ def audit_record(
         ip_address=ip or "",
         details=details or {},
     )
-
-
-def audit_entries_for_store(*, store: Store, limit: int = 100) -> models.QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(store_id=store.pk).order_by("-created_at", "-id")[:limit]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from typing import IO, Any
 
 from django.conf import settings
@@ -14,11 +15,16 @@ from django.utils import timezone
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.emails import email_queue
-from shopwright.core.exceptions import ApplicationError
+from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.core.images import image_open_checked, image_save_square
 from shopwright.core.links import store_url
 from shopwright.core.signin import sign_in_with_password
-from shopwright.core.throttle import rate_limit_hit
+from shopwright.core.throttle import (
+    login_throttle_check,
+    login_throttle_failure,
+    login_throttle_success,
+    rate_limit_hit,
+)
 from shopwright.core.tokens import hash_secret_token, make_token, new_secret_token, read_token, state_matches
 from shopwright.core.validation import FieldErrors, clean_choice, clean_email, clean_password, clean_text
 from shopwright.customers import selectors
@@ -26,6 +32,10 @@ from shopwright.customers.models import Customer, CustomerApiToken, Gender
 from shopwright.stores.models import Store
 
 PASSWORD_RESET_MAX_AGE = 60 * 60
+# Reset requests accepted from one client address per hour (a flood of requests stops here) ...
+RESET_REQUESTS_PER_IP_PER_HOUR = 10
+# ... and reset emails sent to one address at one store per hour (whatever addresses ask for them).
+RESET_EMAILS_PER_ADDRESS_PER_HOUR = 3
 API_TOKEN_LIFETIME = datetime.timedelta(days=30)
 AVATAR_SIZE = 256
 PROFILE_FIELDS = ("name", "real_name", "gender", "date_of_birth", "place_of_residence", "nickname")
@@ -154,11 +164,20 @@ def customer_avatar_set(*, customer: Customer, upload: IO[bytes], ip: str = "") 
     return customer
 
 
-def customer_avatar_remove(*, customer: Customer) -> Customer:
+def customer_avatar_remove(*, customer: Customer, ip: str = "") -> Customer:
+    """Remove the avatar (the file goes once the change commits); audited. Nothing to do without one."""
     old = customer.avatar
     if old:
         customer.avatar = ""
-        customer.save(update_fields=["avatar"])
+        with transaction.atomic():
+            customer.save(update_fields=["avatar"])
+            audit_record(
+                action="customer.avatar_remove",
+                actor=Actor.customer(customer),
+                store=customer.store,
+                obj=customer,
+                ip=ip,
+            )
         transaction.on_commit(lambda: default_storage.delete(old))
     return customer
 
@@ -177,24 +196,61 @@ def customer_profile_save(
         if avatar is not None:
             customer_avatar_set(customer=customer, upload=avatar, ip=ip)
         if remove_avatar:
-            customer_avatar_remove(customer=customer)
+            customer_avatar_remove(customer=customer, ip=ip)
     return customer
 
 
 def customer_password_change(*, customer: Customer, current_password: str, new_password: str, ip: str = "") -> Customer:
+    """Set a new password after checking the current one, under the customer's login throttle.
+
+    A wrong current password counts as a failed sign-in of the account (and
+    of the client IP) and is audited as `customer.password_change_failed`:
+    a stolen session cannot be used to guess the password without limit.
+    While the account or the IP is locked out, RateLimited is raised before
+    the password is checked (audited the same way).
+    """
+    store = customer.store
+    identifier = crypto.normalise(customer.email)
+    try:
+        login_throttle_check(scope=_scope(store), identifier=identifier, ip=ip)
+    except RateLimited as exc:
+        audit_record(
+            action="customer.password_change_failed",
+            actor=Actor.customer(customer),
+            store=store,
+            obj=customer,
+            ip=ip,
+            details={"reason": "locked_out"},
+        )
+        minutes = max(1, math.ceil(exc.retry_after / 60))
+        raise RateLimited(
+            f"Too many wrong passwords. For your security, try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            retry_after=exc.retry_after,
+        ) from exc
     errors = FieldErrors()
-    if not check_password(current_password or "", customer.password):
+    if check_password(current_password or "", customer.password):
+        login_throttle_success(scope=_scope(store), identifier=identifier, ip=ip)
+    else:
+        locked = login_throttle_failure(scope=_scope(store), identifier=identifier, ip=ip)
+        audit_record(
+            action="customer.password_change_failed",
+            actor=Actor.customer(customer),
+            store=store,
+            obj=customer,
+            ip=ip,
+            details={"reason": "wrong_password", "locked_out": locked},
+        )
         errors.add("current_password", "Your current password is not correct.")
     new_password = clean_password(new_password, errors, "new_password", email=customer.email, name=customer.name)
     errors.raise_if_any()
     with transaction.atomic():
         customer.password = make_password(new_password)
         customer.save(update_fields=["password"])
-        CustomerApiToken.objects.filter(store=customer.store, customer=customer).delete()
+        CustomerApiToken.objects.filter(store=store, customer=customer).delete()
         audit_record(
             action="customer.password_change",
             actor=Actor.customer(customer),
-            store=customer.store,
+            store=store,
             obj=customer,
             ip=ip,
         )
@@ -211,6 +267,14 @@ def customer_password_reset_request(*, store: Store, email: str, ip: str = "") -
     errors = FieldErrors()
     email = clean_email(email, errors)
     errors.raise_if_any()
+    # Before anything is queued, and the same for every address: one client
+    # cannot flood a store's customers with reset emails.
+    rate_limit_hit(
+        action="customer-reset-request",
+        subject=ip,
+        limit=RESET_REQUESTS_PER_IP_PER_HOUR,
+        window_seconds=3600,
+    )
     from shopwright.customers.tasks import customer_password_reset_send_task
 
     sealed_email, sealed_ip = crypto.encrypt(email), crypto.encrypt(ip or "-")
@@ -218,12 +282,26 @@ def customer_password_reset_request(*, store: Store, email: str, ip: str = "") -
 
 
 def customer_password_reset_send(*, store_id: int, sealed_email: str, sealed_ip: str) -> bool:
-    """Email a reset link if the address has an active account at the store; True when sent."""
+    """Email a reset link if the address has an active account at the store; True when sent.
+
+    At most RESET_EMAILS_PER_ADDRESS_PER_HOUR links go to one address at one
+    store per hour, however many clients ask: past that the request is
+    dropped quietly (no error, so the job is not retried).
+    """
     from shopwright.stores.selectors import store_by_id
 
     store = store_by_id(store_id=store_id)
     email, ip = crypto.decrypt(sealed_email), crypto.decrypt(sealed_ip)
     if store is None:
+        return False
+    try:
+        rate_limit_hit(
+            action="customer-reset-email",
+            subject=f"{store.pk}:{crypto.normalise(email)}",  # kept under a keyed hash
+            limit=RESET_EMAILS_PER_ADDRESS_PER_HOUR,
+            window_seconds=3600,
+        )
+    except RateLimited:
         return False
     customer = selectors.customer_by_email(store=store, email=email)
     if customer is None or not customer.is_active:

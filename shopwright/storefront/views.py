@@ -133,26 +133,28 @@ def profile(request: CustomerRequest) -> HttpResponse:
 def settings_view(request: CustomerRequest) -> HttpResponse:
     customer = request.customer
     form = PasswordChangeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_password_change(customer=customer, **form.cleaned_data, ip=client_ip(request))
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
         except ApplicationError as exc:
             form_add_service_errors(form, exc)
         else:
             session_refresh_fingerprint(request, customer)
             messages.success(request, "Your password is changed. Other devices are signed out.")
             return redirect("storefront:settings")
-    return render(
-        request,
-        "storefront/account/settings.html",
-        {"form": form, "customer": customer},
-        status=400 if form.errors else 200,
-    )
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "storefront/account/settings.html", {"form": form, "customer": customer}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def password_reset_request(request: StorefrontRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_password_reset_request(
@@ -160,13 +162,16 @@ def password_reset_request(request: StorefrontRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 ip=client_ip(request),
             )
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
         except ApplicationError as exc:
             form_add_service_errors(form, exc)
         else:
             return render(request, "storefront/account/password_reset_sent.html")
-    return render(
-        request, "storefront/account/password_reset_request.html", {"form": form}, status=400 if form.errors else 200
-    )
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "storefront/account/password_reset_request.html", {"form": form}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
-from shopwright.core.tokens import make_token
 from shopwright.stores import selectors
 from shopwright.stores.models import Store
-from shopwright.stores.services import merchant_signup, user_verify_email
+from shopwright.stores.services import email_verification_token, merchant_signup, user_verify_email
 
 DEMO_EMAIL = "demo@shopwright.test"
 # Public on purpose: it is printed by `make run`. Never used outside development.
@@ -49,7 +48,7 @@ def demo_load() -> Store:
         with transaction.atomic():
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-    user_verify_email(token=make_token(purpose="verify-email", subject_id=user.pk, state=user.email_index))
+    user_verify_email(token=email_verification_token(user=user))
     store = selectors.store_for_handle(handle=DEMO_HANDLE)
     assert store is not None
     return store

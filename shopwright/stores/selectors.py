@@ -53,6 +53,11 @@ def store_names(*, store_ids: set[int]) -> dict[int, str]:
     return dict(Store.objects.filter(pk__in=store_ids).values_list("id", "name"))
 
 
+def has_pending_store(*, user: User) -> bool:
+    """Whether the user owns a store still waiting for the owner's email verification."""
+    return Store.objects.filter(owner=user, status=Store.Status.PENDING).exists()
+
+
 def handle_is_taken(*, handle: str) -> bool:
     return Store.objects.filter(handle=handle.lower()).exists()
 
@@ -108,3 +113,25 @@ def account_activity(*, user: User, limit: int = 100) -> list[AuditEntry]:
             | Q(object_type=User._meta.label_lower, object_id=str(user.pk))
         ).order_by("-created_at", "-id")[:limit]
     )
+
+
+def store_audit_log(*, store: Store, limit: int = 100) -> list[AuditEntry]:
+    """The store's audit log for its owner and admins, newest first, in two queries.
+
+    The store's own entries, and the platform sign-in events (`login.*`,
+    recorded without a store) of the people who work at the store now, from
+    the time they joined it: a member's sign-ins matter to the store; a
+    former member's, a stranger's, or those from before joining do not.
+    (The members are read first: the tenant guard allows a query on the
+    membership table only with the store in its own WHERE clause.)
+    """
+    members = Membership.objects.filter(store=store).values_list("user_id", "created_at")
+    since_joining = Q()
+    for user_id, joined_at in members:
+        since_joining |= Q(actor_id=user_id, created_at__gte=joined_at)
+    condition = Q(store_id=store.pk)
+    if since_joining:
+        condition |= Q(store_id__isnull=True, action__startswith="login.", actor_type=AuditEntry.ActorType.USER) & (
+            since_joining
+        )
+    return list(AuditEntry.objects.filter(condition).order_by("-created_at", "-id")[:limit])

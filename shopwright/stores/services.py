@@ -59,7 +59,11 @@ VERIFICATION_RESEND_INTERVAL = 60
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
 INVITATION_LIFETIME = datetime.timedelta(days=7)
 API_TOKEN_LIFETIME = datetime.timedelta(days=30)
+# Invitations one store may send per hour: invitations are mail from the platform's domain.
+STAFF_INVITATIONS_PER_STORE_PER_HOUR = 20
 PLATFORM_SCOPE = "platform"
+UNVERIFIED_STORE_CREATE = "Verify your email address before creating another store."
+UNVERIFIED_INVITE = "Verify your email address before inviting staff."
 ACCOUNT_EXISTS_FOR_INVITATION = "An account with this email already exists. Sign in to accept the invitation."
 # What the staff list shows in full after a reveal (and the reveal's audit entry names).
 REVEALED_MEMBER_FIELDS = ("full_name", "email")
@@ -170,8 +174,27 @@ def merchant_signup(
     return SignupResult(user=user, store=store)
 
 
+def _verification_state(user: User) -> str:
+    """What a verification link is bound to: the address itself (normalised).
+
+    Not the blind index: `rotate-keys` recomputes every index, and links
+    bound to it would all stop working. A token holds only a keyed digest of
+    its state (core.tokens), never the address.
+    """
+    return crypto.normalise(user.email)
+
+
+def email_verification_token(*, user: User) -> str:
+    """The token of the link that verifies the user's current email address."""
+    return make_token(purpose="verify-email", subject_id=user.pk, state=_verification_state(user))
+
+
+def _verification_link_matches(digest: str, user: User) -> bool:
+    return state_matches(digest, _verification_state(user))
+
+
 def _queue_verification_email(*, user: User, store: Store | None) -> None:
-    token = make_token(purpose="verify-email", subject_id=user.pk, state=user.email_index)
+    token = email_verification_token(user=user)
     email_queue(
         kind="verify_email",
         to=user.email,
@@ -210,7 +233,7 @@ def user_verify_email(*, token: str, ip: str = "") -> User:
         raise ApplicationError("This verification link is invalid or has expired.", code="invalid_token")
     user_id, digest = parsed
     user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
-    if user is None or not state_matches(digest, user.email_index):
+    if user is None or not _verification_link_matches(digest, user):
         raise ApplicationError("This verification link is invalid or has expired.", code="invalid_token")
     if user.email_verified_at is None:
         now = timezone.now()
@@ -226,16 +249,27 @@ def user_verify_email(*, token: str, ip: str = "") -> User:
 
 
 def store_create(*, owner: User, name: str, handle: str, ip: str = "") -> Store:
-    """Another store for an existing merchant; live at once if the owner's email is verified."""
+    """Another store for an existing merchant; live at once if the owner's email is verified.
+
+    An unverified owner who already has a store waiting for verification is
+    refused (ApplicationError "unverified"): unverified accounts cannot
+    reserve store addresses without limit. Checked again with the owner's
+    row locked, so two simultaneous requests cannot both pass.
+    """
+    if not owner.email_verified and selectors.has_pending_store(user=owner):
+        raise ApplicationError(UNVERIFIED_STORE_CREATE, code="unverified")
     errors = FieldErrors()
     name = clean_text(name, errors, "store_name", label="a store name", max_length=100)
     handle = clean_handle(handle, errors)
     if handle and selectors.handle_is_taken(handle=handle):
         errors.add("store_handle", "This store address is taken. Please choose another.")
     errors.raise_if_any()
-    live = owner.email_verified
     try:
         with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=owner.pk)
+            live = locked.email_verified
+            if not live and selectors.has_pending_store(user=locked):
+                raise ApplicationError(UNVERIFIED_STORE_CREATE, code="unverified")
             store = Store.objects.create(
                 owner=owner,
                 handle=handle,
@@ -269,12 +303,32 @@ def require_role(*, user: User, store: Store, roles: set[str]) -> Membership:
 
 
 def staff_invite(*, store: Store, inviter: User, email: str, role: str, ip: str = "") -> StaffInvitation:
-    """Invite someone by email to join the store's staff as admin or staff."""
+    """Invite someone by email to join the store's staff as admin or staff.
+
+    The inviter's own email must be verified (ApplicationError "unverified"),
+    and a store sends at most STAFF_INVITATIONS_PER_STORE_PER_HOUR
+    invitations an hour (RateLimited): invitations are mail from the
+    platform's domain, not a way to send spam or phishing through it.
+    """
     require_role(user=inviter, store=store, roles={Role.OWNER, Role.ADMIN})
+    if not inviter.email_verified:
+        raise ApplicationError(UNVERIFIED_INVITE, code="unverified")
     errors = FieldErrors()
     email = clean_email(email, errors)
     role = clean_choice(role, errors, "role", choices=[(Role.ADMIN, "Admin"), (Role.STAFF, "Staff")], label="a role")
     errors.raise_if_any()
+    try:
+        rate_limit_hit(
+            action="staff-invite",
+            subject=f"store:{store.pk}",
+            limit=STAFF_INVITATIONS_PER_STORE_PER_HOUR,
+            window_seconds=3600,
+        )
+    except RateLimited as exc:
+        raise RateLimited(
+            "This store has sent the most invitations allowed in an hour. Please try again later.",
+            retry_after=exc.retry_after,
+        ) from exc
     existing = selectors.user_by_email(email=email)
     if existing and selectors.membership_for(user=existing, store=store):
         raise ApplicationError.for_field("email", "This person already works at this store.", code="member")

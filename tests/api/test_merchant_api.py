@@ -340,15 +340,17 @@ def test_a_merchant_creates_more_stores_and_lists_them_as_owner(api):
     assert api.get("customer/me", host="second-shop.localhost").status_code == 401
 
 
-def test_an_unverified_merchant_gets_a_pending_store(api):
-    merchant = make_merchant(verified=False)
+def test_an_unverified_merchant_cannot_reserve_another_store_until_verified(api):
+    merchant = make_merchant(verified=False)  # its first store waits for the verification
     token = _token(api, merchant.user.email)
+    before = account_rows()
 
     response = api.post("merchant/stores", {"name": "Later Shop", "handle": "later-shop"}, token=token)
 
-    assert response.status_code == 201
-    assert response.json()["status"] == "pending"
-    assert Store.objects.get(handle="later-shop").status == Store.Status.PENDING
+    body = assert_error(response, 400)
+    assert body["message"] == "Verify your email address before creating another store."
+    assert account_rows() == before
+    assert not Store.objects.filter(handle="later-shop").exists()
 
 
 @pytest.mark.parametrize(
@@ -531,6 +533,45 @@ def test_staff_member_cannot_invite(api, mailoutbox, django_capture_on_commit_ca
 
     assert_error(response, 403)
     assert StaffInvitation.objects.filter(store=merchant.store).count() == 1
+    assert mailoutbox == []
+
+
+def test_an_unverified_merchant_cannot_invite(api, mailoutbox, django_capture_on_commit_callbacks):
+    merchant = make_merchant(verified=False)
+    token = _token(api, merchant.user.email)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"merchant/stores/{merchant.store.handle}/invitations",
+            {"email": "friend@example.com", "role": "staff"},
+            token=token,
+        )
+
+    body = assert_error(response, 400)
+    assert body["message"] == "Verify your email address before inviting staff."
+    assert not StaffInvitation.objects.filter(store=merchant.store).exists()
+    assert mailoutbox == []
+
+
+def test_invitations_stop_at_the_stores_hourly_limit(api, monkeypatch, mailoutbox, django_capture_on_commit_callbacks):
+    from shopwright.stores import services
+
+    monkeypatch.setattr(services, "STAFF_INVITATIONS_PER_STORE_PER_HOUR", 2)
+    merchant = make_merchant()
+    token = _token(api, merchant.user.email)
+    path = f"merchant/stores/{merchant.store.handle}/invitations"
+    for n in range(2):
+        assert api.post(path, {"email": f"p{n}@example.com", "role": "staff"}, token=token).status_code == 201
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(path, {"email": "p9@example.com", "role": "staff"}, token=token)
+
+    body = assert_error(response, 429)
+    assert int(response["Retry-After"]) > 0
+    assert "invitations" in body["message"]
+    assert StaffInvitation.objects.filter(store=merchant.store).count() == 2
     assert mailoutbox == []
 
 

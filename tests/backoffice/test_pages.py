@@ -19,6 +19,7 @@ from tests.stores.helpers import (
     STAFF_PASSWORD,
     add_member,
     field_errors,
+    invitation_token,
     link_path,
     page_errors,
     platform_client,
@@ -105,6 +106,20 @@ def test_opening_a_store_with_a_taken_handle_is_refused(merchant) -> None:
     assert response.status_code == 400
     assert field_errors(response, "store_handle") == [HANDLE_TAKEN]
     assert row_counts() == before
+
+
+def test_an_unverified_merchant_is_told_to_verify_before_opening_another_store() -> None:
+    pending = make_merchant(verified=False)
+    before = row_counts()
+
+    response = platform_client(pending.user).post(
+        "/office/stores/new/", {"store_name": "Second Shop", "store_handle": "second-shop"}
+    )
+
+    assert response.status_code == 400
+    assert page_errors(response) == ["Verify your email address before creating another store."]
+    assert row_counts() == before
+    assert not Store.objects.filter(handle="second-shop").exists()
 
 
 # --- invitations ---------------------------------------------------------------
@@ -251,6 +266,37 @@ def test_inviting_a_current_member_is_refused(merchant, member, django_capture_o
     assert field_errors(response, "email") == ["This person already works at this store."]
 
 
+def test_an_unverified_owner_is_told_to_verify_before_inviting(mailoutbox, django_capture_on_commit_callbacks) -> None:
+    pending = make_merchant(verified=False)
+    mailoutbox.clear()
+    before = row_counts()
+
+    response = _invite(platform_client(pending.user), "friend@example.com", "staff", django_capture_on_commit_callbacks)
+
+    assert response.status_code == 400
+    assert page_errors(response) == ["Verify your email address before inviting staff."]
+    assert row_counts() == before
+    assert mailoutbox == []
+
+
+def test_the_staff_page_says_when_the_hourly_invitation_limit_is_reached(
+    merchant, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    monkeypatch.setattr(services, "STAFF_INVITATIONS_PER_STORE_PER_HOUR", 2)
+    browser = platform_client(merchant.user)
+    for n in range(2):
+        assert _invite(browser, f"p{n}@example.com", "staff", django_capture_on_commit_callbacks).status_code == 302
+    mailoutbox.clear()
+
+    response = _invite(browser, "p9@example.com", "staff", django_capture_on_commit_callbacks)
+
+    assert response.status_code == 429
+    assert page_errors(response) == [
+        "This store has sent the most invitations allowed in an hour. Please try again later."
+    ]
+    assert mailoutbox == []
+
+
 # --- roles ---------------------------------------------------------------------
 
 
@@ -387,6 +433,79 @@ def test_the_audit_page_costs_the_same_queries_with_few_or_many_entries(merchant
         browser.post(f"/office/staff/{staff.pk}/reveal/")
     assert AuditEntry.objects.filter(store_id=merchant.store.pk, action="personal_data.reveal").count() == 10
     assert count() == few
+
+
+def _audit_rows(browser) -> list[tuple[str, str]]:
+    """(action, actor) of each row of the audit page."""
+    html = browser.get("/office/audit/").content.decode()
+    rows = re.findall(r'<tr class="audit-entry">(.*?)</tr>', html, re.S)
+    return [tuple(re.findall(r"<td>(.*?)</td>", row, re.S)[1:3]) for row in rows]
+
+
+def _platform_sign_in(email: str, password: str = PASSWORD, ip: str = "10.6.0.1") -> int:
+    return platform_client().post("/login/", {"email": email, "password": password}, REMOTE_ADDR=ip).status_code
+
+
+def test_the_audit_page_lists_the_platform_sign_ins_of_current_members_only(
+    merchant, member, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    joiner = make_merchant()  # works elsewhere first, then joins this store
+    assert _platform_sign_in(joiner.user.email) == 302  # before joining: not this store's business
+    outsider = make_merchant()
+    assert _platform_sign_in(outsider.user.email) == 302
+    staff = member(Role.STAFF, "staff.person@example.com")
+    leaver = member(Role.STAFF, "leaver@example.com")
+    assert _platform_sign_in("staff.person@example.com", STAFF_PASSWORD) == 302
+    assert _platform_sign_in("staff.person@example.com", "not-the-password-at-all") == 400
+    assert _platform_sign_in("leaver@example.com", STAFF_PASSWORD) == 302
+    Membership.objects.filter(store=merchant.store, pk=leaver.pk).delete()  # no longer works here
+    token = invitation_token(
+        store=merchant.store,
+        inviter=merchant.user,
+        email=joiner.user.email,
+        role=Role.STAFF,
+        mailoutbox=mailoutbox,
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert platform_client(joiner.user).post(f"/office/invitations/{token}/").status_code == 302
+    assert _platform_sign_in(joiner.user.email) == 302
+    assert _platform_sign_in(merchant.user.email) == 302
+
+    rows = _audit_rows(platform_client(merchant.user))
+
+    sign_ins = [row for row in rows if row[0].startswith("login.")]
+    assert sorted(sign_ins) == sorted(
+        [
+            ("login.succeeded", f"user #{staff.user_id}"),
+            ("login.failed", f"user #{staff.user_id}"),
+            ("login.succeeded", f"user #{joiner.user.pk}"),  # only the one after joining
+            ("login.succeeded", f"user #{merchant.user.pk}"),
+        ]
+    )
+    # Neither the outsider's nor the former member's sign-ins are listed (the exact list above).
+    assert all(actor != f"user #{outsider.user.pk}" for _, actor in rows)
+    # The other store's log does not list this store's members' sign-ins.
+    theirs = _audit_rows(platform_client(outsider.user))
+    assert [row for row in theirs if row[0].startswith("login.")] == [("login.succeeded", f"user #{outsider.user.pk}")]
+
+
+def test_the_audit_page_costs_the_same_queries_with_few_or_many_members_and_sign_ins(
+    merchant, member, django_assert_num_queries
+) -> None:
+    browser = platform_client(merchant.user)
+    browser.get("/office/audit/")  # the first visit also picks the current store
+    # session, user, memberships, the store's members, the entries
+    with django_assert_num_queries(5):
+        few = _audit_rows(browser)
+    for n in range(6):
+        email = f"more{n}@example.com"
+        member(Role.STAFF, email)
+        for attempt in range(3):
+            assert _platform_sign_in(email, STAFF_PASSWORD, ip=f"10.6.{n}.{attempt}") == 302
+    with django_assert_num_queries(5):
+        many = _audit_rows(browser)
+    assert len([row for row in many if row[0] == "login.succeeded"]) == 18
+    assert len(many) > len(few)
 
 
 def test_a_reveal_audits_exactly_what_the_staff_page_then_shows(merchant, member) -> None:

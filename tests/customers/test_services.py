@@ -288,6 +288,43 @@ def test_a_password_change_signs_out_api_tokens(store, customer) -> None:
         services.customer_authenticate(store=store, email=customer.email, password=PASSWORD, ip=IP)
 
 
+def test_wrong_current_passwords_count_as_failed_sign_ins_and_are_audited(store, customer) -> None:
+    limit = settings.LOGIN_THROTTLE["account_failures"]
+    for _ in range(limit):
+        with pytest.raises(ApplicationError) as exc:
+            services.customer_password_change(
+                customer=customer, current_password=WRONG, new_password=NEW_PASSWORD, ip=IP
+            )
+        assert exc.value.fields["current_password"] == ["Your current password is not correct."]
+
+    with pytest.raises(RateLimited) as locked:
+        services.customer_password_change(
+            customer=customer, current_password=PASSWORD, new_password=NEW_PASSWORD, ip=IP
+        )
+
+    assert locked.value.retry_after > 0
+    assert _fresh(customer).password == customer.password
+    entries = AuditEntry.objects.filter(action="customer.password_change_failed", store_id=store.pk).order_by("id")
+    assert [e.details for e in entries] == [
+        *({"reason": "wrong_password", "locked_out": n == limit - 1} for n in range(limit)),
+        {"reason": "locked_out"},
+    ]
+    with pytest.raises(RateLimited):
+        services.customer_authenticate(store=store, email=customer.email, password=PASSWORD, ip="10.2.9.9")
+
+
+def test_avatar_removal_is_audited_only_when_there_was_one(customer) -> None:
+    services.customer_avatar_remove(customer=customer, ip=IP)
+    assert not AuditEntry.objects.filter(action="customer.avatar_remove").exists()
+
+    services.customer_avatar_set(customer=customer, upload=upload("one.jpg", jpeg_with_gps()))
+    services.customer_avatar_remove(customer=customer, ip=IP)
+
+    assert _fresh(customer).avatar == ""
+    entry = AuditEntry.objects.get(action="customer.avatar_remove")
+    assert (entry.store_id, entry.actor_id, entry.ip_address) == (customer.store_id, customer.pk, IP)
+
+
 def _reset_token(mailoutbox) -> str:
     return link_path(mailoutbox[-1], "/account/password-reset/").split("/")[3]
 

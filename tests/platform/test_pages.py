@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import math
+import os
 from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
+from shopwright.core import crypto
 from shopwright.core.models import AuditEntry
-from shopwright.stores.models import Store
+from shopwright.stores.models import Store, User
 from tests.factories import PASSWORD, make_merchant
 from tests.stores.helpers import (
     BAD_SIGNUPS,
@@ -87,6 +92,42 @@ def test_signup_then_the_emailed_link_puts_the_store_live(mailoutbox, django_cap
     assert again.status_code == 200
     store.refresh_from_db()
     assert store.status == Store.Status.LIVE
+
+
+def test_an_emailed_verification_link_survives_a_key_rotation(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        platform_client().post("/signup/", signup_form(store_handle="rotated-shop"))
+    link = link_path(mailoutbox[0], "/verify-email/")
+
+    # The operator rotates the data keys (docs/OPERATIONS.md) before the merchant reads the mail...
+    old_key = settings.SHOPWRIGHT_DATA_KEYS[0]
+    settings.SHOPWRIGHT_DATA_KEYS = [base64.urlsafe_b64encode(os.urandom(32)).decode(), old_key]
+    call_command("rotate_keys", stdout=io.StringIO())
+    settings.SHOPWRIGHT_DATA_KEYS = settings.SHOPWRIGHT_DATA_KEYS[:1]  # ...and retires the old key.
+
+    response = platform_client().get(link)
+
+    assert response.status_code == 200
+    assert Store.objects.get(handle="rotated-shop").status == Store.Status.LIVE
+
+
+def test_a_verification_link_stops_working_when_the_email_changes(
+    mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        platform_client().post("/signup/", signup_form(email="first@example.com", store_handle="moved-shop"))
+    link = link_path(mailoutbox[0], "/verify-email/")
+    user = User.objects.get(email_index=crypto.blind_index("first@example.com"))
+    User.objects.filter(pk=user.pk).update(
+        email="second@example.com", email_index=crypto.blind_index("second@example.com")
+    )
+
+    response = platform_client().get(link)
+
+    assert response.status_code == 400
+    assert Store.objects.get(handle="moved-shop").status == Store.Status.PENDING
 
 
 @pytest.mark.parametrize("token", ["nonsense", "eyJpZCI6MX0:1tAbCd:forged-signature"])

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from shopwright.stores import services
-from shopwright.stores.models import Role
+from shopwright.stores.models import Membership, Role, Store
 from tests.factories import make_merchant, verification_token
 from tests.stores.helpers import invitation_token, platform_client
 
@@ -18,7 +18,9 @@ def test_the_verified_page_lists_the_stores_the_merchant_owns_not_those_it_works
     mailoutbox, django_capture_on_commit_callbacks
 ) -> None:
     lee = make_merchant(verified=False, store_name="Lamp Shop", email="lee@example.com")
-    services.store_create(owner=lee.user, name="Second Lamps", handle="second-lamps")
+    # A second pending store, as unverified accounts could open before they were limited to one.
+    second = Store.objects.create(owner=lee.user, handle="second-lamps", name="Second Lamps")
+    Membership.objects.create(store=second, user=lee.user, role=Role.OWNER)
     other = make_merchant(store_name="Someone Else")
     token = invitation_token(
         store=other.store,
@@ -38,7 +40,7 @@ def test_the_verified_page_lists_the_stores_the_merchant_owns_not_those_it_works
 
 
 def test_a_suspended_store_is_not_announced_as_live() -> None:
-    from shopwright.stores.models import Store, User
+    from shopwright.stores.models import User
 
     ann = make_merchant(store_name="Suspended Goods")
     Store.objects.filter(pk=ann.store.pk).update(status=Store.Status.SUSPENDED)

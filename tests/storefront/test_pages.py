@@ -200,6 +200,46 @@ def test_a_wrong_current_password_changes_nothing(store, customer) -> None:
     shopper(store, customer.email, PASSWORD)
 
 
+def test_guessing_the_current_password_on_the_settings_page_locks_the_account(store, customer) -> None:
+    """A borrowed or stolen session cannot be used to try passwords without limit."""
+    limit = settings.LOGIN_THROTTLE["account_failures"]
+    browser = shopper(store, customer.email)
+    for _ in range(limit):
+        response = browser.post(
+            "/account/settings/", {"current_password": WRONG, "new_password": NEW_PASSWORD}, REMOTE_ADDR="10.4.0.1"
+        )
+        assert response.status_code == 400
+        assert field_errors(response, "current_password") == ["Your current password is not correct."]
+
+    # Even the right password is not checked now: the page says to wait.
+    locked = browser.post(
+        "/account/settings/", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}, REMOTE_ADDR="10.4.0.2"
+    )
+
+    assert locked.status_code == 429
+    assert page_errors(locked)[0].startswith("Too many wrong passwords.")
+    assert _fresh(customer).password == customer.password
+    failed = AuditEntry.objects.filter(action="customer.password_change_failed", store_id=store.pk)
+    assert failed.count() == limit + 1
+    assert failed.filter(details__reason="wrong_password").count() == limit
+    assert failed.filter(details__reason="locked_out").count() == 1
+    assert {(e.actor_type, e.actor_id) for e in failed} == {("customer", customer.pk)}
+    # The guesses counted against the account: signing in is locked too.
+    assert _sign_in(store, customer.email, PASSWORD, "10.4.0.3").status_code == 429
+
+
+def test_the_right_current_password_clears_earlier_wrong_guesses(store, customer) -> None:
+    limit = settings.LOGIN_THROTTLE["account_failures"]
+    browser = shopper(store, customer.email)
+    for _ in range(limit - 1):
+        browser.post("/account/settings/", {"current_password": WRONG, "new_password": NEW_PASSWORD})
+    response = browser.post("/account/settings/", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert response.status_code == 302
+    for _ in range(limit - 1):
+        browser.post("/account/settings/", {"current_password": WRONG, "new_password": PASSWORD})
+    assert _sign_in(store, customer.email, NEW_PASSWORD).status_code == 302
+
+
 # --- password reset -------------------------------------------------------------------------
 
 
@@ -335,6 +375,26 @@ def test_the_avatar_is_shown_from_where_the_file_storage_serves_it(store, custom
     assert "/media/" not in page
     api = browser.get("/api/v1/customer/me").json()
     assert api["avatar_url"] == f"https://media.example.net/shop-files/{name}"
+
+
+def test_removing_the_avatar_deletes_the_file_and_is_audited(
+    store, customer, django_capture_on_commit_callbacks
+) -> None:
+    browser = shopper(store, customer.email)
+    browser.post("/account/profile/", {**PROFILE, "avatar": upload("holiday.jpg", jpeg_with_gps())})
+    name = _fresh(customer).avatar
+    assert name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post("/account/profile/", {**PROFILE, "remove_avatar": "on"}, REMOTE_ADDR="10.4.1.7")
+
+    assert response.status_code == 302
+    assert _fresh(customer).avatar == ""
+    assert f"/media/{name}" not in browser.get("/account/profile/").content.decode()
+    assert not os.path.exists(os.path.join(settings.MEDIA_ROOT, name))
+    entry = AuditEntry.objects.get(action="customer.avatar_remove")
+    assert (entry.store_id, entry.actor_type, entry.actor_id) == (store.pk, "customer", customer.pk)
+    assert entry.ip_address == "10.4.1.7"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from shopwright.core.models import AuditEntry
 from shopwright.core.tenancy import cross_store_access
 from shopwright.stores import selectors, services
 from shopwright.stores.models import Membership, Role, Store, User
-from tests.factories import signup_data
+from tests.factories import make_merchant, signup_data
 from tests.stores.helpers import HANDLE_TAKEN, STAFF_PASSWORD, link_path
 
 
@@ -114,7 +114,7 @@ def _race(monkeypatch, work) -> dict[int, object]:  # type: ignore[no-untyped-de
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_accepts_of_one_invitation_join_once(postgres, monkeypatch, mailoutbox) -> None:
-    owner = services.merchant_signup(**signup_data())
+    owner = make_merchant()  # verified: only a verified account may invite
     invitee = services.merchant_signup(**signup_data(email="sam@example.com")).user
     token = _invitation_link(
         store=owner.store, inviter=owner.user, email="sam@example.com", role=Role.ADMIN, mailoutbox=mailoutbox
@@ -135,7 +135,7 @@ def test_two_simultaneous_accepts_of_one_invitation_join_once(postgres, monkeypa
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_account_creations_from_one_link_make_one_account(postgres, monkeypatch, mailoutbox) -> None:
-    owner = services.merchant_signup(**signup_data())
+    owner = make_merchant()  # verified: only a verified account may invite
     token = _invitation_link(
         store=owner.store, inviter=owner.user, email="new.hire@example.com", role=Role.STAFF, mailoutbox=mailoutbox
     )

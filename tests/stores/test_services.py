@@ -10,7 +10,13 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from shopwright.core import crypto
-from shopwright.core.exceptions import ApplicationError, AuthenticationFailed, NotFound, PermissionDeniedError
+from shopwright.core.exceptions import (
+    ApplicationError,
+    AuthenticationFailed,
+    NotFound,
+    PermissionDeniedError,
+    RateLimited,
+)
 from shopwright.core.models import AuditEntry
 from shopwright.stores import services
 from shopwright.stores.models import Membership, Role, StaffInvitation, Store, User, UserApiToken
@@ -231,12 +237,46 @@ def test_a_verified_merchant_opens_more_stores_live_at_once(merchant) -> None:
     assert Membership.objects.get(store=store, user=merchant.user).role == Role.OWNER
 
 
-def test_an_unverified_merchants_next_store_also_waits_for_verification() -> None:
-    result = make_merchant(verified=False)
-    store = services.store_create(owner=result.user, name="Second", handle="second-shop")
-    assert store.status == Store.Status.PENDING
+def test_an_unverified_merchant_reserves_no_second_store_until_verified() -> None:
+    result = make_merchant(verified=False)  # its first store waits for the verification
+    before = row_counts()
+
+    with pytest.raises(ApplicationError) as exc:
+        services.store_create(owner=result.user, name="Second", handle="second-shop")
+
+    assert exc.value.code == "unverified"
+    assert exc.value.message == "Verify your email address before creating another store."
+    assert row_counts() == before
+    assert not services.selectors.handle_is_taken(handle="second-shop")  # the address stays free for others
+
     services.user_verify_email(token=verification_token(result.user))
+    result.user.refresh_from_db()
+    store = services.store_create(owner=result.user, name="Second", handle="second-shop")
+    assert store.status == Store.Status.LIVE
     assert set(Store.objects.filter(owner=result.user).values_list("status", flat=True)) == {Store.Status.LIVE}
+
+
+def test_an_unverified_owner_is_refused_even_when_its_pending_store_appears_meanwhile(monkeypatch) -> None:
+    """The rule is checked again on the owner's locked row: a store made by a parallel request counts."""
+    result = make_merchant(verified=False)
+    Store.objects.filter(pk=result.store.pk).update(status=Store.Status.SUSPENDED)  # no pending store now
+    real = services.selectors.has_pending_store
+
+    def racer_creates_a_store(*, user: User) -> bool:
+        answer = real(user=user)
+        monkeypatch.setattr(services.selectors, "has_pending_store", real)
+        services.store_create(owner=user, name="Racer", handle="racer-shop")  # a parallel request wins
+        return answer
+
+    monkeypatch.setattr(services.selectors, "has_pending_store", racer_creates_a_store)
+
+    with pytest.raises(ApplicationError) as exc:
+        services.store_create(owner=result.user, name="Second", handle="second-shop")
+
+    assert exc.value.code == "unverified"
+    assert sorted(Store.objects.filter(owner=result.user).values_list("handle", flat=True)) == sorted(
+        [result.store.handle, "racer-shop"]
+    )
 
 
 # --- passwords -----------------------------------------------------------------
@@ -371,6 +411,46 @@ def test_nobody_outside_the_store_can_invite(merchant) -> None:
     with pytest.raises(NotFound):
         services.staff_invite(store=merchant.store, inviter=outsider.user, email="x@example.com", role=Role.STAFF)
     assert not StaffInvitation.objects.filter(store=merchant.store).exists()
+
+
+def test_an_unverified_owner_cannot_invite_until_verified(mailoutbox, django_capture_on_commit_callbacks) -> None:
+    result = make_merchant(verified=False)
+    mailoutbox.clear()
+    before = row_counts()
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ApplicationError) as exc:
+        services.staff_invite(store=result.store, inviter=result.user, email="friend@example.com", role=Role.STAFF)
+
+    assert exc.value.code == "unverified"
+    assert exc.value.message == "Verify your email address before inviting staff."
+    assert row_counts() == before
+    assert mailoutbox == []
+
+    services.user_verify_email(token=verification_token(result.user))
+    result.user.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.staff_invite(store=result.store, inviter=result.user, email="friend@example.com", role=Role.STAFF)
+    assert [m.to for m in mailoutbox] == [["friend@example.com"]]
+
+
+def test_a_store_sends_a_limited_number_of_invitations_an_hour(
+    merchant, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    monkeypatch.setattr(services, "STAFF_INVITATIONS_PER_STORE_PER_HOUR", 3)
+    other = make_merchant()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            services.staff_invite(store=merchant.store, inviter=merchant.user, email=f"p{n}@example.com", role="staff")
+        with pytest.raises(RateLimited) as exc:
+            services.staff_invite(store=merchant.store, inviter=merchant.user, email="p9@example.com", role="staff")
+        # Another store is not affected.
+        services.staff_invite(store=other.store, inviter=other.user, email="p9@example.com", role="staff")
+
+    assert exc.value.retry_after > 0
+    assert "invitations" in exc.value.message
+    assert StaffInvitation.objects.filter(store=merchant.store).count() == 3
+    assert len(mailoutbox) == 4
 
 
 def test_only_the_owner_changes_roles(merchant, mailoutbox, django_capture_on_commit_callbacks) -> None:
