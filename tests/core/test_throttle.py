@@ -4,34 +4,24 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from shopwright.core import throttle
 from shopwright.core.models import LoginThrottle
+from tests.concurrency import run_at_once
 
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_failures_are_all_counted(postgres, settings):
     limit = settings.LOGIN_THROTTLE["account_failures"]
-    barrier = threading.Barrier(4 * limit)
-    started = []
+    barrier = threading.Barrier(4 * limit, timeout=10)
 
-    def attempt(n: int) -> None:
-        try:
-            barrier.wait()
-            # One account attacked from many addresses: only the account's counter can lock.
-            started.append(
-                throttle.login_throttle_failure(scope="platform", identifier="race@example.com", ip=f"10.1.1.{n}")
-            )
-        finally:
-            connections.close_all()
+    def attempt(n: int) -> bool:
+        barrier.wait()
+        # One account attacked from many addresses: only the account's counter can lock.
+        return throttle.login_throttle_failure(scope="platform", identifier="race@example.com", ip=f"10.1.1.{n}")
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(4 * limit)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    started = list(run_at_once(attempt, runs=4 * limit).values())
 
     # Every `limit`-th failure starts a lock-out: none is lost to a race.
     assert started.count(True) == 4

@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 
 from shopwright.core.exceptions import ApplicationError
 from shopwright.core.models import AuditEntry
 from shopwright.customers import services
 from shopwright.customers.models import Customer
 from shopwright.stores.services import merchant_signup
+from tests.concurrency import run_at_once
 from tests.factories import PASSWORD, signup_data
 from tests.stores.helpers import link_path
 
@@ -34,21 +34,9 @@ def test_two_simultaneous_resets_with_one_link_set_one_password(postgres, monkey
 
     monkeypatch.setattr(services, "make_password", hash_when_both_checked_the_link)
     passwords = {1: "tangerine-lighthouse-violin", 2: "saffron-glacier-teapot"}
-    outcomes: dict[int, object] = {}
-
-    def reset(n: int) -> None:
-        try:
-            outcomes[n] = services.customer_password_reset_confirm(store=store, token=token, new_password=passwords[n])
-        except Exception as exc:
-            outcomes[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=reset, args=(n,)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_at_once(
+        lambda n: services.customer_password_reset_confirm(store=store, token=token, new_password=passwords[n])
+    )
 
     winners = [n for n, o in outcomes.items() if isinstance(o, Customer)]
     losers = [o for o in outcomes.values() if not isinstance(o, Customer)]

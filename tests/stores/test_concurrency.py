@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 
 from shopwright.core import crypto
 from shopwright.core.exceptions import ApplicationError
@@ -14,6 +13,7 @@ from shopwright.core.models import AuditEntry
 from shopwright.core.tenancy import cross_store_access
 from shopwright.stores import selectors, services
 from shopwright.stores.models import Membership, Role, Store, User
+from tests.concurrency import run_at_once
 from tests.factories import make_merchant, signup_data
 from tests.stores.helpers import HANDLE_TAKEN, STAFF_PASSWORD, link_path
 
@@ -34,25 +34,9 @@ def test_two_signups_for_one_handle_create_one_store(postgres, monkeypatch) -> N
         return real_handle_is_taken(handle=handle)
 
     monkeypatch.setattr(selectors, "handle_is_taken", handle_is_taken_after_both_checked)
-    outcomes: dict[int, object] = {}
-
-    def sign_up(n: int) -> None:
-        try:
-            outcomes[n] = services.merchant_signup(
-                **signup_data(email=f"racer{n}@example.com", store_handle="race-shop")
-            )
-        except ApplicationError as exc:
-            outcomes[n] = exc
-        except Exception as exc:
-            outcomes[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sign_up, args=(n,)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_at_once(
+        lambda n: services.merchant_signup(**signup_data(email=f"racer{n}@example.com", store_handle="race-shop"))
+    )
 
     errors = [o for o in outcomes.values() if isinstance(o, Exception)]
     winners = [o for o in outcomes.values() if not isinstance(o, Exception)]
@@ -93,22 +77,7 @@ def _race(monkeypatch, work) -> dict[int, object]:  # type: ignore[no-untyped-de
         return digest
 
     monkeypatch.setattr(services, "hash_secret_token", hash_after_both_arrived)
-    outcomes: dict[int, object] = {}
-
-    def run(n: int) -> None:
-        try:
-            outcomes[n] = work(n)
-        except Exception as exc:
-            outcomes[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    return run_at_once(work)
 
 
 @pytest.mark.postgres
