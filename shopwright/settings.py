@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "shopwright.core",
     "shopwright.stores",
     "shopwright.customers",
+    "shopwright.catalog",
+    "shopwright.cart",
     "shopwright.privacy",
     "shopwright.platform",
     "shopwright.backoffice",
