@@ -26,7 +26,7 @@ class ProductStatus(models.TextChoices):
 
 
 class Product(TenantModel):
-    handle = models.SlugField(max_length=100, allow_unicode=False)
+    handle = models.SlugField(max_length=100, db_index=False)
     title = models.CharField(max_length=200)
     # Sanitised HTML (catalog.sanitise); safe to render as is.
     description_html = models.TextField(blank=True, default="")
@@ -127,7 +127,9 @@ class Variant(TenantModel):
     stock_quantity = models.IntegerField(default=0)
     track_stock = models.BooleanField(default=True)
     continue_selling = models.BooleanField(default=False)
-    image = models.ForeignKey(ProductImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    image = models.ForeignKey(
+        ProductImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -142,7 +144,10 @@ class Variant(TenantModel):
                 name="variant_compare_at_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["store", "product", "position"], name="variant_store_product")]
+        indexes = [
+            models.Index(fields=["store", "product", "position"], name="variant_store_product"),
+            models.Index(fields=["store", "image"], name="variant_store_image"),
+        ]
 
     def __str__(self) -> str:
         return self.sku or f"variant #{self.pk}"
@@ -182,7 +187,7 @@ class Collection(TenantModel):
     with AND (else OR). Only published collections are on the storefront.
     """
 
-    handle = models.SlugField(max_length=100)
+    handle = models.SlugField(max_length=100, db_index=False)
     title = models.CharField(max_length=200)
     description_html = models.TextField(blank=True, default="")
     kind = models.CharField(max_length=16, choices=CollectionKind.choices, default=CollectionKind.MANUAL)
