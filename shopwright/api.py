@@ -14,8 +14,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from shopwright.cart.api import router as cart_router
 from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.customers.api import router as customer_router
+from shopwright.storefront.api_catalog import router as catalog_router
+from shopwright.storefront.api_favourites import router as favourites_router
+from shopwright.storefront.api_search import router as search_router
 from shopwright.stores.api import router as merchant_router
 
 BODY_NOT_JSON = "Send the body as a JSON object, with Content-Type: application/json."
@@ -48,6 +52,10 @@ api = NinjaAPI(
 )
 api.add_router("/merchant/", merchant_router)
 api.add_router("/customer/", customer_router)
+api.add_router("/storefront/", catalog_router)
+api.add_router("/storefront/search/", search_router)
+api.add_router("/storefront/cart/", cart_router)
+api.add_router("/storefront/favourites/", favourites_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, fields: dict | None = None) -> HttpResponse:

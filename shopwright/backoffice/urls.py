@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from shopwright.backoffice import views
 
@@ -12,5 +12,7 @@ urlpatterns = [
     path("staff/<int:membership_id>/reveal/", views.staff_reveal, name="staff_reveal"),
     path("audit/", views.audit_log, name="audit"),
     path("account/activity/", views.account_activity, name="account_activity"),
+    path("catalog/import/", include("shopwright.backoffice.import_urls")),
+    path("catalog/", include("shopwright.backoffice.catalog_urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -16,6 +16,7 @@ from django.middleware.csrf import rotate_token
 from shopwright.core.requests import StoreRequest
 from shopwright.customers import selectors
 from shopwright.customers.models import Customer
+from shopwright.customers.signals import customer_signed_in
 
 SESSION_KEY = "_customer"
 
@@ -35,6 +36,7 @@ def session_login(request: StoreRequest, customer: Customer) -> None:
         "fp": _password_fingerprint(customer),
     }
     request.customer = customer
+    customer_signed_in.send(sender=Customer, request=request, customer=customer)
 
 
 def session_logout(request: StoreRequest) -> None:

@@ -1,12 +1,19 @@
-"""Storefront pages; mounted by shopwright.store_urls."""
+"""Storefront pages; mounted by shopwright.store_urls.
 
-from django.urls import path
+Each area has its own module: catalog pages (home, collections, products,
+sitemap), search, cart and favourites, and the customer account.
+"""
+
+from django.urls import include, path
 
 from shopwright.storefront import views
 
 app_name = "storefront"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("shopwright.storefront.catalog_urls")),
+    path("search/", include("shopwright.storefront.search_urls")),
+    path("cart/", include("shopwright.storefront.cart_urls")),
+    path("favourites/", include("shopwright.storefront.favourite_urls")),
     path("account/", views.account, name="account"),
     path("account/register/", views.register, name="register"),
     path("account/login/", views.login_view, name="login"),

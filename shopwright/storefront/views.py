@@ -1,4 +1,4 @@
-"""Storefront pages on a store's host: home and the customer account."""
+"""Storefront pages on a store's host: the customer account."""
 
 from __future__ import annotations
 
@@ -34,10 +34,6 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def home(request: StorefrontRequest) -> HttpResponse:
-    return render(request, "storefront/home.html")
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,5 @@
+"""Back-office import URLs (included by backoffice.urls; names live in the "backoffice" namespace)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Storefront search and suggestions (store host)."""
+
+from ninja import Router
+
+router = Router()
