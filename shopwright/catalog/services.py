@@ -1,38 +1,319 @@
-"""Every write to the catalog. (Interface agreed; bodies being written — see the docstrings.)
+"""Every write to the catalog.
 
 All functions are keyword-only, transactional, take the acting `Actor`,
 write an audit entry for merchant actions, rebuild denormalised columns
 (`price_min`, `price_max`, `tags_text`, `search_document`) and call
 `catalog.cache.catalog_changed(store.pk)`. Invalid input raises one
 `ApplicationError` with every problem keyed by field (`variants.2.price`)
-and writes nothing.
+and writes nothing. A duplicate handle or SKU written by a concurrent
+request between the check and the write also ends as an ApplicationError
+(never an IntegrityError), with nothing written.
 """
 
 from __future__ import annotations
 
 from typing import IO
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shopwright.catalog.cache import catalog_changed
 from shopwright.catalog.inputs import CollectionInput, ProductInput
-from shopwright.catalog.models import Collection, Product, ProductImage
-from shopwright.core.audit import Actor
+from shopwright.catalog.models import (
+    MAX_OPTIONS,
+    Collection,
+    Product,
+    ProductImage,
+    ProductOption,
+    ProductStatus,
+    Variant,
+)
+from shopwright.catalog.sanitise import html_to_text
+from shopwright.catalog.validation import (
+    CleanProduct,
+    CleanVariant,
+    clean_product,
+    handle_base,
+    handle_taken,
+    skus_taken,
+    tags_text,
+)
+from shopwright.core.audit import Actor, audit_record
+from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.tenancy import cross_store_access
 from shopwright.stores.models import Store
+
+HANDLE_TAKEN = "Another product already uses this handle."
+SKU_TAKEN = "Another product already uses this SKU."
+# How many "-2", "-3" … a generated handle tries when the base is taken.
+_HANDLE_SUFFIX_ATTEMPTS = 1000
+_GENERATED_HANDLE_RETRIES = 3
+
+# --- products ----------------------------------------------------------------
 
 
 def product_create(*, store: Store, actor: Actor, data: ProductInput) -> Product:
-    raise NotImplementedError
+    """Create a product with its options and variants.
+
+    A blank handle is made from the title (`summer-shirt`, then
+    `summer-shirt-2` …). Raises ApplicationError (nothing written) on any
+    invalid field, a handle or SKU already used in the store, or an
+    `image_id` (a new product has no images yet).
+    """
+    clean = clean_product(store=store, data=data, product=None)
+    base = handle_base(clean.title, fallback="product")
+    for attempt in range(_GENERATED_HANDLE_RETRIES):
+        handle = clean.handle or _free_handle(store=store, base=base)
+        try:
+            return _product_insert(store=store, actor=actor, clean=clean, handle=handle)
+        except IntegrityError as exc:
+            error = _conflict(store=store, clean=clean, handle=handle, product=None)
+            generated_handle_lost = not clean.handle and set(error.fields) == {"handle"}
+            if not generated_handle_lost or attempt == _GENERATED_HANDLE_RETRIES - 1:
+                raise error from exc
+            # A concurrent create took the handle we made from the title: make the next one.
+    raise AssertionError("unreachable")
+
+
+def _product_insert(*, store: Store, actor: Actor, clean: CleanProduct, handle: str) -> Product:
+    with transaction.atomic():
+        product = Product(store=store, handle=handle)
+        _apply_fields(product, clean, handle=handle)
+        product.save()
+        ProductOption.objects.bulk_create(
+            ProductOption(store=store, product=product, position=i, name=o.name, values=o.values)
+            for i, o in enumerate(clean.options)
+        )
+        Variant.objects.bulk_create(
+            _new_variant(store=store, product=product, position=i, variant=v) for i, v in enumerate(clean.variants)
+        )
+        audit_record(action="catalog.product_create", actor=actor, store=store, obj=product)
+        catalog_changed(store.pk)
+    return product
 
 
 def product_update(*, store: Store, actor: Actor, product: Product, data: ProductInput) -> Product:
     """Replace the product's fields, options and variants.
 
     Variants are matched to existing ones by option values (then SKU), so a
-    variant that stays keeps its id (carts and favourites keep pointing at it).
+    variant that stays keeps its id (carts and favourites keep pointing at it);
+    existing variants left unmatched are deleted (with their cart lines). A
+    blank handle keeps the current one. SKUs may move between the product's
+    own variants. Raises ApplicationError (nothing written) like
+    `product_create`; `image_id` must be one of this product's images.
     """
-    raise NotImplementedError
+    if product.store_id != store.pk:
+        raise NotFound("No such product.")
+    clean = clean_product(store=store, data=data, product=product)
+    handle = clean.handle or product.handle
+    try:
+        with transaction.atomic():
+            # One editor at a time per product: variant matching reads what it then rewrites.
+            locked = Product.objects.select_for_update().get(store=store, pk=product.pk)
+            _apply_fields(locked, clean, handle=handle)
+            locked.save()
+            _write_options(store=store, product=locked, clean=clean)
+            _write_variants(store=store, product=locked, variants=clean.variants)
+            audit_record(action="catalog.product_update", actor=actor, store=store, obj=locked)
+            catalog_changed(store.pk)
+    except IntegrityError as exc:
+        raise _conflict(store=store, clean=clean, handle=handle, product=product) from exc
+    except Product.DoesNotExist as exc:
+        raise NotFound("No such product.") from exc
+    # The caller's instance reflects what was saved.
+    product.refresh_from_db()
+    return product
 
 
+@transaction.atomic
 def product_delete(*, store: Store, actor: Actor, product: Product) -> None:
-    raise NotImplementedError
+    """Delete the product, its options, variants (and cart lines holding them), images and their files.
+
+    Image files are removed after commit, so a rolled-back delete keeps them.
+    """
+    if product.store_id != store.pk:
+        raise NotFound("No such product.")
+    from shopwright.catalog.images import delete_files_on_commit
+
+    names = [
+        name
+        for renditions in ProductImage.objects.filter(store=store, product=product).values_list("renditions", flat=True)
+        for name in _rendition_names(renditions)
+    ]
+    audit_record(
+        action="catalog.product_delete", actor=actor, store=store, obj=product, details={"handle": product.handle}
+    )
+    product.delete()
+    delete_files_on_commit(names)
+    catalog_changed(store.pk)
+
+
+def _apply_fields(product: Product, clean: CleanProduct, *, handle: str) -> None:
+    product.handle = handle
+    product.title = clean.title
+    product.description_html = clean.description_html
+    product.vendor = clean.vendor
+    product.product_type = clean.product_type
+    product.tags_text = tags_text(clean.tags)
+    product.status = clean.status
+    if clean.status == ProductStatus.PUBLISHED and product.published_at is None:
+        product.published_at = timezone.now()
+    product.seo_title = clean.seo_title
+    product.seo_description = clean.seo_description
+    prices = [v.price for v in clean.variants]
+    product.price_min = min(prices)
+    product.price_max = max(prices)
+    product.search_document = _search_document(clean)
+
+
+def _search_document(clean: CleanProduct) -> str:
+    """Newline-joined plain text the search index reads; empty parts are left out."""
+    parts = [
+        clean.title,
+        clean.vendor,
+        clean.product_type,
+        " ".join(clean.tags),
+        " ".join(v.sku for v in clean.variants if v.sku),
+        " ".join(value for option in clean.options for value in option.values),
+        html_to_text(clean.description_html),
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def _padded(values: tuple[str, ...]) -> tuple[str, str, str]:
+    padded = [*values, *([""] * (MAX_OPTIONS - len(values)))]
+    return padded[0], padded[1], padded[2]
+
+
+def _set_variant_fields(variant: Variant, clean: CleanVariant, *, position: int) -> None:
+    variant.position = position
+    variant.sku = clean.sku
+    variant.option1, variant.option2, variant.option3 = _padded(clean.option_values)
+    variant.price = clean.price
+    variant.compare_at_price = clean.compare_at_price
+    variant.weight_grams = clean.weight_grams
+    variant.stock_quantity = clean.stock_quantity
+    variant.track_stock = clean.track_stock
+    variant.continue_selling = clean.continue_selling
+    variant.image_id = clean.image_id
+
+
+def _new_variant(*, store: Store, product: Product, position: int, variant: CleanVariant) -> Variant:
+    row = Variant(store=store, product=product)
+    _set_variant_fields(row, variant, position=position)
+    return row
+
+
+_VARIANT_FIELDS = [
+    "position",
+    "sku",
+    "option1",
+    "option2",
+    "option3",
+    "price",
+    "compare_at_price",
+    "weight_grams",
+    "stock_quantity",
+    "track_stock",
+    "continue_selling",
+    "image",
+]
+
+
+def _write_options(*, store: Store, product: Product, clean: CleanProduct) -> None:
+    """Rewrite option rows in place by position (ids kept), dropping positions no longer used."""
+    existing = {o.position: o for o in ProductOption.objects.filter(store=store, product=product)}
+    for position, option in enumerate(clean.options):
+        row = existing.pop(position, None)
+        if row is None:
+            ProductOption.objects.create(
+                store=store, product=product, position=position, name=option.name, values=option.values
+            )
+        elif row.name != option.name or row.values != option.values:
+            row.name, row.values = option.name, option.values
+            row.save(update_fields=["name", "values"])
+    if existing:
+        ProductOption.objects.filter(store=store, pk__in=[o.pk for o in existing.values()]).delete()
+
+
+def _write_variants(*, store: Store, product: Product, variants: list[CleanVariant]) -> None:
+    """Match wanted variants to existing rows (same option values, else same SKU), then write.
+
+    Order matters for the unique SKU index: removed variants go first, then
+    kept variants whose SKU changes are blanked, so a SKU can move from one
+    variant to another of the same product without a momentary duplicate.
+    """
+    existing = list(Variant.objects.filter(store=store, product=product))
+    by_options: dict[tuple[str, ...], Variant] = {
+        (v.option1.casefold(), v.option2.casefold(), v.option3.casefold()): v for v in existing
+    }
+    by_sku = {v.sku: v for v in existing if v.sku}
+    used: set[int] = set()
+    matches: list[Variant | None] = []
+    for wanted in variants:
+        key = tuple(s.casefold() for s in _padded(wanted.option_values))
+        row = by_options.get(key)
+        if row is None or row.pk in used:
+            row = by_sku.get(wanted.sku) if wanted.sku else None
+            if row is not None and row.pk in used:
+                row = None
+        if row is not None:
+            used.add(row.pk)
+        matches.append(row)
+
+    removed = [v.pk for v in existing if v.pk not in used]
+    if removed:
+        with cross_store_access("cascade from variants already filtered by store"):
+            Variant.objects.filter(store=store, pk__in=removed).delete()
+    moving = [row.pk for row, wanted in zip(matches, variants, strict=True) if row and row.sku != wanted.sku]
+    if moving:
+        Variant.objects.filter(store=store, pk__in=moving).exclude(sku="").update(sku="")
+
+    kept: list[Variant] = []
+    new: list[Variant] = []
+    for position, (row, wanted) in enumerate(zip(matches, variants, strict=True)):
+        if row is None:
+            new.append(_new_variant(store=store, product=product, position=position, variant=wanted))
+        else:
+            _set_variant_fields(row, wanted, position=position)
+            kept.append(row)
+    for row in kept:
+        # One UPDATE per row, scoped to the store by TenantModel; bulk_update's CASE would be just as many values.
+        row.save(update_fields=_VARIANT_FIELDS)
+    if new:
+        Variant.objects.bulk_create(new)
+
+
+def _free_handle(*, store: Store, base: str, model: type[Product] | type[Collection] = Product) -> str:
+    """`base`, or `base-2`, `base-3` … — the first one not used in the store."""
+    taken = set(model.objects.filter(store=store, handle__startswith=base).values_list("handle", flat=True))
+    if base not in taken:
+        return base
+    for n in range(2, _HANDLE_SUFFIX_ATTEMPTS + 2):
+        candidate = f"{base}-{n}"
+        if candidate not in taken:
+            return candidate
+    raise ApplicationError.for_field("handle", "Choose a handle: every one made from this title is taken.")
+
+
+def _conflict(*, store: Store, clean: CleanProduct, handle: str, product: Product | None) -> ApplicationError:
+    """The clean error for a write that lost a race on the handle or a SKU."""
+    fields: dict[str, list[str]] = {}
+    if handle_taken(store=store, handle=handle, product=product):
+        fields["handle"] = [HANDLE_TAKEN]
+    taken = set(skus_taken(store=store, skus=[v.sku for v in clean.variants], product=product))
+    for i, variant in enumerate(clean.variants):
+        if variant.sku in taken:
+            fields[f"variants.{i}.sku"] = [SKU_TAKEN]
+    if not fields:
+        return ApplicationError("Someone changed this catalog at the same time. Please try again.", code="conflict")
+    return ApplicationError("Please correct the errors below.", code="taken", fields=fields)
+
+
+def _rendition_names(renditions: object) -> list[str]:
+    if not isinstance(renditions, dict):
+        return []
+    return [name for formats in renditions.values() if isinstance(formats, dict) for name in formats.values()]
 
 
 def product_image_add(
