@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shopwright.catalog.cache import catalog_changed
+from shopwright.catalog.images import delete_files, delete_files_on_commit, rendition_names, renditions_save
 from shopwright.catalog.inputs import CollectionInput, ProductInput
 from shopwright.catalog.models import (
     MAX_OPTIONS,
@@ -40,7 +41,9 @@ from shopwright.catalog.validation import (
 )
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.images import image_open_checked
 from shopwright.core.tenancy import cross_store_access
+from shopwright.core.validation import FieldErrors, clean_text
 from shopwright.stores.models import Store
 
 HANDLE_TAKEN = "Another product already uses this handle."
@@ -133,12 +136,10 @@ def product_delete(*, store: Store, actor: Actor, product: Product) -> None:
     """
     if product.store_id != store.pk:
         raise NotFound("No such product.")
-    from shopwright.catalog.images import delete_files_on_commit
-
     names = [
         name
         for renditions in ProductImage.objects.filter(store=store, product=product).values_list("renditions", flat=True)
-        for name in _rendition_names(renditions)
+        for name in rendition_names(renditions)
     ]
     audit_record(
         action="catalog.product_delete", actor=actor, store=store, obj=product, details={"handle": product.handle}
@@ -310,30 +311,125 @@ def _conflict(*, store: Store, clean: CleanProduct, handle: str, product: Produc
     return ApplicationError("Please correct the errors below.", code="taken", fields=fields)
 
 
-def _rendition_names(renditions: object) -> list[str]:
-    if not isinstance(renditions, dict):
-        return []
-    return [name for formats in renditions.values() if isinstance(formats, dict) for name in formats.values()]
+# --- images ------------------------------------------------------------------------------
+
+MAX_IMAGES = 20
+MAX_ALT_LENGTH = 200
 
 
 def product_image_add(
     *, store: Store, actor: Actor, product: Product, upload: IO[bytes], alt: str = ""
 ) -> ProductImage:
-    """Check the upload by content, strip metadata, store the renditions; appended last."""
-    raise NotImplementedError
+    """Check the upload by content, strip metadata, store the renditions; appended last.
+
+    Raises ApplicationError on `images` (not an image, over 5 MB or the
+    pixel limit, the product already has 20 images) or `alt` (too long);
+    nothing is written then. The files are written before the row; if the
+    row cannot be written they are removed again.
+    """
+    _check_product_store(store=store, product=product)
+    errors = FieldErrors()
+    alt = clean_text(alt, errors, "alt", label="alt text", max_length=MAX_ALT_LENGTH, required=False)
+    errors.raise_if_any()
+    _check_image_room(store=store, product=product)
+    picture = image_open_checked(upload, field="images")
+    try:
+        made = renditions_save(picture, store_id=store.pk)
+    finally:
+        picture.close()
+    try:
+        with transaction.atomic():
+            # Serialises concurrent uploads to one product: the count and the next position stay right.
+            _lock_product(store=store, product=product)
+            _check_image_room(store=store, product=product)
+            last = (
+                ProductImage.objects.filter(store=store, product=product)
+                .order_by("-position")
+                .values_list("position", flat=True)
+                .first()
+            )
+            image = ProductImage.objects.create(
+                store=store,
+                product=product,
+                position=0 if last is None else last + 1,
+                alt=alt,
+                renditions=made.files,
+                width=made.width,
+                height=made.height,
+            )
+            audit_record(action="catalog.product_image_add", actor=actor, store=store, obj=image)
+            catalog_changed(store.pk)
+    except BaseException:
+        delete_files(made.names())
+        raise
+    return image
 
 
 def product_image_update(*, store: Store, actor: Actor, image: ProductImage, alt: str) -> ProductImage:
-    raise NotImplementedError
+    """Change the alt text (at most 200 characters; blank: the product title is used)."""
+    if image.store_id != store.pk:
+        raise NotFound("No such image.")
+    errors = FieldErrors()
+    alt = clean_text(alt, errors, "alt", label="alt text", max_length=MAX_ALT_LENGTH, required=False)
+    errors.raise_if_any()
+    with transaction.atomic():
+        image.alt = alt
+        image.save(update_fields=["alt"])
+        audit_record(action="catalog.product_image_update", actor=actor, store=store, obj=image)
+        catalog_changed(store.pk)
+    return image
 
 
 def product_images_reorder(*, store: Store, actor: Actor, product: Product, image_ids: list[int]) -> None:
-    raise NotImplementedError
+    """Put the product's images in the order of `image_ids`, which must list each of them exactly once."""
+    _check_product_store(store=store, product=product)
+    with transaction.atomic():
+        _lock_product(store=store, product=product)
+        current = dict(ProductImage.objects.filter(store=store, product=product).values_list("pk", "position"))
+        wanted = [i for i in image_ids if isinstance(i, int) and not isinstance(i, bool)]
+        if len(wanted) != len(image_ids) or len(set(wanted)) != len(wanted) or set(wanted) != set(current):
+            raise ApplicationError.for_field("images", "List each of this product's images once.")
+        for position, pk in enumerate(wanted):
+            if current[pk] != position:
+                ProductImage.objects.filter(store=store, pk=pk).update(position=position)
+        audit_record(action="catalog.product_images_reorder", actor=actor, store=store, obj=product)
+        catalog_changed(store.pk)
 
 
 def product_image_delete(*, store: Store, actor: Actor, image: ProductImage) -> None:
-    """Remove the row and its files; variants that showed it show none."""
-    raise NotImplementedError
+    """Remove the row and its files; variants that showed it show none.
+
+    The files go after commit, so a rolled-back delete keeps a working image.
+    """
+    if image.store_id != store.pk:
+        raise NotFound("No such image.")
+    with transaction.atomic():
+        Variant.objects.filter(store=store, image_id=image.pk).update(image=None)
+        names = rendition_names(image.renditions)
+        audit_record(action="catalog.product_image_delete", actor=actor, store=store, obj=image)
+        # Django's collector repeats the variants' SET NULL without the store filter (it found none left).
+        with cross_store_access("cascade from one image already filtered by store"):
+            ProductImage.objects.filter(store=store, pk=image.pk).delete()
+        delete_files_on_commit(names)
+        catalog_changed(store.pk)
+
+
+def _check_product_store(*, store: Store, product: Product) -> None:
+    if product.store_id != store.pk:
+        raise NotFound("No such product.")
+
+
+def _lock_product(*, store: Store, product: Product) -> None:
+    if not list(Product.objects.select_for_update().filter(store=store, pk=product.pk).values_list("pk", flat=True)):
+        raise NotFound("No such product.")
+
+
+def _check_image_room(*, store: Store, product: Product) -> None:
+    if ProductImage.objects.filter(store=store, product=product).count() >= MAX_IMAGES:
+        raise ApplicationError.for_field("images", f"A product has at most {MAX_IMAGES} images.", code="too_many")
+
+
+# --- collections ---------------------------------------------------------------------------
 
 
 def collection_create(*, store: Store, actor: Actor, data: CollectionInput) -> Collection:
