@@ -23,6 +23,8 @@ from shopwright.catalog.inputs import CollectionInput, ProductInput
 from shopwright.catalog.models import (
     MAX_OPTIONS,
     Collection,
+    CollectionKind,
+    CollectionProduct,
     Product,
     ProductImage,
     ProductOption,
@@ -31,9 +33,12 @@ from shopwright.catalog.models import (
 )
 from shopwright.catalog.sanitise import html_to_text
 from shopwright.catalog.validation import (
+    CleanCollection,
     CleanProduct,
     CleanVariant,
+    clean_collection,
     clean_product,
+    collection_handle_taken,
     handle_base,
     handle_taken,
     skus_taken,
@@ -433,17 +438,141 @@ def _check_image_room(*, store: Store, product: Product) -> None:
 
 
 def collection_create(*, store: Store, actor: Actor, data: CollectionInput) -> Collection:
-    raise NotImplementedError
+    """Create a collection, placed after the store's others.
+
+    A blank handle is made from the title. With `is_featured`, the store's
+    previously featured collection stops being featured (same transaction).
+    Raises ApplicationError (nothing written) on invalid fields or rules, or
+    a handle already used by another collection of the store.
+    """
+    clean = clean_collection(store=store, data=data, collection=None)
+    base = handle_base(clean.title, fallback="collection")
+    for attempt in range(_GENERATED_HANDLE_RETRIES):
+        handle = clean.handle or _free_handle(store=store, base=base, model=Collection)
+        try:
+            with transaction.atomic():
+                if clean.is_featured:
+                    _unfeature_others(store=store, keep=None)
+                last = (
+                    Collection.objects.filter(store=store)
+                    .order_by("-position")
+                    .values_list("position", flat=True)
+                    .first()
+                )
+                collection = Collection(store=store, position=0 if last is None else last + 1)
+                _apply_collection_fields(collection, clean, handle=handle)
+                collection.save()
+                audit_record(action="catalog.collection_create", actor=actor, store=store, obj=collection)
+                catalog_changed(store.pk)
+            return collection
+        except IntegrityError as exc:
+            taken = collection_handle_taken(store=store, handle=handle, collection=None)
+            if clean.handle or not taken or attempt == _GENERATED_HANDLE_RETRIES - 1:
+                raise _collection_conflict(taken) from exc
+    raise AssertionError("unreachable")
 
 
 def collection_update(*, store: Store, actor: Actor, collection: Collection, data: CollectionInput) -> Collection:
-    raise NotImplementedError
+    """Replace the collection's fields and rules; a blank handle keeps the current one.
+
+    Changing the kind to automatic keeps the hand-picked list (unused while
+    automatic), so switching back restores it.
+    """
+    if collection.store_id != store.pk:
+        raise NotFound("No such collection.")
+    clean = clean_collection(store=store, data=data, collection=collection)
+    handle = clean.handle or collection.handle
+    try:
+        with transaction.atomic():
+            if clean.is_featured:
+                _unfeature_others(store=store, keep=collection)
+            _apply_collection_fields(collection, clean, handle=handle)
+            collection.save()
+            audit_record(action="catalog.collection_update", actor=actor, store=store, obj=collection)
+            catalog_changed(store.pk)
+    except IntegrityError as exc:
+        collection.refresh_from_db()
+        raise _collection_conflict(collection_handle_taken(store=store, handle=handle, collection=collection)) from exc
+    return collection
 
 
+@transaction.atomic
 def collection_delete(*, store: Store, actor: Actor, collection: Collection) -> None:
-    raise NotImplementedError
+    """Delete the collection and its product list (the products stay)."""
+    if collection.store_id != store.pk:
+        raise NotFound("No such collection.")
+    audit_record(
+        action="catalog.collection_delete",
+        actor=actor,
+        store=store,
+        obj=collection,
+        details={"handle": collection.handle},
+    )
+    collection.delete()
+    catalog_changed(store.pk)
 
 
 def collection_set_products(*, store: Store, actor: Actor, collection: Collection, product_ids: list[int]) -> None:
-    """Set a manual collection's products, in this order. Ids of other stores' products are refused."""
-    raise NotImplementedError
+    """Set a manual collection's products, in this order. Ids of other stores' products are refused.
+
+    Repeated ids keep their first place. Raises ApplicationError on
+    `product_ids` (nothing written) for an id that is not one of this store's
+    products, or when the collection is automatic.
+    """
+    if collection.store_id != store.pk:
+        raise NotFound("No such collection.")
+    if collection.kind != CollectionKind.MANUAL:
+        raise ApplicationError.for_field("product_ids", "An automatic collection picks its products by its rules.")
+    ids: list[int] = []
+    for raw in product_ids:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ApplicationError.for_field("product_ids", "Choose products of this store.")
+        if raw not in ids:
+            ids.append(raw)
+    with transaction.atomic():
+        # The store's own products only: another store's id (or a deleted one) is simply not found here.
+        found = set(Product.objects.filter(store=store, pk__in=ids).values_list("pk", flat=True))
+        if len(found) != len(ids):
+            raise ApplicationError.for_field("product_ids", "Choose products of this store.")
+        CollectionProduct.objects.filter(store=store, collection=collection).delete()
+        CollectionProduct.objects.bulk_create(
+            CollectionProduct(store=store, collection=collection, product_id=pk, position=position)
+            for position, pk in enumerate(ids)
+        )
+        audit_record(
+            action="catalog.collection_set_products",
+            actor=actor,
+            store=store,
+            obj=collection,
+            details={"count": len(ids)},
+        )
+        catalog_changed(store.pk)
+
+
+def _apply_collection_fields(collection: Collection, clean: CleanCollection, *, handle: str) -> None:
+    collection.handle = handle
+    collection.title = clean.title
+    collection.description_html = clean.description_html
+    collection.kind = clean.kind
+    collection.rules = clean.rules
+    collection.match_all = clean.match_all
+    collection.default_sort = clean.default_sort
+    collection.is_published = clean.is_published
+    collection.is_featured = clean.is_featured
+    collection.seo_title = clean.seo_title
+    collection.seo_description = clean.seo_description
+
+
+def _unfeature_others(*, store: Store, keep: Collection | None) -> None:
+    """Only one featured collection per store: the store row is locked so two editors take turns."""
+    list(Store.objects.select_for_update().filter(pk=store.pk).values_list("pk", flat=True))
+    others = Collection.objects.filter(store=store, is_featured=True)
+    if keep is not None:
+        others = others.exclude(pk=keep.pk)
+    others.update(is_featured=False)
+
+
+def _collection_conflict(handle_taken: bool) -> ApplicationError:
+    if handle_taken:
+        return ApplicationError.for_field("handle", "Another collection already uses this handle.", code="taken")
+    return ApplicationError("Someone changed this catalog at the same time. Please try again.", code="conflict")

@@ -1,6 +1,7 @@
-"""Cleaning and checking what a merchant typed for a product, before anything is written.
+"""Cleaning and checking what a merchant typed for a product or collection, before anything is written.
 
-`clean_product` turns a `ProductInput` into a `CleanProduct` or raises one
+`clean_product` turns a `ProductInput` into a `CleanProduct` (and
+`clean_collection` a `CollectionInput` into a `CleanCollection`) or raises one
 ApplicationError listing every problem, keyed as the forms and the API show
 them (`title`, `options.0.name`, `variants.3.price`). It reads the database
 (handles and SKUs already taken in the store) but never writes.
@@ -16,8 +17,19 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from django.utils.text import slugify
 
-from shopwright.catalog.inputs import OptionInput, ProductInput, VariantInput
-from shopwright.catalog.models import MAX_OPTIONS, MAX_VARIANTS, MONEY_PLACES, Product, ProductStatus, Variant
+from shopwright.catalog.inputs import CollectionInput, CollectionRule, OptionInput, ProductInput, VariantInput
+from shopwright.catalog.models import (
+    MAX_OPTIONS,
+    MAX_VARIANTS,
+    MONEY_PLACES,
+    Collection,
+    CollectionKind,
+    CollectionSort,
+    Product,
+    ProductImage,
+    ProductStatus,
+    Variant,
+)
 from shopwright.catalog.sanitise import sanitise_html
 from shopwright.core.validation import FieldErrors, clean_choice, clean_text
 from shopwright.stores.models import Store
@@ -345,8 +357,6 @@ def clean_product(*, store: Store, data: ProductInput, product: Product | None =
 def _image_ids(*, store: Store, product: Product | None) -> set[int]:
     if product is None:
         return set()
-    from shopwright.catalog.models import ProductImage
-
     return set(ProductImage.objects.filter(store=store, product=product).values_list("pk", flat=True))
 
 
@@ -399,3 +409,118 @@ def skus_taken(*, store: Store, skus: list[str], product: Product | None) -> lis
     if product is not None:
         query = query.exclude(product_id=product.pk)
     return list(query.values_list("sku", flat=True))
+
+
+# --- collections ------------------------------------------------------------------------
+
+MAX_RULES = 10
+TEXT_RULE_FIELDS = ("tag", "type", "vendor")
+TEXT_RULE_OPS = ("equals", "not_equals")
+PRICE_RULE_OPS = ("gt", "lt")
+
+
+@dataclass(frozen=True)
+class CleanCollection:
+    title: str
+    handle: str
+    description_html: str
+    kind: str
+    rules: list[dict[str, str]]
+    match_all: bool
+    default_sort: str
+    is_published: bool
+    is_featured: bool
+    seo_title: str
+    seo_description: str
+
+
+def _rule_parts(rule: Any) -> tuple[Any, Any, Any]:
+    """Field, op and value of a CollectionRule or of a {"field", "op", "value"} mapping."""
+    if isinstance(rule, CollectionRule):
+        return rule.field, rule.op, rule.value
+    if isinstance(rule, dict):
+        return rule.get("field"), rule.get("op"), rule.get("value")
+    return None, None, None
+
+
+def _clean_rule(i: int, rule: Any, errors: FieldErrors, *, places: int) -> dict[str, str] | None:
+    prefix = f"rules.{i}"
+    raw_field, raw_op, raw_value = _rule_parts(rule)
+    field = str(raw_field or "").strip()
+    op = str(raw_op or "").strip()
+    if field not in (*TEXT_RULE_FIELDS, "price"):
+        errors.add(f"{prefix}.field", "Choose tag, type, vendor or price.")
+        return None
+    if field == "price":
+        if op not in PRICE_RULE_OPS:
+            errors.add(f"{prefix}.op", 'A price rule is "greater than" or "less than".')
+            return None
+        amount = clean_money(raw_value, errors, f"{prefix}.value", places=places, label="a price")
+        return None if amount is None else {"field": field, "op": op, "value": str(amount)}
+    if op not in TEXT_RULE_OPS:
+        errors.add(f"{prefix}.op", 'A tag, type or vendor rule is "is" or "is not".')
+        return None
+    if field == "tag":
+        sub = FieldErrors()
+        tags = clean_tags([raw_value], sub, f"{prefix}.value")
+        if sub or not tags:
+            errors.add(f"{prefix}.value", (sub.fields.get(f"{prefix}.value") or ["Enter a tag."])[0])
+            return None
+        return {"field": field, "op": op, "value": tags[0]}
+    value = clean_text(raw_value, errors, f"{prefix}.value", label="a value", max_length=100)
+    return {"field": field, "op": op, "value": value} if value else None
+
+
+def clean_collection(*, store: Store, data: CollectionInput, collection: Collection | None = None) -> CleanCollection:
+    """Check everything; raise ApplicationError with every problem, or return the cleaned values."""
+    errors = FieldErrors()
+    title = clean_text(data.title, errors, "title", label="a title", max_length=200)
+    handle = clean_handle(data.handle, errors)
+    if handle and collection_handle_taken(store=store, handle=handle, collection=collection):
+        errors.add("handle", "Another collection already uses this handle.")
+    description = str(data.description_html or "")
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        errors.add("description_html", f"The description has at most {MAX_DESCRIPTION_LENGTH:,} characters.")
+        description = ""
+    kind = clean_choice(data.kind, errors, "kind", choices=CollectionKind.choices, label="a kind")
+    default_sort = clean_choice(
+        data.default_sort, errors, "default_sort", choices=CollectionSort.choices, label="a sort order"
+    )
+    seo_title = clean_text(data.seo_title, errors, "seo_title", label="an SEO title", max_length=70, required=False)
+    seo_description = clean_text(
+        data.seo_description, errors, "seo_description", label="an SEO description", max_length=320, required=False
+    )
+    raw_rules = list(data.rules or [])
+    rules: list[dict[str, str]] = []
+    if kind == CollectionKind.MANUAL and raw_rules:
+        errors.add("rules", "A manual collection has no rules; choose automatic to use rules.")
+    elif kind == CollectionKind.AUTOMATIC:
+        if not raw_rules:
+            errors.add("rules", "Add at least one rule.")
+        elif len(raw_rules) > MAX_RULES:
+            errors.add("rules", f"A collection has at most {MAX_RULES} rules.")
+        else:
+            places = currency_places(store)
+            cleaned = [_clean_rule(i, rule, errors, places=places) for i, rule in enumerate(raw_rules)]
+            rules = [r for r in cleaned if r is not None]
+    errors.raise_if_any()
+    return CleanCollection(
+        title=title,
+        handle=handle,
+        description_html=sanitise_html(description),
+        kind=kind,
+        rules=rules,
+        match_all=bool(data.match_all),
+        default_sort=default_sort,
+        is_published=bool(data.is_published),
+        is_featured=bool(data.is_featured),
+        seo_title=seo_title,
+        seo_description=seo_description,
+    )
+
+
+def collection_handle_taken(*, store: Store, handle: str, collection: Collection | None) -> bool:
+    query = Collection.objects.filter(store=store, handle=handle)
+    if collection is not None:
+        query = query.exclude(pk=collection.pk)
+    return query.exists()
