@@ -106,6 +106,13 @@ class CsvIssue:
     message: str
     warning: bool = False
 
+    @property
+    def where(self) -> str:
+        """"row 7, price", "row 7" or "file", as the error report shows it."""
+        if self.row is None:
+            return "file"
+        return f"row {self.row}, {self.column}" if self.column else f"row {self.row}"
+
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "message": self.message, "warning": self.warning}
 
