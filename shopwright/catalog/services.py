@@ -226,6 +226,10 @@ _VARIANT_FIELDS = [
 ]
 
 
+def _variant_values(row: Variant) -> tuple[object, ...]:
+    return tuple(getattr(row, "image_id" if name == "image" else name) for name in _VARIANT_FIELDS)
+
+
 def _write_options(*, store: Store, product: Product, clean: CleanProduct) -> None:
     """Rewrite option rows in place by position (ids kept), dropping positions no longer used."""
     existing = {o.position: o for o in ProductOption.objects.filter(store=store, product=product)}
@@ -275,16 +279,19 @@ def _write_variants(*, store: Store, product: Product, variants: list[CleanVaria
     if moving:
         Variant.objects.filter(store=store, pk__in=moving).exclude(sku="").update(sku="")
 
-    kept: list[Variant] = []
+    changed: list[Variant] = []
     new: list[Variant] = []
     for position, (row, wanted) in enumerate(zip(matches, variants, strict=True)):
         if row is None:
             new.append(_new_variant(store=store, product=product, position=position, variant=wanted))
-        else:
-            _set_variant_fields(row, wanted, position=position)
-            kept.append(row)
-    for row in kept:
-        # One UPDATE per row, scoped to the store by TenantModel; bulk_update's CASE would be just as many values.
+            continue
+        before = _variant_values(row)
+        _set_variant_fields(row, wanted, position=position)
+        if _variant_values(row) != before:
+            changed.append(row)
+    for row in changed:
+        # One UPDATE per changed row, scoped to the store by TenantModel (bulk_update's
+        # `WHERE id IN (...)` carries no store filter); an unchanged variant costs nothing.
         row.save(update_fields=_VARIANT_FIELDS)
     if new:
         Variant.objects.bulk_create(new)

@@ -408,3 +408,29 @@ def test_generated_handle_taken_past_the_check_takes_the_next_one(store, actor, 
 
     monkeypatch.setattr(services, "_free_handle", stale_free_handle)
     assert create(store, actor, simple_input(title="Mug")).handle == "mug-2"
+
+
+def test_removing_a_variant_removes_it_from_carts(store, actor):
+    from shopwright.cart.models import Cart, CartLine
+
+    product = create(store, actor, shirt_input())
+    variants = {v.sku: v for v in Variant.objects.filter(store=store, product=product)}
+    cart = Cart.objects.create(store=store)
+    for sku in ("SH-S-RED", "SH-M-BLUE"):
+        CartLine.objects.create(store=store, cart=cart, variant=variants[sku], quantity=1)
+    data = shirt_input(variants=[v for v in shirt_input().variants if v.sku != "SH-M-BLUE"])
+    update(store, actor, product, data)
+    lines = CartLine.objects.filter(store=store, cart=cart).values_list("variant_id", flat=True)
+    assert list(lines) == [variants["SH-S-RED"].pk]
+
+
+def test_saving_unchanged_variants_writes_none_of_them(store, actor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    product = create(store, actor, shirt_input())
+    with CaptureQueriesContext(connection) as queries:
+        update(store, actor, product, with_variant(shirt_input(), 2, price="29.00"))
+    variant_writes = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "catalog_variant"')]
+    assert len(variant_writes) == 1
+    assert Variant.objects.get(store=store, sku="SH-M-RED").price == Decimal("29.00")
