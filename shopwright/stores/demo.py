@@ -1,4 +1,8 @@
-"""The demo merchant and store, made through the same services a real signup uses."""
+"""The demo merchant and store, made through the same services a real signup uses.
+
+`demo_load` also fills the store's catalog (`catalog.demo`): imported when
+called, because `catalog` depends on `stores` and not the other way round.
+"""
 
 from __future__ import annotations
 
@@ -51,4 +55,7 @@ def demo_load() -> Store:
     user_verify_email(token=email_verification_token(user=user))
     store = selectors.store_for_handle(handle=DEMO_HANDLE)
     assert store is not None
+    from shopwright.catalog.demo import demo_catalog_load
+
+    demo_catalog_load(store=store)
     return store
