@@ -108,7 +108,7 @@ class CsvIssue:
 
     @property
     def where(self) -> str:
-        """"row 7, price", "row 7" or "file", as the error report shows it."""
+        """Where the report says the issue is: `row 7, price`, `row 7` or `file`."""
         if self.row is None:
             return "file"
         return f"row {self.row}, {self.column}" if self.column else f"row {self.row}"
@@ -330,9 +330,9 @@ class ProductRows:
             return first, "handle"
         return first, parts[0]
 
-    def service_issues(self, exc: ApplicationError) -> list[CsvIssue]:
-        """The service's field messages at their rows and columns, except where reading already complained."""
-        seen = {(i.row, _cell_group(i.column)) for i in self.issues if not i.warning}
+    def service_issues(self, exc: ApplicationError, known: Iterable[CsvIssue] = ()) -> list[CsvIssue]:
+        """The service's field messages at their rows and columns, except where reading (or `known`) complained."""
+        seen = {(i.row, _cell_group(i.column)) for i in (*self.issues, *known) if not i.warning}
         found: list[CsvIssue] = []
         if not exc.fields:
             return [CsvIssue(self.csv.first.number, "handle", exc.message)]

@@ -111,7 +111,7 @@ def import_check(*, store: Store, data: bytes) -> ImportPlan:
             try:
                 clean_product(store=store, data=rows.data, product=rows.existing)
             except ApplicationError as exc:
-                plan.issues.extend(rows.service_issues(exc))
+                plan.issues.extend(rows.service_issues(exc, known=parsed.issues))
             if rows.existing is None:
                 plan.to_create += 1
             else:
