@@ -37,7 +37,10 @@ def image_open_checked(upload: IO[bytes], *, field: str) -> Image.Image:
             probe.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses headers claiming more than twice its own limit before we can measure them.
+        raise ApplicationError.for_field(field, "The image has too many pixels.", code="too_large") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ApplicationError.for_field(field, "Upload a JPEG, PNG, WebP or GIF image.", code="format") from exc
     return image
 
