@@ -390,7 +390,9 @@ def _check_variants_unique(
         else:
             seen[variant.sku] = i
     if seen:
-        taken = Variant.objects.filter(store=store, sku__in=list(seen))
+        # `.exclude(sku="")` repeats the unique index's condition, so SQLite can use that
+        # partial index instead of reading every variant of the store (it cannot infer it).
+        taken = Variant.objects.filter(store=store, sku__in=list(seen)).exclude(sku="")
         if product is not None:
             taken = taken.exclude(product_id=product.pk)
         for sku in taken.values_list("sku", flat=True):
@@ -405,7 +407,7 @@ def handle_taken(*, store: Store, handle: str, product: Product | None) -> bool:
 
 
 def skus_taken(*, store: Store, skus: list[str], product: Product | None) -> list[str]:
-    query = Variant.objects.filter(store=store, sku__in=[s for s in skus if s])
+    query = Variant.objects.filter(store=store, sku__in=[s for s in skus if s]).exclude(sku="")  # see above
     if product is not None:
         query = query.exclude(product_id=product.pk)
     return list(query.values_list("sku", flat=True))
