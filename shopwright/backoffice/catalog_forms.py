@@ -58,14 +58,9 @@ RULE_OPS = [
 ]
 
 
-def _text(**attrs: Any) -> forms.CharField:
-    return forms.CharField(required=False, strip=True, widget=forms.TextInput(attrs=attrs), **_label(attrs))
-
-
-def _label(attrs: dict[str, Any]) -> dict[str, Any]:
-    label = attrs.pop("label", None)
-    help_text = attrs.pop("help_text", "")
-    return {"label": label, "help_text": help_text}
+def _text(label: str, help_text: str = "") -> forms.CharField:
+    """Optional text: lengths and formats are the service's to check, so every message comes at once."""
+    return forms.CharField(label=label, help_text=help_text, required=False, strip=True)
 
 
 class ProductForm(forms.Form):

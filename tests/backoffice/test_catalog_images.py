@@ -171,3 +171,12 @@ def test_another_merchant_cannot_touch_the_images(browser, product) -> None:
     own = make_product(product.store, title="Other")
     assert _manage(browser, own, delete=str(image.pk)).status_code == 404
     assert len(_images(product)) == 1
+
+
+def test_the_product_list_shows_the_first_image_as_thumbnail(browser, product) -> None:
+    _upload(browser, product, _png("front.png"), _png("back.png", "blue"))
+    front = _images(product)[0]
+    html = browser.get("/office/catalog/products/").content.decode()
+    thumb = re.search(r'<img class="thumb" src="([^"]+)"', html)
+    assert thumb is not None
+    assert thumb.group(1) == default_storage.url(front.renditions["40"]["webp"])

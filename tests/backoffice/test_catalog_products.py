@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shopwright.catalog.models import Product, ProductStatus, Variant
 from shopwright.catalog.preview import preview_token_valid
+from shopwright.catalog.services import product_image_add
+from shopwright.core.audit import Actor
 from shopwright.core.models import AuditEntry
 from tests.backoffice.catalog_helpers import (
     catalog_counts,
     cell_errors,
     form_fields,
     page_messages,
+    png_bytes,
     top_errors,
     variant_row_titles,
 )
@@ -369,7 +374,9 @@ def _list_queries(browser) -> int:
 
 def test_the_list_runs_the_same_number_of_queries_for_5_and_50_products(merchant, browser) -> None:
     for _ in range(5):
-        make_product(merchant.store, sizes=["S", "M"])
+        product = make_product(merchant.store, sizes=["S", "M"])
+        upload = SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")
+        product_image_add(store=merchant.store, actor=Actor.system(), product=product, upload=upload)
     browser.get("/office/")  # the first page of a session remembers the current store
     few = _list_queries(browser)
     for _ in range(45):
@@ -377,3 +384,30 @@ def test_the_list_runs_the_same_number_of_queries_for_5_and_50_products(merchant
     many = _list_queries(browser)
     assert few == many
     assert many <= 8
+    assert browser.get("/office/catalog/products/").content.decode().count('<img class="thumb"') == 5
+
+
+def test_an_id_too_large_for_the_database_is_a_404(browser) -> None:
+    huge = "9" * 30
+    assert browser.get(f"/office/catalog/products/{huge}/").status_code == 404
+    assert browser.post(f"/office/catalog/products/{huge}/delete/").status_code == 404
+    assert browser.get(f"/office/catalog/collections/{huge}/").status_code == 404
+
+
+def test_the_catalog_pages_hold_no_inline_script_or_style(merchant, browser) -> None:
+    """The Content Security Policy refuses inline code and styles: every catalog page uses static files only."""
+    product = make_product(merchant.store, sizes=["S"])
+    paths = [
+        "/office/catalog/products/",
+        NEW,
+        _edit_url(product),
+        f"/office/catalog/products/{product.pk}/delete/",
+        "/office/catalog/collections/",
+        "/office/catalog/collections/new/",
+    ]
+    for path in paths:
+        html = browser.get(path).content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+        assert not re.search(r"\sstyle=|<style", html), path
+        assert not re.search(r"\son[a-z]+=", html), path
+        assert '/static/backoffice/catalog.js"' in html or "delete" in path, path
