@@ -1,0 +1,30 @@
+"""Cart money maths: pure functions of Decimals, no queries, no rounding surprises.
+
+Prices come from variants (at most the currency's minor-unit places); a
+price times a whole quantity needs no rounding, and sums of such amounts
+stay exact in Decimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+ZERO = Decimal("0")
+
+
+def line_total(*, unit_price: Decimal, quantity: int) -> Decimal:
+    if quantity < 0:
+        raise ValueError("a line quantity is never negative")
+    return unit_price * quantity
+
+
+def line_savings(*, unit_price: Decimal, compare_at_price: Decimal | None, quantity: int) -> Decimal:
+    """What the shopper saves on the line against the compare-at price; zero without a higher one."""
+    if compare_at_price is None or compare_at_price <= unit_price:
+        return ZERO
+    return (compare_at_price - unit_price) * quantity
+
+
+def subtotal(amounts: Iterable[Decimal]) -> Decimal:
+    return sum(amounts, ZERO)

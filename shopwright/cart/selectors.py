@@ -1,0 +1,171 @@
+"""Reads of carts: finding a shopper's cart and pricing it from the variants.
+
+`cart_priced` is the one read the cart page, the API and (later) checkout
+share: two queries whatever the number of lines (the lines with their
+variants and products, then their images). Prices are always today's
+variant prices; the cart stores none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery, Sum
+
+from shopwright.cart import pricing
+from shopwright.cart.cookies import cart_secret_plausible, cart_token_hash
+from shopwright.cart.limits import quantity_limit
+from shopwright.cart.models import Cart, CartLine
+from shopwright.catalog.models import ProductImage, ProductStatus, Variant
+from shopwright.customers.models import Customer
+from shopwright.stores.models import Store
+
+# The largest id a database column holds; larger numbers from a URL or a body are simply not found.
+MAX_ID = 2**63 - 1
+
+
+def id_in_range(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    id: int
+    variant_id: int
+    product_id: int
+    product_handle: str
+    product_title: str
+    # "Blue / M"; empty for a product without options.
+    variant_title: str
+    sku: str
+    image: ProductImage | None
+    unit_price: Decimal
+    compare_at_price: Decimal | None
+    quantity: int
+    total: Decimal
+    savings: Decimal
+    # False when the product is no longer published: shown, not counted, only removable.
+    available: bool
+    # The most this line may hold now (stock and platform bound); 0 when sold out.
+    max_quantity: int
+
+    @property
+    def over_stock(self) -> bool:
+        """The stock fell below the quantity after it was added."""
+        return self.available and self.quantity > self.max_quantity
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    cart_id: int | None
+    currency: str
+    lines: list[PricedLine]
+    subtotal: Decimal
+    savings: Decimal
+    # Units of available lines: what the header shows.
+    count: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+def cart_for_customer(*, store: Store, customer: Customer) -> Cart | None:
+    return Cart.objects.filter(store=store, customer=customer).first()
+
+
+def cart_for_secret(*, store: Store, secret: str | None) -> Cart | None:
+    """The visitor cart behind a cookie's or an API client's secret; None for an unknown one."""
+    if not secret or not cart_secret_plausible(secret):
+        return None
+    return Cart.objects.filter(store=store, customer__isnull=True, token_hash=cart_token_hash(secret)).first()
+
+
+def cart_count(*, store: Store, cart_id: int | None) -> int:
+    """Units in the cart's lines whose product is still on sale (one query)."""
+    if cart_id is None:
+        return 0
+    total = CartLine.objects.filter(
+        store=store, cart_id=cart_id, variant__product__status=ProductStatus.PUBLISHED
+    ).aggregate(n=Sum("quantity"))["n"]
+    return int(total or 0)
+
+
+def customer_cart_count(*, store: Store, customer: Customer) -> int:
+    """`cart_count` of the customer's cart, found in the same query."""
+    total = CartLine.objects.filter(
+        store=store, cart__customer=customer, variant__product__status=ProductStatus.PUBLISHED
+    ).aggregate(n=Sum("quantity"))["n"]
+    return int(total or 0)
+
+
+def variant_for_cart(*, store: Store, variant_id: int) -> Variant | None:
+    """A variant of this store whose product is published; None for anything else (drafts, other stores)."""
+    if not id_in_range(variant_id):
+        return None
+    return (
+        Variant.objects.select_related("product")
+        .filter(store=store, pk=variant_id, product__status=ProductStatus.PUBLISHED)
+        .first()
+    )
+
+
+def cart_line_get(*, store: Store, cart: Cart | None, line_id: int) -> CartLine | None:
+    """A line of this cart, with its variant and product; None for another cart's line."""
+    if cart is None or not id_in_range(line_id):
+        return None
+    return CartLine.objects.select_related("variant__product").filter(store=store, cart=cart, pk=line_id).first()
+
+
+def cart_priced(*, store: Store, cart: Cart | None) -> PricedCart:
+    """The cart with today's prices, line totals, savings and count. Two queries at most."""
+    if cart is None:
+        return PricedCart(None, store.currency, [], pricing.ZERO, pricing.ZERO, 0)
+    first_image = ProductImage.objects.filter(store=store, product=OuterRef("variant__product_id")).order_by(
+        "position", "id"
+    )
+    rows = list(
+        CartLine.objects.filter(store=store, cart=cart)
+        .select_related("variant__product")
+        .annotate(first_image_id=Subquery(first_image.values("id")[:1]))
+        .order_by("created_at", "id")
+    )
+    wanted = {row.variant.image_id or row.first_image_id for row in rows}
+    wanted.discard(None)
+    images = {image.pk: image for image in ProductImage.objects.filter(store=store, pk__in=wanted)} if wanted else {}
+
+    lines = []
+    for row in rows:
+        variant, product = row.variant, row.variant.product
+        available = product.status == ProductStatus.PUBLISHED
+        lines.append(
+            PricedLine(
+                id=row.pk,
+                variant_id=variant.pk,
+                product_id=product.pk,
+                product_handle=product.handle,
+                product_title=product.title,
+                variant_title=" / ".join(variant.option_values),
+                sku=variant.sku,
+                image=images.get(variant.image_id or row.first_image_id),
+                unit_price=variant.price,
+                compare_at_price=variant.compare_at_price,
+                quantity=row.quantity,
+                total=pricing.line_total(unit_price=variant.price, quantity=row.quantity),
+                savings=pricing.line_savings(
+                    unit_price=variant.price, compare_at_price=variant.compare_at_price, quantity=row.quantity
+                ),
+                available=available,
+                max_quantity=quantity_limit(variant) if available else 0,
+            )
+        )
+    on_sale = [line for line in lines if line.available]
+    return PricedCart(
+        cart_id=cart.pk,
+        currency=store.currency,
+        lines=lines,
+        subtotal=pricing.subtotal(line.total for line in on_sale),
+        savings=pricing.subtotal(line.savings for line in on_sale),
+        count=sum(line.quantity for line in on_sale),
+    )

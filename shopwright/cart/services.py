@@ -1,0 +1,318 @@
+"""Every write to a cart: add, change a quantity, remove, merge a visitor's cart at sign-in.
+
+A shopper is a signed-in customer (one cart per customer and store) or a
+visitor holding a cart secret (cookie or API token). Quantities are checked
+here, for the pages and the API alike: a whole number from 1 to 999, capped
+by the variant's stock when stock is tracked and overselling is off (what
+the cart already holds counts). Bad input raises `ApplicationError` before
+anything is written; a refused write rolls back whole.
+
+Every write locks the cart row first (an UPDATE of `updated_at`), so two
+adds of the same variant at once queue up instead of both inserting a line,
+and the stock cap sees the quantity the other one wrote.
+
+Cart changes are not audited: shopping is not a sensitive action, and an
+entry per click would drown the log. `actor` is taken for the convention and
+for the day an action needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shopwright.cart import selectors
+from shopwright.cart.cookies import cart_token_hash, new_cart_secret
+from shopwright.cart.limits import MAX_LINE_QUANTITY, MAX_LINES, quantity_limit, stock_bound
+from shopwright.cart.models import Cart, CartLine
+from shopwright.catalog.models import ProductStatus, Variant
+from shopwright.core.audit import Actor
+from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.validation import FieldErrors
+from shopwright.customers.models import Customer
+from shopwright.stores.models import Store
+
+QUANTITY_MESSAGE = f"Enter a quantity from 1 to {MAX_LINE_QUANTITY}."
+_WHOLE_NUMBER = re.compile(r"\s*[0-9]{1,12}\s*")
+# An id of any length is an id; one no row can have is then simply not found (404).
+_ID = re.compile(r"\s*[0-9]{1,40}\s*")
+
+
+@dataclass(frozen=True)
+class Shopper:
+    """Whose cart: a signed-in customer, or a visitor by the secret of their cart (None: no cart yet)."""
+
+    customer: Customer | None = None
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class CartChange:
+    cart: Cart
+    # The line's quantity after the change (0 when removed).
+    quantity: int
+    # Units in the cart now (what the header shows).
+    count: int
+    # What to tell the shopper ("Added …", "Only 3 available …").
+    message: str
+    # The stock cap lowered the quantity asked for.
+    capped: bool = False
+    # This call made the cart; for a visitor `secret` is then the new cart's secret.
+    created: bool = False
+    secret: str | None = None
+    # The product of the line, for a "back to the product" link.
+    product_handle: str = ""
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    cart: Cart
+    count: int
+    moved_lines: int
+    # Products whose quantity the stock or the line limit lowered (or left out).
+    capped_titles: list[str] = field(default_factory=list)
+
+
+def clean_quantity(value: Any, errors: FieldErrors, field: str = "quantity") -> int:
+    if isinstance(value, bool) or value is None or value == "":
+        errors.add(field, QUANTITY_MESSAGE)
+        return 0
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+        number = int(value)
+    else:
+        errors.add(field, QUANTITY_MESSAGE)
+        return 0
+    if not 1 <= number <= MAX_LINE_QUANTITY:
+        errors.add(field, QUANTITY_MESSAGE)
+        return 0
+    return number
+
+
+def clean_variant_id(value: Any, errors: FieldErrors, field: str = "variant_id") -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and _ID.fullmatch(value) and int(value) > 0:
+        return int(value)
+    errors.add(field, "Choose a product option to add.")
+    return 0
+
+
+def _line_title(variant: Variant) -> str:
+    options = " / ".join(variant.option_values)
+    return f"{variant.product.title} ({options})" if options else variant.product.title
+
+
+def _full_message(variant: Variant, limit: int) -> str:
+    if stock_bound(variant):
+        return f"Your cart already holds all {limit} available of {_line_title(variant)}."
+    return f"A cart holds at most {MAX_LINE_QUANTITY} of one item."
+
+
+def _capped_message(variant: Variant, limit: int, new: int) -> str:
+    if stock_bound(variant):
+        return f"Only {limit} of {_line_title(variant)} available: your cart now holds {new}."
+    return f"A cart holds at most {MAX_LINE_QUANTITY} of one item: your cart now holds {new}."
+
+
+def _lock(*, store: Store, cart: Cart) -> None:
+    """Take the cart's row lock for the rest of the transaction (and mark it as changed)."""
+    if not Cart.objects.filter(store=store, pk=cart.pk).update(updated_at=timezone.now()):
+        raise ApplicationError("Your cart has just changed. Please try again.", code="cart_changed")
+
+
+def _cart_for_write(*, store: Store, shopper: Shopper) -> tuple[Cart, bool, str | None]:
+    """The shopper's cart, made if missing, locked. Returns (cart, created, new visitor secret). In a transaction."""
+    if shopper.customer is not None:
+        cart, created = Cart.objects.get_or_create(store=store, customer=shopper.customer)
+        _lock(store=store, cart=cart)
+        return cart, created, None
+    found = selectors.cart_for_secret(store=store, secret=shopper.secret)
+    if found is not None:
+        _lock(store=store, cart=found)
+        return found, False, None
+    # No cart, or a secret we do not know (tampered, expired, merged away): a fresh cart, a fresh secret.
+    secret = new_cart_secret()
+    return Cart.objects.create(store=store, token_hash=cart_token_hash(secret)), True, secret
+
+
+def _existing_cart(*, store: Store, shopper: Shopper) -> Cart | None:
+    if shopper.customer is not None:
+        return selectors.cart_for_customer(store=store, customer=shopper.customer)
+    return selectors.cart_for_secret(store=store, secret=shopper.secret)
+
+
+def cart_line_add(*, store: Store, actor: Actor, shopper: Shopper, variant_id: Any, quantity: Any) -> CartChange:
+    """Add `quantity` of a variant, capped by stock; makes the cart on the first add.
+
+    Raises ApplicationError (400) for a bad quantity or variant id, a sold-out
+    variant or a line already at its cap; NotFound for a variant that is not
+    this store's, or whose product is not published.
+    """
+    errors = FieldErrors()
+    wanted_id = clean_variant_id(variant_id, errors)
+    asked = clean_quantity(quantity, errors)
+    errors.raise_if_any()
+    variant = selectors.variant_for_cart(store=store, variant_id=wanted_id)
+    if variant is None:
+        raise NotFound("This product is not available at this store.")
+    title = _line_title(variant)
+    limit = quantity_limit(variant)
+    if limit == 0:
+        raise ApplicationError.for_field("quantity", f"{title} is sold out.", code="out_of_stock")
+
+    with transaction.atomic():
+        cart, created, secret = _cart_for_write(store=store, shopper=shopper)
+        line = CartLine.objects.filter(store=store, cart=cart, variant=variant).first()
+        have = line.quantity if line is not None else 0
+        new = min(have + asked, limit)
+        if new <= have:
+            raise ApplicationError.for_field("quantity", _full_message(variant, limit), code="stock_limit")
+        if line is None:
+            if CartLine.objects.filter(store=store, cart=cart).count() >= MAX_LINES:
+                raise ApplicationError(
+                    f"A cart holds at most {MAX_LINES} different items. Remove one to add another.", code="cart_full"
+                )
+            _insert_line(store=store, cart=cart, variant=variant, quantity=new)
+        else:
+            CartLine.objects.filter(store=store, pk=line.pk).update(quantity=new)
+        count = selectors.cart_count(store=store, cart_id=cart.pk)
+
+    capped = new < have + asked
+    if capped:
+        message = _capped_message(variant, limit, new)
+    else:
+        message = f"Added {asked} × {title} to your cart."
+    return CartChange(
+        cart=cart,
+        quantity=new,
+        count=count,
+        message=message,
+        capped=capped,
+        created=created,
+        secret=secret,
+        product_handle=variant.product.handle,
+    )
+
+
+def _insert_line(*, store: Store, cart: Cart, variant: Variant, quantity: int) -> None:
+    try:
+        with transaction.atomic():
+            CartLine.objects.create(store=store, cart=cart, variant=variant, quantity=quantity)
+    except IntegrityError:
+        # The cart lock makes this unreachable; should a writer ever skip the lock, the
+        # unique (store, cart, variant) constraint holds and we update the line it made.
+        CartLine.objects.filter(store=store, cart=cart, variant=variant).update(quantity=quantity)
+
+
+def cart_line_set_quantity(*, store: Store, actor: Actor, shopper: Shopper, line_id: int, quantity: Any) -> CartChange:
+    """Set a line's quantity, capped by stock. Raises ApplicationError (bad quantity, sold out, product
+    withdrawn) or NotFound (not a line of the shopper's cart)."""
+    errors = FieldErrors()
+    asked = clean_quantity(quantity, errors)
+    errors.raise_if_any()
+    cart = _existing_cart(store=store, shopper=shopper)
+    line = selectors.cart_line_get(store=store, cart=cart, line_id=line_id)
+    if cart is None or line is None:
+        raise NotFound("This item is not in your cart.")
+    variant = line.variant
+    title = _line_title(variant)
+    if variant.product.status != ProductStatus.PUBLISHED:
+        raise ApplicationError.for_field(
+            "quantity", f"{title} is no longer available. Remove it from your cart.", code="unavailable"
+        )
+    limit = quantity_limit(variant)
+    if limit == 0:
+        raise ApplicationError.for_field(
+            "quantity", f"{title} is sold out. Remove it from your cart.", code="out_of_stock"
+        )
+    new = min(asked, limit)
+    with transaction.atomic():
+        _lock(store=store, cart=cart)
+        if not CartLine.objects.filter(store=store, cart=cart, pk=line.pk).update(quantity=new):
+            raise NotFound("This item is not in your cart.")
+        count = selectors.cart_count(store=store, cart_id=cart.pk)
+    capped = new < asked
+    if capped:
+        message = _capped_message(variant, limit, new)
+    else:
+        message = f"Your cart now holds {new} × {title}."
+    return CartChange(
+        cart=cart, quantity=new, count=count, message=message, capped=capped, product_handle=variant.product.handle
+    )
+
+
+def cart_line_remove(*, store: Store, actor: Actor, shopper: Shopper, line_id: int) -> CartChange:
+    """Remove a line. Raises NotFound when it is not a line of the shopper's cart."""
+    cart = _existing_cart(store=store, shopper=shopper)
+    line = selectors.cart_line_get(store=store, cart=cart, line_id=line_id)
+    if cart is None or line is None:
+        raise NotFound("This item is not in your cart.")
+    with transaction.atomic():
+        _lock(store=store, cart=cart)
+        CartLine.objects.filter(store=store, cart=cart, pk=line.pk).delete()
+        count = selectors.cart_count(store=store, cart_id=cart.pk)
+    return CartChange(
+        cart=cart,
+        quantity=0,
+        count=count,
+        message=f"Removed {_line_title(line.variant)} from your cart.",
+        product_handle=line.variant.product.handle,
+    )
+
+
+def cart_merge(*, store: Store, actor: Actor, customer: Customer, secret: str | None) -> MergeResult | None:
+    """Move a visitor cart's lines into the customer's cart and delete the visitor cart.
+
+    Quantities of the same variant add up, capped by stock (a line the
+    customer already had above today's stock keeps its quantity); lines of
+    products no longer published are dropped. Returns None when the secret
+    names no cart of this store.
+    """
+    visitor_cart = selectors.cart_for_secret(store=store, secret=secret)
+    if visitor_cart is None:
+        return None
+    with transaction.atomic():
+        customer_cart, _ = Cart.objects.get_or_create(store=store, customer=customer)
+        # Always in id order, so two merges touching the same carts cannot deadlock.
+        for cart in sorted((visitor_cart, customer_cart), key=lambda c: c.pk):
+            _lock(store=store, cart=cart)
+        incoming = list(CartLine.objects.filter(store=store, cart=visitor_cart).select_related("variant__product"))
+        existing = {
+            line.variant_id: line
+            for line in CartLine.objects.filter(
+                store=store, cart=customer_cart, variant_id__in=[line.variant_id for line in incoming]
+            )
+        }
+        line_count = CartLine.objects.filter(store=store, cart=customer_cart).count()
+        to_create: list[CartLine] = []
+        capped: list[str] = []
+        moved = 0
+        for line in incoming:
+            variant = line.variant
+            if variant.product.status != ProductStatus.PUBLISHED:
+                continue
+            mine = existing.get(variant.pk)
+            have = mine.quantity if mine is not None else 0
+            limit = quantity_limit(variant)
+            new = max(have, min(have + line.quantity, limit))
+            if mine is None and new > 0 and line_count + len(to_create) >= MAX_LINES:
+                new = 0  # no room for another line
+            if new < have + line.quantity:
+                capped.append(_line_title(variant))
+            if new == have:
+                continue
+            if mine is not None:
+                CartLine.objects.filter(store=store, pk=mine.pk).update(quantity=new)
+            else:
+                to_create.append(CartLine(store=store, cart=customer_cart, variant=variant, quantity=new))
+            moved += 1
+        CartLine.objects.bulk_create(to_create)
+        visitor_cart.delete()
+        count = selectors.cart_count(store=store, cart_id=customer_cart.pk)
+    return MergeResult(cart=customer_cart, count=count, moved_lines=moved, capped_titles=capped)
