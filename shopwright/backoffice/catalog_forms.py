@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,7 @@ from shopwright.catalog.inputs import (
 )
 from shopwright.catalog.models import (
     MAX_OPTIONS,
+    MAX_VARIANTS,
     Collection,
     CollectionKind,
     CollectionSort,
@@ -233,14 +235,20 @@ def variant_rows_from_post(data: QueryDict) -> list[VariantRow]:
     return rows
 
 
+def combination_count(options: list[OptionRow]) -> int:
+    return math.prod(len(dict.fromkeys(o.values)) for o in options if o.values)
+
+
 def combinations(options: list[OptionRow]) -> list[tuple[str, ...]]:
     """Every combination of the options' values, first option outermost; [()] without options.
 
     An option without values is left out here (the service reports it), so
-    the other options still show their rows.
+    the other options still show their rows. At most MAX_VARIANTS + 1 are
+    made: enough for the service to say "too many", while three options of
+    a hundred values cannot make a million rows.
     """
     value_lists = [list(dict.fromkeys(o.values)) for o in options if o.values]
-    return list(itertools.product(*value_lists))
+    return list(itertools.islice(itertools.product(*value_lists), MAX_VARIANTS + 1))
 
 
 def rows_for_options(options: list[OptionRow], posted: list[VariantRow]) -> list[VariantRow]:

@@ -222,8 +222,11 @@ def _render_product(
             product=product,
             option_rows=cf.padded(options, cf.OptionRow, MAX_OPTIONS),
             option_names=[o.name for o in options if o.values],
-            rows=rows,
+            # Past the limit only the first rows are shown (the warning gives the count), so the
+            # page never sends more fields than Django accepts.
+            rows=rows[:MAX_VARIANTS],
             blank_row=cf.VariantRow(),
+            combination_count=cf.combination_count(options),
             too_many_rows=len(rows) > MAX_VARIANTS,
             max_variants=MAX_VARIANTS,
             errors=[*(errors or []), *(other_errors or [])],

@@ -17,6 +17,7 @@ from shopwright.catalog.preview import preview_token_valid
 from shopwright.catalog.services import product_image_add
 from shopwright.core.audit import Actor
 from shopwright.core.models import AuditEntry
+from shopwright.stores.models import Role
 from tests.backoffice.catalog_helpers import (
     catalog_counts,
     cell_errors,
@@ -28,7 +29,7 @@ from tests.backoffice.catalog_helpers import (
 )
 from tests.catalog_factories import make_product
 from tests.factories import make_merchant
-from tests.stores.helpers import field_errors, platform_client
+from tests.stores.helpers import add_member, field_errors, platform_client
 
 pytestmark = pytest.mark.django_db
 
@@ -411,3 +412,54 @@ def test_the_catalog_pages_hold_no_inline_script_or_style(merchant, browser) -> 
         assert not re.search(r"\sstyle=|<style", html), path
         assert not re.search(r"\son[a-z]+=", html), path
         assert '/static/backoffice/catalog.js"' in html or "delete" in path, path
+
+
+def test_a_product_with_100_variants_and_images_round_trips_through_the_form(merchant, browser) -> None:
+    """At 100 rows the page still sends fewer fields than Django accepts (DATA_UPLOAD_MAX_NUMBER_FIELDS)."""
+    sizes = [f"S{i}" for i in range(10)]
+    colours = [f"C{i}" for i in range(10)]
+    product = make_product(merchant.store, title="Grid", sizes=sizes, colours=colours, price="5.00")
+    upload = SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")
+    image = product_image_add(store=merchant.store, actor=Actor.system(), product=product, upload=upload)
+    ids = set(Variant.objects.filter(store=merchant.store).values_list("id", flat=True))
+
+    fields = form_fields(browser.get(_edit_url(product)), "product-form")
+    fields.update({"variants-99-price": "6.00", "variants-99-image_id": str(image.pk)})
+    for i in range(100):
+        fields[f"variants-{i}-continue_selling"] = "on"
+    assert len(fields) < 1000
+    assert browser.post(_edit_url(product), fields).status_code == 302
+    last = Variant.objects.get(store=merchant.store, option1="S9", option2="C9")
+    assert (last.price, last.image_id, last.continue_selling) == (Decimal("6.00"), image.pk, True)
+    assert set(Variant.objects.filter(store=merchant.store).values_list("id", flat=True)) == ids
+
+
+def test_a_staff_member_manages_the_catalog(merchant, mailoutbox, django_capture_on_commit_callbacks) -> None:
+    staff = add_member(
+        store=merchant.store,
+        owner=merchant.user,
+        role=Role.STAFF,
+        email="clerk@example.com",
+        mailoutbox=mailoutbox,
+        capture=django_capture_on_commit_callbacks,
+    )
+    clerk = platform_client(staff.user)
+    assert clerk.get("/office/catalog/products/").status_code == 200
+    response = clerk.post(NEW, _shirt_post())
+    assert response.status_code == 302
+    assert Product.objects.filter(store=merchant.store, title="Linen Shirt").exists()
+    entry = AuditEntry.objects.get(store_id=merchant.store.pk, action="catalog.product_create")
+    assert entry.actor_id == staff.user.pk
+
+
+def test_options_with_a_huge_number_of_combinations_answer_at_once(merchant, browser) -> None:
+    values = {f"options-{i}-values": ", ".join(f"v{i}-{n}" for n in range(60)) for i in range(3)}
+    names = {f"options-{i}-name": f"Option {i}" for i in range(3)}
+    for action in ("options", "save"):
+        response = browser.post(NEW, _shirt_post(**values, **names, action=action))
+        html = response.content.decode()
+        assert "These options make <span data-count>216000</span> combinations" in html
+        assert len(variant_row_titles(response)) == 100
+    assert response.status_code == 400
+    assert cell_errors(response, "variants") == ["A product has at most 100 variants."]
+    assert catalog_counts(merchant.store)["products"] == 0

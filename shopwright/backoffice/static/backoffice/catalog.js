@@ -82,13 +82,16 @@
     }
 
     function rebuild() {
-      var combos = combinations(optionLists());
+      var lists = optionLists();
+      // Counted before they are made: three options of a hundred values would be a million rows.
+      var total = lists.reduce(function (n, values) { return n * values.length; }, 1);
       if (warning) {
-        warning.classList.toggle("is-hidden", combos.length <= max);
+        warning.classList.toggle("is-hidden", total <= max);
         var count = warning.querySelector("[data-count]");
-        if (count) { count.textContent = String(combos.length); }
+        if (count) { count.textContent = String(total); }
       }
-      if (combos.length > max) { return; }
+      if (total > max) { return; }
+      var combos = combinations(lists);
       var first = body.querySelector('tr.variant-row [data-field="price"]');
       var price = first ? first.value : "";
       var wanted = combos.map(function (combo) {
