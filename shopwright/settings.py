@@ -3,7 +3,7 @@
 Variables (documented in docs/OPERATIONS.md): SHOPWRIGHT_ENV, SECRET_KEY,
 SHOPWRIGHT_DATA_KEYS, DATABASE_URL, REDIS_URL, EMAIL_URL, PLATFORM_DOMAIN,
 PLATFORM_URL, DEFAULT_FROM_EMAIL, SHOPWRIGHT_VAR_DIR, TRUSTED_PROXY_COUNT,
-DEBUG, LOG_LEVEL.
+DEBUG, LOG_LEVEL, CACHE_URL.
 
 In `development` (the default) missing secrets are generated once into files
 under var/ so that `make run` works on a fresh machine; in `production` the
@@ -181,6 +181,16 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shopwright_cache"},
     }
+# An explicit cache overrides both (django-environ syntax): bench/storefront.py
+# --no-cache serves with CACHE_URL=dummycache:// to measure what caching buys.
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+
+# How long each process remembers which store a host names (stores.selectors):
+# a suspended store or a removed domain stops answering on every worker within
+# this time. Off in tests, which change stores with bulk updates.
+STORE_LOOKUP_CACHE_SECONDS = 0 if TESTING else env.int("STORE_LOOKUP_CACHE_SECONDS", default=5)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True

@@ -72,7 +72,7 @@ class HostRoutingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from shopwright.stores.selectors import store_for_custom_domain, store_for_handle
+        from shopwright.stores.selectors import store_for_custom_domain_cached, store_for_handle_cached
 
         host = _split_host(request)
         routed = cast(StoreRequest, request)  # this middleware sets `store`
@@ -85,7 +85,8 @@ class HostRoutingMiddleware:
             return self.get_response(request)
 
         handle = store_handle_from_host(host)
-        store = store_for_handle(handle=handle) if handle else store_for_custom_domain(hostname=host)
+        # Remembered per process for a few seconds: most requests then need no query for it.
+        store = store_for_handle_cached(handle=handle) if handle else store_for_custom_domain_cached(hostname=host)
         if store is None:
             if handle is None and not host.endswith("." + settings.PLATFORM_DOMAIN):
                 return HttpResponseBadRequest("Unknown host.", content_type="text/plain")

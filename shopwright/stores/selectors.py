@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from shopwright.core import crypto
@@ -35,6 +44,83 @@ def store_for_handle(*, handle: str) -> Store | None:
 def store_for_custom_domain(*, hostname: str) -> Store | None:
     domain = Domain.objects.select_related("store").filter(hostname=hostname.lower(), verified_at__isnull=False).first()
     return domain.store if domain else None
+
+
+# --- the store of a request's host, remembered per process ----------------------------------
+#
+# Every storefront request starts by finding its store from the host; without
+# this it is one query per request. Each process keeps the answers (including
+# "no such store") for STORE_LOOKUP_CACHE_SECONDS in a bounded LRU. A save or
+# delete of a store or domain clears the process's own copy at once (after
+# commit); other processes see the change when their copy expires, so a
+# suspended store stops answering everywhere within that many seconds.
+
+
+class _HostLookups:
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, Store | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, now: float) -> tuple[bool, Store | None]:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= now:
+                return False, None
+            self._entries.move_to_end(key)
+            return True, entry[1]
+
+    def put(self, key: str, store: Store | None, expires: float) -> None:
+        with self._lock:
+            self._entries[key] = (expires, store)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_host_lookups = _HostLookups(max_entries=1024)
+
+
+def _remembered(key: str, look_up: Callable[[], Store | None]) -> Store | None:
+    seconds = settings.STORE_LOOKUP_CACHE_SECONDS
+    if seconds <= 0:
+        return look_up()
+    now = time.monotonic()
+    found, store = _host_lookups.get(key, now)
+    if not found:
+        store = look_up()
+        _host_lookups.put(key, store, now + seconds)
+    # A copy: a request that changes its `request.store` must not change the next request's.
+    return copy.copy(store)
+
+
+def store_for_handle_cached(*, handle: str) -> Store | None:
+    """`store_for_handle`, remembered for a few seconds in this process (see above)."""
+    return _remembered(f"handle:{handle.lower()}", lambda: store_for_handle(handle=handle))
+
+
+def store_for_custom_domain_cached(*, hostname: str) -> Store | None:
+    """`store_for_custom_domain`, remembered for a few seconds in this process (see above)."""
+    return _remembered(f"domain:{hostname.lower()}", lambda: store_for_custom_domain(hostname=hostname))
+
+
+def forget_host_lookups() -> None:
+    """Drop every remembered host lookup of this process (stores change rarely: all at once is fine)."""
+    _host_lookups.clear()
+
+
+def _store_or_domain_changed(**kwargs: Any) -> None:
+    # After commit: clearing earlier could let a concurrent request remember the old row again.
+    transaction.on_commit(forget_host_lookups)
+
+
+for _model in (Store, Domain):
+    post_save.connect(_store_or_domain_changed, sender=_model, dispatch_uid=f"host-lookups-{_model.__name__}-save")
+    post_delete.connect(_store_or_domain_changed, sender=_model, dispatch_uid=f"host-lookups-{_model.__name__}-del")
 
 
 def store_name_for_id(*, store_id: int) -> str | None:
