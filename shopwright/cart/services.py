@@ -22,16 +22,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from datetime import datetime, timedelta
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shopwright.cart import selectors
-from shopwright.cart.cookies import cart_token_hash, new_cart_secret
+from shopwright.cart.cookies import CART_COOKIE_MAX_AGE, cart_token_hash, new_cart_secret
 from shopwright.cart.limits import MAX_LINE_QUANTITY, MAX_LINES, quantity_limit, stock_bound
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import ProductStatus, Variant
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.tenancy import cross_store_access
 from shopwright.core.validation import FieldErrors
 from shopwright.customers.models import Customer
 from shopwright.stores.models import Store
@@ -316,3 +319,16 @@ def cart_merge(*, store: Store, actor: Actor, customer: Customer, secret: str | 
         visitor_cart.delete()
         count = selectors.cart_count(store=store, cart_id=customer_cart.pk)
     return MergeResult(cart=customer_cart, count=count, moved_lines=moved, capped_titles=capped)
+
+
+def carts_purge_abandoned(*, now: datetime | None = None) -> int:
+    """Delete visitor carts untouched for longer than their cookie lives (nobody can reach them any more).
+
+    Runs daily across every store (the job of cart.tasks); customers' carts
+    stay with their account. Returns how many carts went.
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=CART_COOKIE_MAX_AGE)
+    with cross_store_access("retention: visitor carts whose cookie has expired, in every store"), transaction.atomic():
+        CartLine.objects.filter(cart__customer__isnull=True, cart__updated_at__lt=cutoff).delete()
+        deleted, _ = Cart.objects.filter(customer__isnull=True, updated_at__lt=cutoff).delete()
+    return deleted

@@ -234,3 +234,29 @@ def test_merge_never_takes_another_stores_cart(store, other_store) -> None:
     customer = make_customer(store)
     assert services.cart_merge(store=store, actor=ANON, customer=customer, secret=secret) is None
     assert lines(other_store) == {variant.pk: 1}
+
+
+def test_visitor_carts_past_their_cookies_life_are_purged_customers_carts_stay(store, other_store) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shopwright.cart.tasks import carts_purge_abandoned_task
+
+    variant = only_variant(product(store))
+    theirs = only_variant(product(other_store))
+    customer = make_customer(store)
+    _add(store, Shopper(customer=customer), variant)
+    old_visitor = _add(store, Shopper(), variant).cart
+    _add(other_store, Shopper(), theirs)
+    fresh_visitor = _add(store, Shopper(), variant).cart
+    long_ago = timezone.now() - timedelta(days=31)
+    for shop in (store, other_store):
+        Cart.objects.filter(store=shop).exclude(pk=fresh_visitor.pk).update(updated_at=long_ago)
+
+    carts_purge_abandoned_task.call_local()
+    customer_cart = Cart.objects.get(store=store, customer=customer)
+    assert {cart.pk for cart in carts(store)} == {customer_cart.pk, fresh_visitor.pk}
+    assert old_visitor.pk not in {cart.pk for cart in carts(store)}
+    assert carts(other_store) == []
+    assert CartLine.objects.filter(store=store).count() == 2
