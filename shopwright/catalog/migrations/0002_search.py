@@ -9,19 +9,27 @@ folded with unicode61 remove_diacritics 2 ("Crème" is found by "creme"), and
 
 Beware: when a later migration makes Django's SQLite backend rebuild
 catalog_product (copy to a new table, drop the old one), the triggers go with
-the old table; that migration must create them again (the SQL is below, and
-tests/storefront/test_search_index.py fails when they are missing).
+the old table; that migration must create them again (the SQL is below;
+tests/storefront/test_search.py::test_the_search_index_is_in_place fails
+when they are missing).
 
-PostgreSQL: GIN indexes that start with store_id (btree_gin makes the integer
-usable in a GIN index), one over the folded search document's tsvector for
-prefix queries, one of trigrams over the folded title for typo-tolerant
+PostgreSQL: two columns the model does not declare, filled by a trigger on
+every insert and on every update of the title or the document:
+`search_vector`, the tsvector of the folded search document, and
+`search_title`, the folded title. A search then compares ready values
+instead of parsing every product's text again (about 2 ms instead of 15 ms
+for a store of 1,000 products). A trigger rather than generated columns, so
+a later migration may still change the type of `title` (PostgreSQL refuses
+to for a column a generated one depends on). Each column has a GIN index that
+starts with store_id (btree_gin makes the integer usable in a GIN index): the
+tsvector for prefix queries, trigrams of the title for typo-tolerant
 similarity. Folding needs unaccent, which is not IMMUTABLE (its dictionary
-could change), so it is wrapped in an IMMUTABLE function an index may use;
-`shopwright.catalog.search` calls the same function in its queries, which is
-what lets the planner match them to these indexes.
+could change), so it is wrapped in an IMMUTABLE function;
+`shopwright.catalog.search` calls the same function on the query side.
 
-Reversing drops the index, the triggers and the function, but leaves the
-extensions: other apps may use them, and creating them again is harmless.
+Reversing drops the index, the triggers, the columns and the functions but
+leaves the extensions: other apps may use them, and creating them again is
+harmless.
 """
 
 from django.db import migrations
@@ -89,20 +97,38 @@ POSTGRES_FOLD_FUNCTION = """
     AS $$ SELECT lower({schema}.unaccent('{schema}.unaccent'::regdictionary, $1)) $$
 """
 
-POSTGRES_INDEXES = [
+POSTGRES_COLUMNS = [
+    "ALTER TABLE catalog_product ADD COLUMN search_vector tsvector, ADD COLUMN search_title text",
     """
-    CREATE INDEX catalog_product_search_document ON catalog_product
-    USING gin (store_id, to_tsvector('simple'::regconfig, shopwright_search_fold(search_document)))
+    CREATE OR REPLACE FUNCTION shopwright_product_search_columns() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.search_vector := to_tsvector('simple'::regconfig, shopwright_search_fold(NEW.search_document));
+        NEW.search_title := shopwright_search_fold(NEW.title);
+        RETURN NEW;
+    END
+    $$
     """,
     """
-    CREATE INDEX catalog_product_search_title_trgm ON catalog_product
-    USING gin (store_id, shopwright_search_fold(title) gin_trgm_ops)
+    CREATE TRIGGER catalog_product_search_columns
+    BEFORE INSERT OR UPDATE OF title, search_document ON catalog_product
+    FOR EACH ROW EXECUTE FUNCTION shopwright_product_search_columns()
     """,
+    # Products written before this migration.
+    """
+    UPDATE catalog_product SET
+        search_vector = to_tsvector('simple'::regconfig, shopwright_search_fold(search_document)),
+        search_title = shopwright_search_fold(title)
+    """,
+    "CREATE INDEX catalog_product_search_vector ON catalog_product USING gin (store_id, search_vector)",
+    "CREATE INDEX catalog_product_search_title_trgm ON catalog_product USING gin (store_id, search_title gin_trgm_ops)",
 ]
 
 POSTGRES_BACKWARD = [
     "DROP INDEX IF EXISTS catalog_product_search_title_trgm",
-    "DROP INDEX IF EXISTS catalog_product_search_document",
+    "DROP INDEX IF EXISTS catalog_product_search_vector",
+    "DROP TRIGGER IF EXISTS catalog_product_search_columns ON catalog_product",
+    "DROP FUNCTION IF EXISTS shopwright_product_search_columns()",
+    "ALTER TABLE catalog_product DROP COLUMN IF EXISTS search_title, DROP COLUMN IF EXISTS search_vector",
     "DROP FUNCTION IF EXISTS shopwright_search_fold(text)",
 ]
 
@@ -120,7 +146,7 @@ def create_search_index(apps, schema_editor):
             (schema,) = cursor.fetchone()
         # `schema` comes from the catalog (quote_ident), not from any user input.
         schema_editor.execute(POSTGRES_FOLD_FUNCTION.format(schema=schema))
-        for statement in POSTGRES_INDEXES:
+        for statement in POSTGRES_COLUMNS:
             schema_editor.execute(statement)
 
 
