@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.cart.helpers import product
-from tests.e2e.conftest import Customer, Merchant, Site, customer, merchant, page, pages, shot, site  # noqa: F401
+from tests.e2e.conftest import Customer, Merchant, Site, customer, merchant, pages, shot, site  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
