@@ -38,6 +38,19 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="CSV file", help_text="UTF-8, one row per variant, at most 10 MB and 50,000 rows.")
 
 
+# Room for the form's other fields and the multipart boundaries around the file.
+_FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def _body_too_large(request: StorePageRequest) -> bool:
+    """Refuse an oversized upload by its declared length, before Django spools it to disk."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > MAX_FILE_BYTES + _FORM_OVERHEAD_BYTES
+
+
 def _job(request: StorePageRequest, job_id: int) -> ImportJob:
     try:
         return imports.import_job_get(store=request.membership.store, job_id=job_id)
@@ -70,6 +83,10 @@ def _import_page(
 def import_start(request: StorePageRequest) -> HttpResponse:
     if request.method != "POST":
         return _import_page(request, UploadForm(), None, 200)
+    if _body_too_large(request):
+        form = UploadForm(data={})  # bound, so it can carry the message; the body is never parsed
+        form.errors["file"] = form.error_class([f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."])
+        return _import_page(request, form, None, 400)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, form, None, 400)

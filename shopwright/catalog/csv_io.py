@@ -126,7 +126,7 @@ class CsvIssue:
 @dataclass(frozen=True)
 class CsvRow:
     number: int
-    # The known columns the file has, unescaped; the description keeps its whitespace, other cells are trimmed.
+    # The row's non-blank cells of known columns, unescaped; the description keeps its whitespace, others are trimmed.
     cells: dict[str, str]
 
     def get(self, column: str) -> str:
@@ -252,7 +252,9 @@ def _read_rows(reader: Iterator[list[str]], header: list[str], positions: dict[s
         values = {}
         for name, index in positions.items():
             value = unescape_cell(cells[index]) if index < len(cells) else ""
-            values[name] = value if name == "description_html" else value.strip()
+            value = value if name == "description_html" else value.strip()
+            if value:  # blank cells are left out: 50,000 mostly blank rows stay small in memory
+                values[name] = value
         row = CsvRow(number=number, cells=values)
         handle = row.get("handle").lower()
         if not handle:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from shopwright.backoffice import import_views
 from shopwright.catalog.models import ImportJob, Product
 from shopwright.stores.models import Role
 from tests.catalog.csv_helpers import csv_bytes, shirt_rows, snapshot
@@ -121,6 +122,15 @@ def test_a_wrong_encoding_and_missing_columns_are_explained(browser) -> None:  #
     response = _upload(browser, b"handle,vendor\nmug,Acme\n")
     assert response.status_code == 400
     assert _issues(response.content.decode()) == [("1", "title", "Required columns missing: title, price.")]
+
+
+def test_an_oversized_upload_is_refused_by_its_length(merchant, browser, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(import_views, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(import_views, "_FORM_OVERHEAD_BYTES", 0)
+    response = _upload(browser, csv_bytes(shirt_rows()))
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert ImportJob.objects.filter(store=merchant.store).count() == 0
 
 
 def test_uploading_without_a_file_is_a_form_error(browser) -> None:  # type: ignore[no-untyped-def]
