@@ -53,7 +53,7 @@ api = NinjaAPI(
 api.add_router("/merchant/", merchant_router)
 api.add_router("/customer/", customer_router)
 api.add_router("/storefront/", catalog_router)
-api.add_router("/storefront/search/", search_router)
+api.add_router("/storefront/search", search_router)
 api.add_router("/storefront/cart/", cart_router)
 api.add_router("/storefront/favourites/", favourites_router)
 
