@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHOPWRIGHT := $(BIN)/shopwright
 
-.PHONY: run test lint typecheck pytest migrate demo clean browsers
+.PHONY: run test lint typecheck pytest migrate demo clean browsers bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# Storefront throughput (bench/README.md): 1 store of 60 products on PostgreSQL, Redis cache.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shopwright_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/5
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/make_data.py --database-url $(BENCH_DATABASE_URL) --fresh --stores 1 --products 60 \
+		--var-dir var/bench --manifest var/bench/manifest.json
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) SHOPWRIGHT_VAR_DIR=var/bench \
+		$(BIN)/python bench/storefront.py --serve --manifest var/bench/manifest.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache
