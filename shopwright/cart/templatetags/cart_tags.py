@@ -5,11 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
 from django import template
-from django.utils import translation
 
 from shopwright.cart.requests import header_count
+from shopwright.catalog.display import format_money
 from shopwright.catalog.images import image_url
 from shopwright.catalog.models import ProductImage
 
@@ -28,9 +27,7 @@ def cart_count(context: dict[str, Any]) -> int:
 @register.filter
 def money(amount: Decimal | None, currency: str) -> str:
     """`amount` in the store's `currency`, written the visitor's way ("$19.99", "€19.99")."""
-    if amount is None:
-        return ""
-    return format_currency(amount, currency, locale=translation.to_locale(translation.get_language() or "en"))
+    return "" if amount is None else format_money(amount, currency)
 
 
 @register.filter
