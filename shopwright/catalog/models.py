@@ -240,7 +240,7 @@ class CollectionProduct(TenantModel):
 class ImportJob(TenantModel):
     """A CSV catalog import: previewed, then applied by a job that reports progress.
 
-    The uploaded file is kept (in `var/media/imports/`, not publicly served)
+    The uploaded file is kept (in `VAR_DIR/imports/`, outside the public media folder)
     until the job finishes; `errors` is a list of {"row", "column", "message"}.
     """
 
