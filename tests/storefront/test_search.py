@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from shopwright.catalog import search
 from shopwright.catalog.inputs import ProductInput, VariantInput
@@ -15,6 +16,7 @@ from shopwright.catalog.models import Product
 from shopwright.catalog.services import product_delete, product_update
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.tenancy import cross_store_access
 from tests.catalog_factories import make_product
 from tests.factories import make_merchant
 
@@ -216,3 +218,19 @@ def test_the_search_index_is_in_place():
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", ["catalog_product"])
             expected = {"catalog_product_search_vector", "catalog_product_search_title_trgm"}
         assert expected <= {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_search_migration_reverses_and_indexes_existing_products_when_applied(store):
+    make_product(store, title="Linen shirt")
+    executor = MigrationExecutor(connection)
+    # The migration reads and fills every store's rows at once, as a migration does.
+    with cross_store_access("the search migration builds the index of every store"):
+        executor.migrate([("catalog", "0001_initial")])
+        with connection.cursor() as cursor:
+            tables = connection.introspection.table_names(cursor)
+            columns = {c.name for c in connection.introspection.get_table_description(cursor, "catalog_product")}
+        assert "catalog_product_fts" not in tables and "search_vector" not in columns
+        executor.loader.build_graph()
+        executor.migrate([("catalog", "0002_search")])
+    assert titles(store, "linen") == ["Linen shirt"]
