@@ -471,6 +471,8 @@ def _build_product(store: Store, product: Product) -> ProductParts:
         "picker_data": {
             "variants": variant_data,
             "images": {str(p.id): p.as_json() for p in pictures},
+            # Shown for a variant without an image of its own.
+            "first_image_id": pictures[0].id if pictures else None,
             "options": [o.name for o in options],
         },
     }

@@ -91,7 +91,8 @@
     button.textContent = variant.available ? "Add to cart" : "Sold out";
     variantId.value = String(variant.id);
     if (select) select.value = String(variant.id);
-    if (variant.image_id) showImage(variant.image_id);
+    // A variant without its own image shows the product's first one, not the last variant's.
+    showImage(variant.image_id || data.first_image_id);
     markSoldOut(variant.options);
   }
 
