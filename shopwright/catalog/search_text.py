@@ -10,6 +10,7 @@ contains.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -34,14 +35,31 @@ MAX_VOCABULARY = 20_000
 _TERM_RE = re.compile(r"[^\W_]+")
 
 
-def fold(text: str) -> str:
-    """Lower-case without diacritics: "Crème BRÛLÉE" -> "creme brulee".
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
-    `lower()`, not `casefold()`: FTS5's unicode61 tokenizer lower-cases, and a
-    query term must fold the way the indexed words did ("ß" stays "ß").
+
+def fold(text: str) -> str:
+    """Lower-case, with the accents of Latin letters removed: "Crème BRÛLÉE" -> "creme brulee".
+
+    This folds as FTS5's unicode61 tokenizer with remove_diacritics does, so
+    a query term meets the indexed word: `lower()`, not `casefold()` ("ß"
+    stays "ß"), and letters of other scripts keep their marks ("έ" stays).
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    if text.isascii():
+        return text.lower()
+    return _NON_ASCII_RE.sub(_fold_match, text).lower()
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    return _fold_letter(match.group())
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_letter(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char)
+    if decomposed[:1].isascii() and decomposed[:1].isalpha():  # a Latin letter with accents
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return char
 
 
 def terms_of(text: str, *, limit: int = MAX_TERMS) -> list[str]:

@@ -82,7 +82,10 @@ def test_a_corrected_search_says_what_it_searched(store):
     assert search.search_products(store=store, query="shirt").corrected == ""
 
 
-@pytest.mark.parametrize(("title", "query"), [("Crème brûlée mug", "creme brulee"), ("Creme mug", "CRÈME")])
+@pytest.mark.parametrize(
+    ("title", "query"),
+    [("Crème brûlée mug", "creme brulee"), ("Creme mug", "CRÈME"), ("Ωμέγα κούπα", "ΩΜΈΓΑ"), ("Ёлка", "ёлк")],
+)
 def test_case_and_diacritics_do_not_matter(store, title, query):
     make_product(store, title=title)
     assert titles(store, query) == [title]

@@ -14,6 +14,10 @@ def test_folding_drops_case_and_diacritics():
     assert fold("Crème BRÛLÉE Señor") == "creme brulee senor"
 
 
+def test_folding_keeps_the_marks_of_other_scripts_as_the_sqlite_index_does():
+    assert fold("Ωμέγα Ёлка straße") == "ωμέγα ёлка straße"
+
+
 def test_query_syntax_never_survives_into_terms():
     assert terms_of('"linen" AND shirt* NEAR(a ^x -y col:z') == ["linen", "and", "shirt", "near", "a", "x", "y", "col"]
     assert terms_of("t-shirt_2") == ["t", "shirt", "2"]
