@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "shopwright.customers.middleware.CustomerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Clears the visitor's cart and favourite cookies once sign-in has merged them into the account.
+    "shopwright.cart.middleware.PendingCookiesMiddleware",
 ]
 
 ROOT_URLCONF = "shopwright.urls"

@@ -285,16 +285,6 @@ def test_a_typo_still_finds_linen_and_an_empty_search_offers_popular_products(
     expect(page.get_by_role("heading", name="Wool Scarf", level=1)).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The cart and favourites cookies a sign-in merges are queued for deletion (cookie_delete_later in "
-        "cart/receivers.py and storefront/receivers.py), but nothing writes the deletion on the sign-in "
-        "response: cart.middleware.PendingCookiesMiddleware is not in settings.MIDDLEWARE and the sign-in "
-        "views (storefront/views.py) do not call apply_pending_cookies. After signing out, the browser still "
-        "shows the merged favourites and a stale cart count."
-    ),
-)
 def test_signing_out_after_a_merge_leaves_no_visitor_favourites_or_cart_count_behind(
     shop: Shop, merchant: Merchant, pages: Pages, site: Site, shot
 ) -> None:
