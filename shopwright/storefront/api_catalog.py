@@ -164,7 +164,7 @@ def _image(request: HttpRequest, image: ProductImage, alt_fallback: str) -> Imag
     )
 
 
-def _card(request: HttpRequest, store: Store, card: selectors.ProductCard) -> ProductCardOut:
+def card_out(request: HttpRequest, store: Store, card: selectors.ProductCard) -> ProductCardOut:
     return ProductCardOut(
         id=card.id,
         handle=card.handle,
@@ -257,7 +257,7 @@ def products_list(request: HttpRequest, query: Query[ProductsQuery]) -> ProductL
     else:
         listing = selectors.all_products_page(store=store, sort=query.sort, page=query.page)
         sort = query.sort or "newest"
-    return ProductListOut(sort=sort, page=_page(listing), products=[_card(request, store, c) for c in listing.cards])
+    return ProductListOut(sort=sort, page=_page(listing), products=[card_out(request, store, c) for c in listing.cards])
 
 
 @router.get("/products/{handle}", response={200: ProductOut, 404: ErrorOut})
@@ -285,5 +285,5 @@ def collection_get(request: HttpRequest, handle: str, query: Query[CollectionQue
         collection=_collection(request, found.collection),
         sort=found.sort,
         page=_page(found.page),
-        products=[_card(request, store, c) for c in found.page.cards],
+        products=[card_out(request, store, c) for c in found.page.cards],
     )

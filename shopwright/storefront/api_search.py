@@ -14,8 +14,7 @@ from pydantic import Field
 
 from shopwright.catalog import search
 from shopwright.core.api import ErrorOut, require_store_host
-from shopwright.storefront.api_catalog import PageOut, ProductCardOut
-from shopwright.storefront.api_catalog import _card as card_out
+from shopwright.storefront.api_catalog import PageOut, ProductCardOut, card_out
 from shopwright.storefront.catalog_pages import card_view
 
 router = Router(tags=["storefront search"])
