@@ -6,13 +6,26 @@ phone number, an IP address or a one-time token from a URL path. The access
 line carries no client address and no query string in the first place.
 
 `--bind` and `--workers` are given on the command line by `shopwright serve`.
+Each worker runs WEB_THREADS threads (default 4): a thread waiting on
+PostgreSQL or Redis lets another request use the core, and the threaded
+worker keeps HTTP/1.1 connections open between requests, where gunicorn's
+default sync worker closes every one (docs/BENCHMARKS.md has the figures).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 wsgi_app = "shopwright.wsgi:application"
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# Seconds an idle client connection is kept open; a proxy in front reuses it.
+keepalive = 15
+# A worker is replaced after this many requests (with jitter, so not all at
+# once): whatever memory a long-lived process gathers is given back.
+max_requests = 20_000
+max_requests_jitter = 2_000
 graceful_timeout = 10
 # No shared control socket in the home folder: each `serve` is managed by its own process.
 control_socket_disable = True
