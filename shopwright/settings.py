@@ -175,7 +175,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        # Django's RedisCache, reusing one client per connection pool (core/redis_cache.py).
+        "default": {"BACKEND": "shopwright.core.redis_cache.ReusingRedisCache", "LOCATION": REDIS_URL},
     }
 else:
     # The database cache is shared by every web worker, which the login
