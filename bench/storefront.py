@@ -254,20 +254,35 @@ def machine() -> str:
     return f"{platform.machine()} {cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
 
 
-def summarise(result: loadgen.Result) -> dict[str, dict[str, float]]:
-    out = {}
-    for kind, values in sorted(result.latencies.items()):
-        values.sort()
-        out[kind] = {
-            "rps": len(values) / result.seconds,
-            "p50": loadgen.percentile(values, 0.50) * 1000,
-            "p95": loadgen.percentile(values, 0.95) * 1000,
-            "p99": loadgen.percentile(values, 0.99) * 1000,
-            "errors": result.errors.get(kind, 0),
-            "statuses": {str(k): v for k, v in sorted(result.statuses.get(kind, {}).items())},
-        }
+def _figures(values: list[float], seconds: float, errors: int, statuses: dict[int, int]) -> dict[str, Any]:
+    values.sort()
+    return {
+        "rps": len(values) / seconds,
+        "p50": loadgen.percentile(values, 0.50) * 1000,
+        "p95": loadgen.percentile(values, 0.95) * 1000,
+        "p99": loadgen.percentile(values, 0.99) * 1000,
+        "errors": errors,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+    }
+
+
+def summarise(result: loadgen.Result) -> dict[str, dict[str, Any]]:
+    """Figures per kind of request; for a mix also "mix (all)", every request of it together."""
+    out = {
+        kind: _figures(values, result.seconds, result.errors.get(kind, 0), result.statuses.get(kind, {}))
+        for kind, values in sorted(result.latencies.items())
+    }
     for kind, n in result.errors.items():
-        out.setdefault(kind, {"rps": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "errors": n, "statuses": {}})
+        out.setdefault(kind, _figures([], result.seconds, n, result.statuses.get(kind, {})))
+    mixed = [kind for kind in result.latencies if kind.startswith("mix:")]
+    if mixed:
+        statuses: dict[int, int] = {}
+        for kind in mixed:
+            for status, n in result.statuses.get(kind, {}).items():
+                statuses[status] = statuses.get(status, 0) + n
+        every = [v for kind in mixed for v in result.latencies[kind]]
+        errors = sum(n for kind, n in result.errors.items() if kind.startswith("mix:"))
+        out["mix (all)"] = _figures(every, result.seconds, errors, statuses)
     return out
 
 

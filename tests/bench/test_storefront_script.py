@@ -149,3 +149,17 @@ def test_the_mix_against_a_live_shopwright_gets_no_errors(live_server):
 
     assert set(result.latencies) == {f"mix:{k}" for k in storefront.MIX}
     assert result.errors == {}, result.statuses
+
+
+def test_a_mix_is_also_summed_over_all_its_pages():
+    result = loadgen.Result(
+        latencies={"mix:home": [0.001, 0.003], "mix:product": [0.002, 0.004]},
+        errors={"mix:product": 1},
+        statuses={"mix:home": {200: 2}, "mix:product": {200: 2, 500: 1}},
+        seconds=2.0,
+    )
+    figures = storefront.summarise(result)
+    assert figures["mix (all)"]["rps"] == 2.0
+    assert figures["mix (all)"]["p50"] == pytest.approx(2.0)
+    assert figures["mix (all)"]["errors"] == 1
+    assert figures["mix:home"]["rps"] == 1.0
