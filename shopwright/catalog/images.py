@@ -26,12 +26,16 @@ from django.db import transaction
 from PIL import Image, ImageOps
 
 from shopwright.catalog.models import ProductImage
+from shopwright.core.exceptions import ApplicationError
 
 RENDITION_WIDTHS = (160, 480, 960, 1600)
 WEBP_QUALITY = 80
 JPEG_QUALITY = 82
 # Transparent areas become white in the JPEG files (JPEG has no alpha).
 JPEG_BACKGROUND = (255, 255, 255)
+# A product picture is at most ten times as long as it is wide. Beyond that it is
+# a banner or a strip, and (160 px wide and taller than 16,383) no WebP can hold it.
+MAX_ASPECT_RATIO = 10
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,17 @@ def _upright_pixels(image: Image.Image) -> Image.Image:
     # `convert` copies `info` (exif, icc_profile, comments …); start from nothing.
     pixels.info = {}
     return pixels
+
+
+def image_check_proportions(image: Image.Image, *, field: str) -> None:
+    """Raises ApplicationError when the picture is more than MAX_ASPECT_RATIO times as long as it is wide."""
+    width, height = image.size
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise ApplicationError.for_field(
+            field,
+            f"The image is too long and thin: make it at most {MAX_ASPECT_RATIO} times as long as it is wide.",
+            code="proportions",
+        )
 
 
 def widths_for(original_width: int) -> list[int]:

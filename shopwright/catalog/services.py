@@ -18,7 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shopwright.catalog.cache import catalog_changed
-from shopwright.catalog.images import delete_files, delete_files_on_commit, rendition_names, renditions_save
+from shopwright.catalog.images import (
+    delete_files,
+    delete_files_on_commit,
+    image_check_proportions,
+    rendition_names,
+    renditions_save,
+)
 from shopwright.catalog.inputs import CollectionInput, ProductInput
 from shopwright.catalog.models import (
     MAX_OPTIONS,
@@ -346,6 +352,7 @@ def product_image_add(
     _check_image_room(store=store, product=product)
     picture = image_open_checked(upload, field="images")
     try:
+        image_check_proportions(picture, field="images")
         made = renditions_save(picture, store_id=store.pk)
     finally:
         picture.close()

@@ -260,3 +260,21 @@ def test_image_url_and_srcset(store, actor, product):
     srcset = image_srcset(image)
     assert re.fullmatch(r"\S+-160\.webp 160w, \S+-480\.webp 480w, \S+-960\.webp 960w", srcset)
     assert image_url(ProductImage(store=store, renditions={}), 480) == ""
+
+
+@pytest.mark.parametrize("size", [(160, 20_000), (1, 70_000), (20_000, 160)])
+def test_a_long_thin_strip_is_refused_with_a_message_not_a_server_error(store, actor, product, size):
+    # Within the byte and pixel limits, but no WebP rendition could hold it (16,383 px at most).
+    before = catalog_counts(store)
+    with pytest.raises(ApplicationError) as info:
+        add(store, actor, product, png_bytes(size, (10, 20, 30), mode="RGB"))
+    assert info.value.fields == {
+        "images": ["The image is too long and thin: make it at most 10 times as long as it is wide."]
+    }
+    assert catalog_counts(store) == before
+    assert stored_files() == []
+
+
+def test_a_tall_picture_within_the_proportions_is_kept(store, actor, product):
+    image = add(store, actor, product, png_bytes((300, 3000), (10, 20, 30), mode="RGB"))
+    assert (image.width, image.height) == (160, 1600)
