@@ -54,8 +54,8 @@ api.add_router("/merchant/", merchant_router)
 api.add_router("/customer/", customer_router)
 api.add_router("/storefront/", catalog_router)
 api.add_router("/storefront/search", search_router)
-api.add_router("/storefront/cart/", cart_router)
-api.add_router("/storefront/favourites/", favourites_router)
+api.add_router("/storefront/cart", cart_router)
+api.add_router("/storefront/favourites", favourites_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, fields: dict | None = None) -> HttpResponse:

@@ -178,7 +178,7 @@ def cart_get(request: CartApiRequest) -> CartOut:
 
 
 @router.post(
-    "lines",
+    "/lines",
     auth=cart_auth,
     response={200: CartOut, 201: CartOut, **ERRORS},
     summary="Add a variant (makes the cart on the first add: 201 with its token)",
@@ -195,7 +195,7 @@ def cart_line_add(request: CartApiRequest, payload: LineIn) -> Status[CartOut]:
     return Status(201 if change.created else 200, _cart_out(priced, token=change.secret, message=change.message))
 
 
-@router.patch("lines/{line_id}", auth=cart_auth, response={200: CartOut, **ERRORS}, summary="Change a quantity")
+@router.patch("/lines/{line_id}", auth=cart_auth, response={200: CartOut, **ERRORS}, summary="Change a quantity")
 def cart_line_update(request: CartApiRequest, line_id: int, payload: QuantityIn) -> CartOut:
     change = services.cart_line_set_quantity(
         store=request.store,
@@ -207,7 +207,7 @@ def cart_line_update(request: CartApiRequest, line_id: int, payload: QuantityIn)
     return _cart_out(selectors.cart_priced(store=request.store, cart=change.cart), message=change.message)
 
 
-@router.delete("lines/{line_id}", auth=cart_auth, response={200: CartOut, **ERRORS}, summary="Remove a line")
+@router.delete("/lines/{line_id}", auth=cart_auth, response={200: CartOut, **ERRORS}, summary="Remove a line")
 def cart_line_delete(request: CartApiRequest, line_id: int) -> CartOut:
     change = services.cart_line_remove(
         store=request.store, actor=_actor(request.auth), shopper=request.auth, line_id=line_id
@@ -216,7 +216,7 @@ def cart_line_delete(request: CartApiRequest, line_id: int) -> CartOut:
 
 
 @router.post(
-    "merge",
+    "/merge",
     auth=customer_auth,
     response={200: CartOut, **ERRORS},
     summary="After sign-in: move a visitor cart (by its token) into my cart",

@@ -75,7 +75,7 @@ def favourite_add(request: CustomerApiRequest, payload: FavouriteIn) -> Status[F
     return Status(201 if change.created else 200, _out(entry, currency=store.currency))
 
 
-@router.delete("{product_id}", response={200: OkOut, **ERRORS}, summary="Unmark a product")
+@router.delete("/{product_id}", response={200: OkOut, **ERRORS}, summary="Unmark a product")
 def favourite_remove(request: CustomerApiRequest, product_id: int) -> OkOut:
     customer = request.auth
     services.favourite_remove(

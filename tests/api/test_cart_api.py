@@ -57,7 +57,7 @@ def test_a_visitor_makes_a_cart_with_the_first_add_and_uses_its_token(api, store
 
     # Prices are today's: a price change shows on the next read.
     set_price(medium, "10.00")
-    read = api.get("storefront/cart/", host=host(store), HTTP_X_CART_TOKEN=token)
+    read = api.get("storefront/cart", host=host(store), HTTP_X_CART_TOKEN=token)
     assert read.status_code == 200
     assert read.json()["subtotal"] == "35.00"
 
@@ -65,7 +65,7 @@ def test_a_visitor_makes_a_cart_with_the_first_add_and_uses_its_token(api, store
 def test_without_a_token_or_with_an_unknown_one_the_cart_is_empty(api, store) -> None:
     _post_line(api, store, only_variant(product(store)).pk)
     for extra in ({}, {"HTTP_X_CART_TOKEN": "nonsense"}, {"HTTP_X_CART_TOKEN": "x" * 43}):
-        response = api.get("storefront/cart/", host=host(store), **extra)
+        response = api.get("storefront/cart", host=host(store), **extra)
         assert response.status_code == 200
         assert response.json()["lines"] == [] and response.json()["count"] == 0
 
@@ -141,8 +141,8 @@ def test_a_customer_uses_a_bearer_token_and_a_wrong_one_is_refused(api, store) -
     assert created.status_code == 201
     assert created.json()["token"] is None  # a customer's cart is found by the account
     assert carts(store)[0].customer_id == customer.pk
-    assert api.get("storefront/cart/", host=host(store), token=token).json()["count"] == 2
-    assert_error(api.get("storefront/cart/", host=host(store), token="wrong"), 401)
+    assert api.get("storefront/cart", host=host(store), token=token).json()["count"] == 2
+    assert_error(api.get("storefront/cart", host=host(store), token="wrong"), 401)
     assert_error(_post_line(api, store, variant.pk, token="wrong"), 401)
     assert lines(store) == {variant.pk: 2}
 
@@ -166,7 +166,7 @@ def test_a_session_customer_needs_the_csrf_token_to_write(store) -> None:
     ok = client.post("/api/v1/storefront/cart/lines", body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
     assert ok.status_code == 201
     assert carts(store)[0].customer_id == customer.pk
-    assert client.get("/api/v1/storefront/cart/").json()["count"] == 1
+    assert client.get("/api/v1/storefront/cart").json()["count"] == 1
 
 
 def test_merge_moves_a_visitor_cart_into_the_customers_cart(api, store) -> None:
@@ -191,7 +191,7 @@ def test_merge_moves_a_visitor_cart_into_the_customers_cart(api, store) -> None:
 
 def test_a_visitor_token_of_another_store_finds_nothing_here(api, store, other_store) -> None:
     theirs = _post_line(api, other_store, only_variant(product(other_store)).pk).json()["token"]
-    response = api.get("storefront/cart/", host=host(store), HTTP_X_CART_TOKEN=theirs)
+    response = api.get("storefront/cart", host=host(store), HTTP_X_CART_TOKEN=theirs)
     assert response.json()["lines"] == []
     customer = make_customer(store)
     bearer = customer_api_token_create(customer=customer)
@@ -199,7 +199,7 @@ def test_a_visitor_token_of_another_store_finds_nothing_here(api, store, other_s
 
 
 def test_the_cart_answers_only_on_a_store_host(api, store) -> None:
-    assert_error(api.get("storefront/cart/"), 404)
+    assert_error(api.get("storefront/cart"), 404)
     assert_error(api.post("storefront/cart/lines", {"variant_id": 1, "quantity": 1}), 404)
 
 
@@ -221,7 +221,7 @@ def test_success_answers_match_the_document() -> None:
     assert created.status_code == 201
     cart_token = created.json()["token"]
     visitor = {"X-Cart-Token": cart_token}
-    assert call("GET", "/api/v1/storefront/cart/", headers=visitor).json()["count"] == 2
+    assert call("GET", "/api/v1/storefront/cart", headers=visitor).json()["count"] == 2
     line_id = created.json()["lines"][0]["id"]
     lines_path = "/api/v1/storefront/cart/lines/{line_id}"
     changed = call("PATCH", lines_path, headers=visitor, path_parameters={"line_id": line_id}, body={"quantity": 1})

@@ -13,7 +13,7 @@ from tests.factories import host, make_customer, make_merchant
 
 pytestmark = pytest.mark.django_db
 
-PATH = "storefront/favourites/"
+PATH = "storefront/favourites"
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_signed_out_is_401_everywhere(api, store) -> None:
     item = product(store)
     assert_error(api.get(PATH, host=host(store)), 401)
     assert_error(api.post(PATH, {"product_id": item.pk}, host=host(store)), 401)
-    assert_error(api.call("delete", f"{PATH}{item.pk}", host=host(store)), 401)
+    assert_error(api.call("delete", f"{PATH}/{item.pk}", host=host(store)), 401)
     assert_error(api.get(PATH, host=host(store), token="not-a-token"), 401)
     assert Favourite.objects.filter(store=store).count() == 0
 
@@ -59,11 +59,11 @@ def test_add_list_remove(api, store, customer, bearer) -> None:
     listed = api.get(PATH, host=host(store), token=bearer)
     assert [item["title"] for item in listed.json()] == ["Globe", "Atlas"]
 
-    removed = api.call("delete", f"{PATH}{atlas.pk}", host=host(store), token=bearer)
+    removed = api.call("delete", f"{PATH}/{atlas.pk}", host=host(store), token=bearer)
     assert removed.status_code == 200
     assert [item["title"] for item in api.get(PATH, host=host(store), token=bearer).json()] == ["Globe"]
     # Removing what is not a favourite is fine; it is still not one.
-    assert api.call("delete", f"{PATH}{atlas.pk}", host=host(store), token=bearer).status_code == 200
+    assert api.call("delete", f"{PATH}/{atlas.pk}", host=host(store), token=bearer).status_code == 200
 
 
 def test_another_stores_products_and_drafts_are_404(api, store, customer, bearer) -> None:
@@ -72,8 +72,8 @@ def test_another_stores_products_and_drafts_are_404(api, store, customer, bearer
     draft = product(store, status="draft")
     for product_id in (theirs.pk, draft.pk, 2**63 - 1):
         assert_error(api.post(PATH, {"product_id": product_id}, host=host(store), token=bearer), 404)
-    assert_error(api.call("delete", f"{PATH}{theirs.pk}", host=host(store), token=bearer), 404)
-    assert_error(api.call("delete", f"{PATH}{2**70}", host=host(store), token=bearer), 404)
+    assert_error(api.call("delete", f"{PATH}/{theirs.pk}", host=host(store), token=bearer), 404)
+    assert_error(api.call("delete", f"{PATH}/{2**70}", host=host(store), token=bearer), 404)
     assert Favourite.objects.filter(store=store).count() == 0
 
 
@@ -103,7 +103,14 @@ def test_success_answers_match_the_document() -> None:
     def call(method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
         return schema[path][method].Case(headers=bearer, **kwargs).call_and_validate(base_url=base_url, checks=CHECKS)
 
-    assert call("POST", "/api/v1/storefront/favourites/", body={"product_id": item.pk}).status_code == 201
-    assert len(call("GET", "/api/v1/storefront/favourites/").json()) == 1
+    assert call("POST", "/api/v1/storefront/favourites", body={"product_id": item.pk}).status_code == 201
+    assert len(call("GET", "/api/v1/storefront/favourites").json()) == 1
     deleted = call("DELETE", "/api/v1/storefront/favourites/{product_id}", path_parameters={"product_id": item.pk})
     assert deleted.status_code == 200
+
+
+def test_storefront_api_paths_have_no_trailing_slash_and_answer_without_a_redirect(api, store, bearer) -> None:
+    # A POST that a redirect would turn into a GET must reach its handler as sent.
+    for path in ("storefront/cart", "storefront/favourites"):
+        response = api.get(path, host=host(store), token=bearer)
+        assert response.status_code == 200, (path, response.status_code)
