@@ -261,7 +261,7 @@ class CollectionParts:
     next: PageLink | None
 
 
-def collection_parts(*, store: Store, handle: str, sort: str | None, page: str | None) -> CollectionParts:
+def collection_parts(*, store: Store, handle: str, sort: str | None, page: str | int | None) -> CollectionParts:
     """A collection page's catalog part. Raises NotFound and ApplicationError (bad sort, bad page)."""
     if len(handle) > MAX_HANDLE_LENGTH:
         raise NotFound("There is no such collection.")

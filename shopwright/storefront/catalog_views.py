@@ -55,7 +55,14 @@ def collection_index(request: StorefrontRequest) -> HttpResponse:
 
 @require_safe
 def collection_detail(request: StorefrontRequest, handle: str) -> HttpResponse:
-    sort, number = request.GET.get("sort"), request.GET.get("page")
+    sort = request.GET.get("sort")
+    try:
+        # Parsed before the cache is asked: "?page=01", "?page=001", ... are one page, not one entry each.
+        number = selectors.page_number_checked(request.GET.get("page"))
+    except NotFound as exc:
+        return _not_found(request, exc)
+    except ApplicationError as exc:
+        return _bad_request(request, exc)
 
     def page() -> HttpResponse:
         try:

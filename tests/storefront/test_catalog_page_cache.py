@@ -85,3 +85,18 @@ def test_error_pages_are_not_kept(store) -> None:
         assert response.status_code == 400 and "X-Page-Cache" not in response
         response = visitor(store).get("/products/nothing/")
         assert response.status_code == 404 and "X-Page-Cache" not in response
+
+
+def test_spellings_of_one_page_number_share_one_kept_page(store) -> None:
+    # Otherwise "?page=01", "?page=001", ... would each fill the cache with a copy.
+    assert visitor(store).get("/collections/summer/?page=1")["X-Page-Cache"] == "miss"
+    for spelling in ("01", "001", "0001", " 1"):
+        again = visitor(store).get(f"/collections/summer/?page={spelling}")
+        assert again.status_code == 200
+        assert again["X-Page-Cache"] == "hit", spelling
+
+
+def test_bad_page_numbers_are_answered_before_the_cache(store) -> None:
+    assert visitor(store).get("/collections/summer/?page=abc").status_code == 400
+    assert visitor(store).get("/collections/summer/?page=2").status_code == 404
+    assert visitor(store).get("/collections/summer/?page=" + "9" * 400).status_code == 404
