@@ -119,9 +119,17 @@ def cart_line_get(*, store: Store, cart: Cart | None, line_id: int) -> CartLine 
 
 
 def cart_priced(*, store: Store, cart: Cart | None) -> PricedCart:
-    """The cart with today's prices, line totals, savings and count. Two queries at most."""
+    """The cart with today's prices, line totals, savings and count. Two queries at most.
+
+    Every amount has the currency's minor-unit places, empty cart or not ("0.00", "1200" in JPY).
+    """
+    currency = store.currency
+
+    def money(amount: Decimal) -> Decimal:
+        return pricing.in_minor_units(amount, currency)
+
     if cart is None:
-        return PricedCart(None, store.currency, [], pricing.ZERO, pricing.ZERO, 0)
+        return PricedCart(None, currency, [], money(pricing.ZERO), money(pricing.ZERO), 0)
     first_image = ProductImage.objects.filter(store=store, product=OuterRef("variant__product_id")).order_by(
         "position", "id"
     )
@@ -149,12 +157,14 @@ def cart_priced(*, store: Store, cart: Cart | None) -> PricedCart:
                 variant_title=" / ".join(variant.option_values),
                 sku=variant.sku,
                 image=images.get(variant.image_id or row.first_image_id),
-                unit_price=variant.price,
-                compare_at_price=variant.compare_at_price,
+                unit_price=money(variant.price),
+                compare_at_price=money(variant.compare_at_price) if variant.compare_at_price is not None else None,
                 quantity=row.quantity,
-                total=pricing.line_total(unit_price=variant.price, quantity=row.quantity),
-                savings=pricing.line_savings(
-                    unit_price=variant.price, compare_at_price=variant.compare_at_price, quantity=row.quantity
+                total=money(pricing.line_total(unit_price=variant.price, quantity=row.quantity)),
+                savings=money(
+                    pricing.line_savings(
+                        unit_price=variant.price, compare_at_price=variant.compare_at_price, quantity=row.quantity
+                    )
                 ),
                 available=available,
                 max_quantity=quantity_limit(variant) if available else 0,
@@ -163,9 +173,9 @@ def cart_priced(*, store: Store, cart: Cart | None) -> PricedCart:
     on_sale = [line for line in lines if line.available]
     return PricedCart(
         cart_id=cart.pk,
-        currency=store.currency,
+        currency=currency,
         lines=lines,
-        subtotal=pricing.subtotal(line.total for line in on_sale),
-        savings=pricing.subtotal(line.savings for line in on_sale),
+        subtotal=money(pricing.subtotal(line.total for line in on_sale)),
+        savings=money(pricing.subtotal(line.savings for line in on_sale)),
         count=sum(line.quantity for line in on_sale),
     )
