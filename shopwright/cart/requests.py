@@ -2,13 +2,14 @@
 
 The header count never costs a query for a visitor: it travels in the signed
 cart cookie, rewritten on every cart write. A signed-in customer's count is
-kept in the session (already loaded to know the customer), filled by one
-query the first time and refreshed by every cart write and cart page view.
+kept in the cache under their cart (see cart.counts), so all their devices
+share it: one cache read per page, one query only when the entry is missing;
+every cart write (pages and API alike) and every cart page view rewrites it.
 """
 
 from __future__ import annotations
 
-from shopwright.cart import selectors
+from shopwright.cart import counts, selectors
 from shopwright.cart.cookies import (
     CART_COOKIE,
     CART_COOKIE_MAX_AGE,
@@ -18,8 +19,6 @@ from shopwright.cart.cookies import (
 )
 from shopwright.cart.services import Shopper
 from shopwright.core.requests import StorefrontRequest
-
-SESSION_COUNT_KEY = "_cart_count"
 
 
 def request_shopper(request: StorefrontRequest) -> Shopper:
@@ -39,10 +38,11 @@ def remember_count(request: StorefrontRequest, *, count: int, secret: str | None
     which also restarts its 30 days.
     """
     store = request.store
-    if getattr(request, "customer", None) is not None:
-        wanted = {"store": store.pk, "n": count}
-        if request.session.get(SESSION_COUNT_KEY) != wanted:
-            request.session[SESSION_COUNT_KEY] = wanted
+    customer = getattr(request, "customer", None)
+    if customer is not None:
+        # A write kept its count when it committed (cart.services); a read of the priced cart refreshes it.
+        if not wrote:
+            counts.count_now(store_id=store.pk, customer_id=customer.pk, count=count)
         return
     if secret is None:
         cookie = read_cart_cookie(request, store_id=store.pk)
@@ -56,7 +56,7 @@ def remember_count(request: StorefrontRequest, *, count: int, secret: str | None
 
 
 def header_count(request: StorefrontRequest) -> int:
-    """Units in the shopper's cart, for the header; no query for visitors."""
+    """Units in the shopper's cart, for the header; no query for visitors, a cache read for customers."""
     store = getattr(request, "store", None)
     if store is None:
         return 0
@@ -64,9 +64,9 @@ def header_count(request: StorefrontRequest) -> int:
     if customer is None:
         cookie = read_cart_cookie(request, store_id=store.pk)
         return cookie.count if cookie else 0
-    kept = request.session.get(SESSION_COUNT_KEY)
-    if isinstance(kept, dict) and kept.get("store") == store.pk and isinstance(kept.get("n"), int):
-        return int(kept["n"])
+    kept = counts.cached_count(store_id=store.pk, customer_id=customer.pk)
+    if kept is not None:
+        return kept
     count = selectors.customer_cart_count(store=store, customer=customer)
-    request.session[SESSION_COUNT_KEY] = {"store": store.pk, "n": count}
+    counts.count_found(store_id=store.pk, customer_id=customer.pk, count=count)
     return count

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from shopwright.cart import selectors
 from shopwright.cart.cookies import CART_COOKIE_MAX_AGE, cart_token_hash, new_cart_secret
+from shopwright.cart.counts import count_changed
 from shopwright.cart.limits import MAX_LINE_QUANTITY, MAX_LINES, quantity_limit, stock_bound
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import ProductStatus, Variant
@@ -143,6 +144,12 @@ def _cart_for_write(*, store: Store, shopper: Shopper) -> tuple[Cart, bool, str 
     return Cart.objects.create(store=store, token_hash=cart_token_hash(secret)), True, secret
 
 
+def _keep_count(*, store: Store, cart: Cart, count: int) -> None:
+    """A customer's header count follows every write (see cart.counts); a visitor's travels in their cookie."""
+    if cart.customer_id is not None:
+        count_changed(store_id=store.pk, customer_id=cart.customer_id, count=count)
+
+
 def _existing_cart(*, store: Store, shopper: Shopper) -> Cart | None:
     if shopper.customer is not None:
         return selectors.cart_for_customer(store=store, customer=shopper.customer)
@@ -184,6 +191,7 @@ def cart_line_add(*, store: Store, actor: Actor, shopper: Shopper, variant_id: A
         else:
             CartLine.objects.filter(store=store, pk=line.pk).update(quantity=new)
         count = selectors.cart_count(store=store, cart_id=cart.pk)
+        _keep_count(store=store, cart=cart, count=count)
 
     capped = new < have + asked
     if capped:
@@ -239,6 +247,7 @@ def cart_line_set_quantity(*, store: Store, actor: Actor, shopper: Shopper, line
         if not CartLine.objects.filter(store=store, cart=cart, pk=line.pk).update(quantity=new):
             raise NotFound("This item is not in your cart.")
         count = selectors.cart_count(store=store, cart_id=cart.pk)
+        _keep_count(store=store, cart=cart, count=count)
     capped = new < asked
     if capped:
         message = _capped_message(variant, limit, new)
@@ -259,6 +268,7 @@ def cart_line_remove(*, store: Store, actor: Actor, shopper: Shopper, line_id: i
         _lock(store=store, cart=cart)
         CartLine.objects.filter(store=store, cart=cart, pk=line.pk).delete()
         count = selectors.cart_count(store=store, cart_id=cart.pk)
+        _keep_count(store=store, cart=cart, count=count)
     return CartChange(
         cart=cart,
         quantity=0,
@@ -317,6 +327,7 @@ def cart_merge(*, store: Store, actor: Actor, customer: Customer, secret: str | 
         CartLine.objects.bulk_create(to_create)
         visitor_cart.delete()
         count = selectors.cart_count(store=store, cart_id=customer_cart.pk)
+        _keep_count(store=store, cart=customer_cart, count=count)
     return MergeResult(cart=customer_cart, count=count, moved_lines=moved, capped_titles=capped)
 
 
