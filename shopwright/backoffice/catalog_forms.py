@@ -50,6 +50,7 @@ MAX_RULES = 10
 MAX_POSTED_ROWS = 1000
 # A value no image has: a malformed image choice must reach the service as "not this product's image".
 NO_SUCH_IMAGE = -1
+REPEATED_ROW = "Two rows were sent for this variant; check it and save again."
 
 RULE_FIELDS = [("tag", "Tag"), ("type", "Type"), ("vendor", "Vendor"), ("price", "Price")]
 RULE_OPS = [
@@ -207,7 +208,11 @@ def options_from_post(data: QueryDict) -> list[OptionRow]:
 
 
 def variant_rows_from_post(data: QueryDict) -> list[VariantRow]:
-    """The variant rows as sent, each with the combination it was made for."""
+    """The variant rows as sent, each with the combination it was made for.
+
+    A row whose key is not a list of strings is left out: no page sends one,
+    and `rows_for_options` then starts its combination from the saved variant.
+    """
     indices = sorted({int(m.group(1)) for name in data if (m := re.fullmatch(r"variants-(\d{1,4})-key", name))})[
         :MAX_POSTED_ROWS
     ]
@@ -251,15 +256,40 @@ def combinations(options: list[OptionRow]) -> list[tuple[str, ...]]:
     return list(itertools.islice(itertools.product(*value_lists), MAX_VARIANTS + 1))
 
 
-def rows_for_options(options: list[OptionRow], posted: list[VariantRow]) -> list[VariantRow]:
-    """One row per combination: a combination that had a row keeps it; a new one starts at the first row's price."""
-    by_key = {row.key: row for row in posted}
+def rows_for_options(
+    options: list[OptionRow], posted: list[VariantRow], saved: list[VariantRow] | None = None
+) -> list[VariantRow]:
+    """One row per combination of the options.
+
+    A combination takes the row sent for it; without one, its saved variant's
+    values (`saved`, the product's variants as rows); only a combination the
+    product never had starts blank, at the first row's price. So a row whose
+    key was lost or forged is ignored without resetting the saved variant it
+    stood for, and a value taken out and typed back brings its variant back
+    (as the page's script does). A combination sent on two rows keeps the first,
+    with an error under "key": which one is right cannot be told.
+    """
+    by_key: dict[tuple[str, ...], VariantRow] = {}
+    repeated: set[tuple[str, ...]] = set()
+    for row in posted:
+        if row.key in by_key:
+            repeated.add(row.key)
+        else:
+            by_key[row.key] = row
+    saved_by_key = {row.key: row for row in saved or []}
     first_price = posted[0].price if posted else ""
     rows = []
     for combo in combinations(options):
-        row = by_key.get(combo)
-        rows.append(row if row is not None else VariantRow(key=combo, price=first_price))
+        row = by_key.get(combo) or saved_by_key.get(combo) or VariantRow(key=combo, price=first_price)
+        if combo in repeated:
+            row.errors.setdefault("key", []).append(REPEATED_ROW)
+        rows.append(row)
     return rows
+
+
+def key_errors(rows: list[VariantRow]) -> bool:
+    """Whether a row has a problem with its combination found before the service is asked (see rows_for_options)."""
+    return any("key" in row.errors for row in rows)
 
 
 def product_input(form: ProductForm, options: list[OptionRow], rows: list[VariantRow]) -> ProductInput:

@@ -2,8 +2,9 @@
 
 Views parse the page's fields (`catalog_forms`), call a `catalog.services`
 write or a `catalog.merchant_selectors` read with the current store, and
-render. A service's ApplicationError re-renders the page with status 400 and
-each message next to the input it is about; nothing is saved. Ids in URLs are
+render. A service's ApplicationError, or a field the form itself refuses (a
+NUL byte), re-renders the page with status 400 and each message next to the
+input it is about; nothing is saved. Ids in URLs are
 looked up within the current store, so another store's id is a 404.
 """
 
@@ -35,17 +36,19 @@ from shopwright.catalog.models import (
     Product,
     ProductImage,
     ProductStatus,
+    Variant,
 )
 from shopwright.catalog.preview import preview_token
+from shopwright.catalog.selectors import page_number_checked
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.stores.models import Store
 
 PRODUCTS_PER_PAGE = 50
-# Long enough for any page number a real catalog reaches; longer input is not a page number.
-MAX_PAGE_DIGITS = 6
 THUMB_WIDTH = 160
+# The services' own words for a form with problems, so a page says the same whichever check found them.
+INVALID = "Please correct the errors below."
 
 
 def _actor(request: StorePageRequest) -> Actor:
@@ -84,14 +87,18 @@ def _wants_json(request: StorePageRequest) -> bool:
 @require_GET
 def product_list(request: StorePageRequest) -> HttpResponse:
     store = _store(request)
-    query = request.GET.get("q", "")
+    query = selectors.search_term(request.GET.get("q", ""))
     status = request.GET.get("status", "")
-    raw_page = request.GET.get("page", "1").strip() or "1"
-    if not raw_page.isdecimal() or len(raw_page) > MAX_PAGE_DIGITS:
-        return HttpResponseBadRequest("The page number must be a whole number.", content_type="text/plain")
+    try:
+        # The storefront's reading of a page number: not a number is a 400, past the end (however far) a 404.
+        number = page_number_checked(request.GET.get("page"))
+    except NotFound as exc:  # an ApplicationError too: caught first
+        raise Http404(exc.message) from exc
+    except ApplicationError as exc:
+        return HttpResponseBadRequest(_first_message(exc), content_type="text/plain")
     paginator = Paginator(selectors.products_for_office(store=store, query=query, status=status), PRODUCTS_PER_PAGE)
     try:
-        page = paginator.page(int(raw_page))
+        page = paginator.page(number)
     except EmptyPage as exc:
         raise Http404("There is no such page.") from exc
     rows = [
@@ -149,7 +156,7 @@ def product_edit(request: StorePageRequest, product_id: int) -> HttpResponse:
             product=editing.product,
             images=editing.images,
         )
-    return _save_product(request, product=editing.product, images=editing.images)
+    return _save_product(request, product=editing.product, images=editing.images, variants=editing.variants)
 
 
 def _editing(request: StorePageRequest, product_id: int) -> selectors.ProductForEditing:
@@ -160,15 +167,35 @@ def _editing(request: StorePageRequest, product_id: int) -> selectors.ProductFor
 
 
 def _save_product(
-    request: StorePageRequest, *, product: Product | None, images: list[ProductImage] | None = None
+    request: StorePageRequest,
+    *,
+    product: Product | None,
+    images: list[ProductImage] | None = None,
+    variants: list[Variant] | None = None,
 ) -> HttpResponse:
     form = cf.ProductForm(request.POST)
-    form.is_valid()  # every field is optional text: this only fills cleaned_data; the service checks the rules
+    # The fields are optional text, so the service checks the rules; the form only refuses what is not
+    # text at all (a NUL byte), and then has no cleaned value to give it.
+    valid = form.is_valid()
     options = cf.options_from_post(request.POST)
-    rows = cf.rows_for_options(options, cf.variant_rows_from_post(request.POST))
+    saved_rows = [cf.VariantRow.from_variant(v) for v in variants or []]
+    rows = cf.rows_for_options(options, cf.variant_rows_from_post(request.POST), saved_rows)
     if request.POST.get("action") == "options":
         # "Update variants" without JavaScript: show one row per combination, save nothing yet.
-        return _render_product(request, form=form, options=options, rows=rows, product=product, images=images)
+        return _render_product(
+            request, form=form, options=options, rows=rows, product=product, images=images, status=200 if valid else 400
+        )
+    if not valid or cf.key_errors(rows):
+        return _render_product(
+            request,
+            form=form,
+            options=options,
+            rows=rows,
+            product=product,
+            images=images,
+            errors=[INVALID],
+            status=400,
+        )
     data = cf.product_input(form, options, rows)
     store = _store(request)
     try:
@@ -430,9 +457,13 @@ def _collection(request: StorePageRequest, collection_id: int) -> Collection:
 
 def _save_collection(request: StorePageRequest, *, collection: Collection | None) -> HttpResponse:
     form = cf.CollectionForm(request.POST)
-    form.is_valid()  # optional text and checkboxes: fills cleaned_data; the service checks the rules
     rules = cf.rules_from_post(request.POST)
     match = "any" if request.POST.get("match") == "any" else "all"
+    # Optional text and checkboxes: the service checks the rules; the form refuses only a NUL byte.
+    if not form.is_valid():
+        return _render_collection(
+            request, form=form, rules=rules, match=match, collection=collection, errors=[INVALID], status=400
+        )
     data = cf.collection_input(form, rules, match=match)
     store = _store(request)
     try:
@@ -471,7 +502,7 @@ def _render_collection(
     store = _store(request)
     members: list[Product] = []
     found: list[Product] = []
-    query = request.GET.get("q", "")
+    query = selectors.search_term(request.GET.get("q", ""))
     if collection is not None and collection.kind == CollectionKind.MANUAL:
         members = selectors.collection_products_in_order(store=store, collection=collection)
         found = selectors.products_matching(store=store, query=query, exclude_ids={p.pk for p in members})

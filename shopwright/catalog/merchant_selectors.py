@@ -44,6 +44,16 @@ from shopwright.stores.models import Store
 MAX_QUERY_LENGTH = 200
 
 
+def search_term(query: str) -> str:
+    """What a back-office search looks for: NUL bytes dropped, trimmed and cut to MAX_QUERY_LENGTH.
+
+    No title, handle or SKU holds a NUL (the services refuse it), and
+    PostgreSQL refuses one in a query parameter: left in, it is a 500, not
+    "no match".
+    """
+    return query.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+
+
 def _variant_figure(store: Store, expression: Any, *, tracked_only: bool = False) -> Subquery:
     """One aggregate over a product's variants, as a subquery of the product row."""
     rows = Variant.objects.filter(store=store, product=OuterRef("pk"))
@@ -68,7 +78,7 @@ def products_for_office(*, store: Store, query: str = "", status: str = "") -> Q
     substring); `status` is one of ProductStatus or blank for all.
     """
     products = Product.objects.filter(store=store)
-    query = query.strip()[:MAX_QUERY_LENGTH]
+    query = search_term(query)
     if query:
         sku_match = Variant.objects.filter(store=store, product=OuterRef("pk"), sku__icontains=query)
         products = products.filter(Q(title__icontains=query) | Q(handle__icontains=query) | Exists(sku_match))
@@ -177,7 +187,7 @@ def collection_products_in_order(*, store: Store, collection: Collection) -> lis
 
 def products_matching(*, store: Store, query: str, exclude_ids: set[int], limit: int = 25) -> list[Product]:
     """Products to offer for a manual collection: title, handle or SKU contains `query`."""
-    query = query.strip()[:MAX_QUERY_LENGTH]
+    query = search_term(query)
     if not query:
         return []
     sku_match = Variant.objects.filter(store=store, product=OuterRef("pk"), sku__icontains=query)
