@@ -16,6 +16,14 @@ The flow (the back-office page and `shopwright import-products` share it):
    running it again updates instead of doubling; a job picked up again after
    a crash skips the batches it already committed. The kept file is deleted
    when the job ends.
+5. A worker can die mid-job (killed, out of memory, redeployed) without
+   saying so. Each run beats (`heartbeat_at`) when it takes the job and with
+   every committed batch; `import_requeue_stalled`, run every few minutes,
+   queues a running job whose heartbeat is older than STALL_AFTER again, and
+   marks it failed once MAX_ATTEMPTS runs have taken it. Each run holds the
+   job under its attempt number: a batch or an ending written by a run that
+   another has since taken over is refused and rolled back, so a worker
+   thought dead that wakes up cannot write over the new run.
 """
 
 from __future__ import annotations
@@ -24,14 +32,14 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from shopwright.catalog.csv_io import (
@@ -60,6 +68,10 @@ BATCH_ROWS = 250
 MAX_REPORTED_ISSUES = 1000
 # A preview nobody confirmed is dropped (with its file) after this long.
 PREVIEW_LIFETIME = timedelta(hours=24)
+# A running job that has not beaten for this long has lost its worker (a batch takes seconds).
+STALL_AFTER = timedelta(minutes=10)
+# Runs one job may have in all: the first, Huey's retries after an error and the sweep's re-queues.
+MAX_ATTEMPTS = 3
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -220,11 +232,15 @@ def import_confirm(*, store: Store, actor: Actor, job: ImportJob, queue: bool = 
             details={"rows": locked.total_rows},
         )
         if queue:
-            from shopwright.catalog.tasks import import_apply_task
-
-            store_id, job_id = store.pk, locked.pk
-            transaction.on_commit(lambda: import_apply_task(store_id, job_id))
+            _queue_on_commit(store_id=store.pk, job_id=locked.pk)
     return locked
+
+
+def _queue_on_commit(*, store_id: int, job_id: int) -> None:
+    """Hand the job to a worker once the transaction that made it runnable commits."""
+    from shopwright.catalog.tasks import import_apply_task
+
+    transaction.on_commit(lambda: import_apply_task(store_id, job_id))
 
 
 def import_discard(*, store: Store, actor: Actor, job: ImportJob) -> None:
@@ -245,16 +261,31 @@ def import_discard(*, store: Store, actor: Actor, job: ImportJob) -> None:
 
 # --- apply --------------------------------------------------------------------------------------
 
+_OPEN = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+_GAVE_UP = f"The import stopped {MAX_ATTEMPTS} times before it could finish. Upload the file again to retry."
+
+
+class _Superseded(Exception):
+    """Another run has taken the job over, or it has ended: this run stops and writes nothing more."""
+
 
 def _claim(*, store: Store, job_id: int) -> ImportJob | None:
-    """Mark the job running, or None when there is nothing to do (unknown, not started, or over)."""
+    """Take the job for this run: running, one more attempt, a fresh heartbeat.
+
+    None when there is nothing to do: unknown, not started, over, or out of
+    attempts (then it ends failed here).
+    """
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(store=store, pk=job_id).first()
-        if job is None or job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+        if job is None or job.status not in _OPEN:
             return None
-        if job.status == ImportJob.Status.QUEUED:
-            job.status = ImportJob.Status.RUNNING
-            job.save(update_fields=["status"])
+        if job.attempts >= MAX_ATTEMPTS:
+            _finish(store=store, job=job, status=ImportJob.Status.FAILED, issue=_GAVE_UP)
+            return None
+        job.status = ImportJob.Status.RUNNING
+        job.attempts += 1
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "attempts", "heartbeat_at"])
     return job
 
 
@@ -263,13 +294,17 @@ def _actor_of(job: ImportJob) -> Actor:
     return Actor(AuditEntry.ActorType.USER, job.created_by_id) if job.created_by_id else Actor.system()
 
 
-def import_apply(*, store_id: int, job_id: int, progress: ProgressCallback | None = None) -> ImportJob | None:
+def import_apply(
+    *, store_id: int, job_id: int, progress: ProgressCallback | None = None, retry_on_error: bool = False
+) -> ImportJob | None:
     """Apply a confirmed import; safe to run again (see the module docstring).
 
     Products whose rows fail the services' checks now (the catalog changed
     since the preview) are left out and reported with their rows; the job
-    still ends `done`. It ends `failed` only when it cannot go on (the file
-    is gone or no longer valid, or an unexpected error).
+    still ends `done`. It ends `failed` when it cannot go on (the file is gone
+    or no longer valid, or an unexpected error). With `retry_on_error` (the
+    queued task, which Huey retries) an unexpected error is raised instead
+    while attempts remain: the job stays running and the retry resumes it.
     """
     store = Store.objects.filter(pk=store_id).first()
     if store is None:
@@ -279,10 +314,19 @@ def import_apply(*, store_id: int, job_id: int, progress: ProgressCallback | Non
         return ImportJob.objects.filter(store=store, pk=job_id).first()
     try:
         _apply_all(store=store, job=job, progress=progress)
+    except _Superseded:
+        logger.warning("catalog import %s: attempt %s was taken over and stopped", job.pk, job.attempts)
     except Exception:
+        if retry_on_error and job.attempts < MAX_ATTEMPTS:
+            logger.warning("catalog import %s: attempt %s stopped by an error; retrying", job.pk, job.attempts)
+            raise
         logger.exception("catalog import %s stopped by an unexpected error", job.pk)
         _finish(
-            store=store, job=job, status=ImportJob.Status.FAILED, issue="The import stopped on an unexpected error."
+            store=store,
+            job=job,
+            status=ImportJob.Status.FAILED,
+            issue="The import stopped on an unexpected error.",
+            attempt=job.attempts,
         )
     job.refresh_from_db()
     return job
@@ -290,13 +334,16 @@ def import_apply(*, store_id: int, job_id: int, progress: ProgressCallback | Non
 
 def _apply_all(*, store: Store, job: ImportJob, progress: ProgressCallback | None) -> None:
     storage = import_storage()
+    attempt = job.attempts
     if not job.stored_file or not storage.exists(job.stored_file):
-        _finish(store=store, job=job, status=ImportJob.Status.FAILED, issue="The uploaded file is no longer there.")
+        issue = "The uploaded file is no longer there."
+        _finish(store=store, job=job, status=ImportJob.Status.FAILED, issue=issue, attempt=attempt)
         return
     with storage.open(job.stored_file, "rb") as handle:
         parsed = parse_csv(handle.read())
     if not parsed.valid:
-        _finish(store=store, job=job, status=ImportJob.Status.FAILED, issue="The uploaded file is no longer valid.")
+        issue = "The uploaded file is no longer valid."
+        _finish(store=store, job=job, status=ImportJob.Status.FAILED, issue=issue, attempt=attempt)
         return
     actor = _actor_of(job)
     done = job.processed_rows
@@ -314,15 +361,21 @@ def _apply_all(*, store: Store, job: ImportJob, progress: ProgressCallback | Non
             issues.extend(failed)
             done += rows_in_chunk
             skipped += rows_in_chunk
-            ImportJob.objects.filter(store=store, pk=job.pk).update(
+            # Only while this run still holds the job: else the batch rolls back with the refusal.
+            if not ImportJob.objects.filter(
+                store=store, pk=job.pk, status=ImportJob.Status.RUNNING, attempts=attempt
+            ).update(
                 processed_rows=done,
                 created_count=F("created_count") + created,
                 updated_count=F("updated_count") + updated,
                 errors=_report(issues),
-            )
+                heartbeat_at=timezone.now(),
+            ):
+                raise _Superseded
         if progress:
             progress(done, job.total_rows)
-    _finish(store=store, job=job, status=ImportJob.Status.DONE)
+    if not _finish(store=store, job=job, status=ImportJob.Status.DONE, attempt=attempt):
+        raise _Superseded
 
 
 def _apply_chunk(
@@ -350,9 +403,14 @@ def _apply_chunk(
     return created, updated, failed
 
 
-def _finish(*, store: Store, job: ImportJob, status: str, issue: str = "") -> None:
+def _finish(*, store: Store, job: ImportJob, status: str, issue: str = "", attempt: int | None = None) -> bool:
+    """End an open job (and delete its file); with `attempt`, only while that run still holds it. True if ended."""
     with transaction.atomic():
-        current = ImportJob.objects.select_for_update().get(store=store, pk=job.pk)
+        current = ImportJob.objects.select_for_update().filter(store=store, pk=job.pk).first()
+        if current is None or current.status not in _OPEN:
+            return False
+        if attempt is not None and current.attempts != attempt:
+            return False
         errors = list(current.errors)
         if issue:
             errors.append(CsvIssue(None, "", issue).as_dict())
@@ -375,6 +433,7 @@ def _finish(*, store: Store, job: ImportJob, status: str, issue: str = "") -> No
                 "problems": sum(1 for e in errors if not e.get("warning")),
             },
         )
+    return True
 
 
 def import_purge_stale() -> int:
@@ -402,3 +461,54 @@ def import_purge_stale() -> int:
             job.errors = [*job.errors, CsvIssue(None, "", "Not confirmed within a day; discarded.").as_dict()]
             job.save(update_fields=["status", "stored_file", "finished_at", "errors"])
     return len(stale)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    requeued: list[int]
+    failed: list[int]
+
+
+def import_requeue_stalled(*, now: datetime | None = None) -> SweepResult:
+    """Queue again every running import whose worker stopped beating STALL_AFTER ago; fail those out of attempts.
+
+    Runs every few minutes across every store (catalog.tasks). A re-queued job
+    stays `running` (its page keeps showing the progress) and gets a fresh
+    heartbeat, so the next sweep leaves it to the new run. A job that ran
+    before heartbeats existed is judged by its age.
+    """
+    now = now or timezone.now()
+    cutoff = now - STALL_AFTER
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    with cross_store_access("the sweep looks at every store's running imports for a dead worker"):
+        stalled = list(
+            ImportJob.objects.filter(silent, status=ImportJob.Status.RUNNING)
+            .order_by("pk")
+            .values_list("store_id", "pk")
+        )
+    requeued: list[int] = []
+    failed: list[int] = []
+    for store_id, job_id in stalled:
+        store = Store.objects.filter(pk=store_id).first()
+        if store is None:
+            continue
+        with transaction.atomic():
+            # Still silent under the lock: a run that beat since the look above is alive.
+            job = (
+                ImportJob.objects.select_for_update()
+                .filter(silent, store=store, pk=job_id, status=ImportJob.Status.RUNNING)
+                .first()
+            )
+            if job is None:
+                continue
+            if job.attempts >= MAX_ATTEMPTS:
+                _finish(store=store, job=job, status=ImportJob.Status.FAILED, issue=_GAVE_UP)
+                failed.append(job_id)
+                continue
+            job.heartbeat_at = now
+            job.save(update_fields=["heartbeat_at"])
+            _queue_on_commit(store_id=store_id, job_id=job_id)
+            requeued.append(job_id)
+    if requeued or failed:
+        logger.warning("catalog imports with a dead worker: re-queued %s, failed %s", requeued, failed)
+    return SweepResult(requeued=requeued, failed=failed)

@@ -265,6 +265,11 @@ class ImportJob(TenantModel):
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last showed it is alive (took the job, committed a batch): a running job whose
+    # heartbeat is old lost its worker, and the sweep in catalog.imports picks it up again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker has taken the job; the sweep gives up (failed) after the last allowed one.
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["store", "-created_at"], name="importjob_store_time")]

@@ -50,7 +50,7 @@ register(
     {
         **_not_personal(
             "id store status file_name stored_file total_rows processed_rows created_count updated_count errors"
-            " created_at finished_at"
+            " created_at finished_at heartbeat_at attempts"
         ),
         # Which staff member started an import: an account link, emptied when the account goes.
         "created_by": personal(Category.LINK, subject=Subject.STAFF, retention=Retention.ACCOUNT, erasure=Erasure.NULL),

@@ -3,14 +3,24 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shopwright.catalog.imports import import_apply, import_purge_stale
+from shopwright.catalog.imports import MAX_ATTEMPTS, import_apply, import_purge_stale, import_requeue_stalled
+
+# After an error the job stays running and the retry resumes it after the batches it
+# committed; 1 then 2 minutes apart, so a database restart has time to finish. The
+# retries and the sweep's re-queues share the job's MAX_ATTEMPTS: the last one fails it.
+IMPORT_RETRY_DELAY = 60
+IMPORT_RETRY_BACKOFF = 2
 
 
-# No automatic retry: a job that stops marks itself failed, and a second run
-# of the same job id would find it over. Running it again by hand is safe.
-@db_task()
+@db_task(retries=MAX_ATTEMPTS - 1, retry_delay=IMPORT_RETRY_DELAY, retry_backoff=IMPORT_RETRY_BACKOFF)
 def import_apply_task(store_id: int, job_id: int) -> None:
-    import_apply(store_id=store_id, job_id=job_id)
+    import_apply(store_id=store_id, job_id=job_id, retry_on_error=True)
+
+
+# A worker that dies mid-job never says so: every 5 minutes, jobs silent for too long are queued again.
+@db_periodic_task(crontab(minute="*/5"))
+def import_requeue_stalled_task() -> None:
+    import_requeue_stalled()
 
 
 @db_periodic_task(crontab(minute="41"))
