@@ -13,6 +13,13 @@ middleware), not Django's test client, so each test runs with real commits
 connection that is inside a transaction (Django's test client switches that
 off), which on PostgreSQL would end a test-wrapping transaction mid-test.
 
+The store is seeded with a small published catalog (products, a collection,
+an image, a cart line, a favourite, a visitor cart) so that product, collection,
+search, cart and favourite operations answer 200 too, not only 404: in some
+positive cases a generated handle, id or search word is swapped for a seeded
+one (`use_seeded`), and a test fails at teardown when an operation that should
+succeed never did.
+
 25 examples per operation, host and phase keep the file under a minute; for a
 deeper run set SHOPWRIGHT_FUZZ_EXAMPLES (300 takes about a minute on SQLite).
 """
@@ -28,7 +35,9 @@ import werkzeug
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from requests.structures import CaseInsensitiveDict
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -37,9 +46,18 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from shopwright.cart.models import CartLine
+from shopwright.cart.services import Shopper, cart_line_add
+from shopwright.catalog.inputs import CollectionInput
+from shopwright.catalog.models import Variant
+from shopwright.catalog.services import collection_create, collection_set_products, product_image_add
+from shopwright.core.audit import Actor
 from shopwright.customers.services import customer_api_token_create
+from shopwright.storefront.services import favourite_add
 from shopwright.stores.services import user_api_token_create
 from shopwright.wsgi import application
+from tests.cart.helpers import jpeg
+from tests.catalog_factories import make_product
 from tests.factories import PASSWORD, host, make_customer, make_merchant, signup_data
 
 # The document as the platform host serves it; the store host serves the same one
@@ -54,8 +72,9 @@ CHECKS = [
     response_headers_conformance,
     negative_data_rejection,
 ]
+EXAMPLES = int(os.environ.get("SHOPWRIGHT_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
-    max_examples=int(os.environ.get("SHOPWRIGHT_FUZZ_EXAMPLES", "25")),
+    max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,  # the same cases on every run: a failure is reproducible
     database=None,
@@ -64,6 +83,8 @@ FUZZ = settings(
 # How a generated request authenticates: a valid bearer token, a valid session
 # cookie (writes then lack the CSRF token), or only what schemathesis invents.
 AUTH = st.sampled_from(["bearer", "session", "generated"])
+# Which seeded value replaces a generated one (None, one time in four: keep what schemathesis made).
+SEEDED = st.sampled_from([None, 0, 1, 2])
 
 
 class Tenant:
@@ -88,12 +109,131 @@ class Tenant:
         self.customer_session = customer_client.cookies["sessionid"].value
 
 
+class SeededCatalog:
+    """What the store sells and what its customer holds, with the handles and ids a request can name."""
+
+    PRODUCT_HANDLES = ("fuzz-tee", "fuzz-mug", "fuzz-cap")
+    COLLECTION_HANDLE = "fuzz-picks"
+    SEARCH_WORDS = ("linen", "mug", "fuz")
+
+    def __init__(self, tenant: Tenant) -> None:
+        store, customer, system = tenant.store, tenant.customer, Actor.system()
+        tee = make_product(
+            store, title="Fuzz Linen Tee", handle="fuzz-tee", sizes=["S", "M"], colours=["Red"], tags=["summer"]
+        )
+        mug = make_product(store, title="Fuzz Mug", handle="fuzz-mug", price="8.50", vendor="Acme")
+        cap = make_product(store, title="Fuzz Cap", handle="fuzz-cap", stock=0)
+        # A discount, and an image, so those parts of the answers are checked against the document too.
+        Variant.objects.filter(store=store, product=mug).update(compare_at_price="12.00")
+        product_image_add(store=store, actor=system, product=tee, upload=jpeg(), alt="A linen tee")
+        collection = collection_create(
+            store=store, actor=system, data=CollectionInput(title="Fuzz Picks", handle=self.COLLECTION_HANDLE)
+        )
+        collection_set_products(store=store, actor=system, collection=collection, product_ids=[tee.pk, mug.pk])
+        self.product_ids = [tee.pk, mug.pk, cap.pk]
+        self.variant_ids = list(
+            Variant.objects.filter(store=store, product__in=[tee, mug]).order_by("pk").values_list("pk", flat=True)
+        )
+        shopper = Shopper(customer=customer)
+        line = cart_line_add(store=store, actor=system, shopper=shopper, variant_id=self.variant_ids[0], quantity=1)
+        self.line_id = CartLine.objects.get(store=store, cart=line.cart).pk
+        favourite_add(store=store, actor=system, customer=customer, product_id=mug.pk)
+        visitor = cart_line_add(
+            store=store, actor=system, shopper=Shopper(), variant_id=self.variant_ids[-1], quantity=2
+        )
+        assert visitor.secret is not None
+        self.visitor_token = visitor.secret
+        self.visitor_line_id = CartLine.objects.get(store=store, cart=visitor.cart).pk
+
+    def use_seeded(self, case, pick: int | None, auth: str) -> None:  # type: ignore[no-untyped-def]
+        """Swap generated names and ids for seeded ones, in the case's positive parts only.
+
+        A negative part stays as generated: it is what the API must refuse.
+        Without a customer's credentials the shopper is the seeded visitor.
+        """
+        if pick is None:
+            return
+        meta = case.meta
+
+        def positive(location: ParameterLocation) -> bool:
+            return meta is None or not meta.is_negative_at(location)
+
+        path = case.operation.path
+        visitor = auth == "generated"
+        if visitor and path.startswith("/api/v1/storefront/cart") and positive(ParameterLocation.HEADER):
+            headers = CaseInsensitiveDict(case.headers or {})
+            headers["X-Cart-Token"] = self.visitor_token
+            case.headers = headers
+        if case.path_parameters and positive(ParameterLocation.PATH):
+            params = dict(case.path_parameters)
+            if "handle" in params and path.startswith("/api/v1/storefront/products/"):
+                params["handle"] = self.PRODUCT_HANDLES[pick]
+            if "handle" in params and path.startswith("/api/v1/storefront/collections/"):
+                params["handle"] = self.COLLECTION_HANDLE
+            if "line_id" in params:
+                params["line_id"] = self.visitor_line_id if visitor else self.line_id
+            if "product_id" in params:
+                params["product_id"] = self.product_ids[pick]
+            case.path_parameters = params
+        if positive(ParameterLocation.QUERY):
+            query = dict(case.query or {})
+            if path.startswith("/api/v1/storefront/search"):
+                query["q"] = self.SEARCH_WORDS[pick]
+            if path == "/api/v1/storefront/products" and pick == 0:
+                query["collection"] = self.COLLECTION_HANDLE
+            if query != (case.query or {}):
+                case.query = query
+        if isinstance(case.body, dict) and positive(ParameterLocation.BODY):
+            body = dict(case.body)
+            if "variant_id" in body:
+                body["variant_id"] = self.variant_ids[pick % len(self.variant_ids)]
+            if "product_id" in body:
+                body["product_id"] = self.product_ids[pick]
+            if "cart_token" in body:
+                body["cart_token"] = self.visitor_token
+            case.body = body
+
+
+# Operations a seeded store answers with success for some requests; the fuzz must reach that answer.
+MUST_SUCCEED = {
+    "GET /api/v1/storefront/products",
+    "GET /api/v1/storefront/products/{handle}",
+    "GET /api/v1/storefront/collections",
+    "GET /api/v1/storefront/collections/{handle}",
+    "GET /api/v1/storefront/search",
+    "GET /api/v1/storefront/search/suggest",
+    "GET /api/v1/storefront/cart",
+    "POST /api/v1/storefront/cart/lines",
+    "PATCH /api/v1/storefront/cart/lines/{line_id}",
+    "DELETE /api/v1/storefront/cart/lines/{line_id}",
+    "GET /api/v1/storefront/favourites",
+    "POST /api/v1/storefront/favourites",
+    "DELETE /api/v1/storefront/favourites/{product_id}",
+}
+
+
 @pytest.fixture
 def tenant() -> Tenant:
     return Tenant()
 
 
-def _call_as(case, auth: str, *, hostname: str, token: str, session: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def seeded(tenant: Tenant) -> SeededCatalog:
+    return SeededCatalog(tenant)
+
+
+@pytest.fixture
+def answers(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The status codes of the operation's answers; after the last example, a success is required where one is due."""
+    seen: dict[str, list[int]] = {}
+    yield seen
+    if EXAMPLES < 25:
+        return  # too few examples to expect every success
+    missed = sorted(label for label, codes in seen.items() if label in MUST_SUCCEED and not any(c < 300 for c in codes))
+    assert not missed, f"never answered with success: {missed} ({seen})"
+
+
+def _call_as(case, auth: str, *, hostname: str, token: str, session: str):  # type: ignore[no-untyped-def]
     client = werkzeug.Client(application)
     kwargs: dict[str, Any] = {}
     if auth == "bearer":
@@ -104,7 +244,7 @@ def _call_as(case, auth: str, *, hostname: str, token: str, session: str) -> Non
         # the session from the client's jar, filed under that host.
         kwargs["cookies"] = {"sessionid": session}
         client.set_cookie("sessionid", session, domain=hostname)
-    case.call_and_validate(base_url=f"http://{hostname}", session=client, checks=CHECKS, **kwargs)
+    return case.call_and_validate(base_url=f"http://{hostname}", session=client, checks=CHECKS, **kwargs)
 
 
 @schema.parametrize()
@@ -118,12 +258,14 @@ def test_platform_host(case, auth, tenant):  # type: ignore[no-untyped-def]
 
 
 @schema.parametrize()
-@schema.given(auth=AUTH)
+@schema.given(auth=AUTH, pick=SEEDED)
 @FUZZ
 @pytest.mark.django_db(transaction=True)
-def test_store_host(case, auth, tenant):  # type: ignore[no-untyped-def]
+def test_store_host(case, auth, pick, tenant, seeded, answers):  # type: ignore[no-untyped-def]
     token = customer_api_token_create(customer=tenant.customer)
-    _call_as(case, auth, hostname=host(tenant.store), token=token, session=tenant.customer_session)
+    seeded.use_seeded(case, pick, auth)
+    response = _call_as(case, auth, hostname=host(tenant.store), token=token, session=tenant.customer_session)
+    answers.setdefault(case.operation.label, []).append(response.status_code)
 
 
 # --- the success answers ------------------------------------------------------------------------
