@@ -10,24 +10,13 @@ full one write their amounts alike.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from babel.numbers import get_currency_precision
+from shopwright.catalog.money import currency_places, in_minor_units
 
-from shopwright.catalog.models import MONEY_PLACES
+__all__ = ["currency_places", "in_minor_units", "line_savings", "line_total", "subtotal"]
 
 ZERO = Decimal("0")
-
-
-def currency_places(currency: str) -> int:
-    """Decimal places of the currency's minor unit (0 for JPY), capped by the money columns (as catalog prices)."""
-    return min(get_currency_precision(currency), MONEY_PLACES)
-
-
-def in_minor_units(amount: Decimal, currency: str) -> Decimal:
-    """`amount` with exactly the currency's places. Cart amounts never have more, so nothing is rounded in practice;
-    should one ever have, half a minor unit goes up, as a shopper would expect."""
-    return amount.quantize(Decimal(1).scaleb(-currency_places(currency)), rounding=ROUND_HALF_UP)
 
 
 def line_total(*, unit_price: Decimal, quantity: int) -> Decimal:

@@ -32,7 +32,7 @@ from django.db.models import Prefetch
 
 from shopwright.catalog.inputs import OptionInput, ProductInput, VariantInput
 from shopwright.catalog.models import MAX_OPTIONS, Product, ProductOption, Variant
-from shopwright.catalog.validation import currency_places
+from shopwright.catalog.validation import store_currency_places
 from shopwright.core.exceptions import ApplicationError
 from shopwright.stores.models import Store
 
@@ -577,7 +577,7 @@ def _product_lines(product: Product, places: int) -> Iterator[list[str]]:
 def export_rows(*, store: Store, batch_size: int = _EXPORT_BATCH) -> Iterator[list[str]]:
     """The header, then one line per variant; three queries per batch of products, whatever their size."""
     yield list(COLUMNS)
-    places = currency_places(store)
+    places = store_currency_places(store)
     last = 0
     while True:
         batch = list(

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.numbers import get_currency_precision
 from django.utils.text import slugify
 
 from shopwright.catalog.inputs import CollectionInput, CollectionRule, OptionInput, ProductInput, VariantInput
 from shopwright.catalog.models import (
     MAX_OPTIONS,
     MAX_VARIANTS,
-    MONEY_PLACES,
     Collection,
     CollectionKind,
     CollectionSort,
@@ -30,6 +28,7 @@ from shopwright.catalog.models import (
     ProductStatus,
     Variant,
 )
+from shopwright.catalog.money import currency_places
 from shopwright.catalog.sanitise import sanitise_html
 from shopwright.core.validation import FieldErrors, clean_choice, clean_text
 from shopwright.stores.models import Store
@@ -83,9 +82,9 @@ class CleanProduct:
     variants: list[CleanVariant]
 
 
-def currency_places(store: Store) -> int:
+def store_currency_places(store: Store) -> int:
     """Decimal places allowed for the store's currency (0 for JPY), capped by the money columns."""
-    return min(get_currency_precision(store.currency), MONEY_PLACES)
+    return currency_places(store.currency)
 
 
 def clean_money(
@@ -331,7 +330,7 @@ def clean_product(*, store: Store, data: ProductInput, product: Product | None =
         errors.add("variants", f"A product has at most {MAX_VARIANTS} variants.")
     else:
         image_ids = _image_ids(store=store, product=product)
-        places = currency_places(store)
+        places = store_currency_places(store)
         variants = [
             _clean_variant(i, v, errors, options=options, places=places, image_ids=image_ids)
             for i, v in enumerate(raw_variants)
@@ -502,7 +501,7 @@ def clean_collection(*, store: Store, data: CollectionInput, collection: Collect
         elif len(raw_rules) > MAX_RULES:
             errors.add("rules", f"A collection has at most {MAX_RULES} rules.")
         else:
-            places = currency_places(store)
+            places = store_currency_places(store)
             cleaned = [_clean_rule(i, rule, errors, places=places) for i, rule in enumerate(raw_rules)]
             rules = [r for r in cleaned if r is not None]
     errors.raise_if_any()

@@ -18,6 +18,7 @@ from pydantic import Field
 from shopwright.catalog import selectors
 from shopwright.catalog.display import format_money, is_discounted, stock_label, stock_state
 from shopwright.catalog.models import Collection, Product, ProductImage, Variant
+from shopwright.catalog.money import in_minor_units
 from shopwright.core.api import ErrorOut, require_store_host
 from shopwright.storefront.pictures import picture_for
 from shopwright.stores.models import Store
@@ -142,7 +143,11 @@ class CollectionQuery(Schema):
 
 
 def _money(amount: Decimal, store: Store) -> MoneyOut:
-    return MoneyOut(amount=str(amount), currency=store.currency, formatted=format_money(amount, store.currency))
+    return MoneyOut(
+        amount=str(in_minor_units(amount, store.currency)),
+        currency=store.currency,
+        formatted=format_money(amount, store.currency),
+    )
 
 
 def _image(request: HttpRequest, image: ProductImage, alt_fallback: str) -> ImageOut | None:

@@ -176,3 +176,14 @@ def test_success_answers_match_the_openapi_document(store, shirt) -> None:
     assert call("/api/v1/storefront/products/{handle}", path_parameters={"handle": "linen-shirt"})["variants"]
     assert call("/api/v1/storefront/collections")["collections"]
     assert call("/api/v1/storefront/collections/{handle}", path_parameters={"handle": "summer"})["products"]
+
+
+def test_amounts_have_the_currencys_own_places(api) -> None:
+    yen_store = make_merchant(store_name="Tokyo Tea").store
+    yen_store.currency = "JPY"
+    yen_store.save(update_fields=["currency"])
+    make_product(yen_store, title="Sencha", handle="sencha", price="1200")
+    product = api.get("storefront/products/sencha", host=host(yen_store)).json()
+    # Yen have no minor unit: "1200", not "1200.00".
+    assert product["price_min"]["amount"] == "1200"
+    assert product["variants"][0]["price"]["amount"] == "1200"
