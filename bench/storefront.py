@@ -38,9 +38,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen  # bench/ is not a package: imported from its folder
@@ -294,6 +295,24 @@ def format_row(name: str, row: dict[str, Any], ceiling: float | None) -> str:
     return f"  {name:<18} {row['rps']:9.0f} {row['p50']:8.1f} {row['p95']:8.1f} {row['p99']:8.1f} {fraction}  {errors}"
 
 
+# The environment a --serve run depends on, repeated in the printed command.
+_REPRODUCE_ENV = ("DATABASE_URL", "REDIS_URL", "SHOPWRIGHT_VAR_DIR")
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username}:PASSWORD@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def reproduce_command(argv: list[str], environ: Mapping[str, str]) -> str:
+    """The command line of this run, with the environment it used (passwords masked)."""
+    env = [f"{name}={_without_password(environ[name])}" for name in _REPRODUCE_ENV if environ.get(name)]
+    return shlex.join([*env, ".venv/bin/python", "bench/storefront.py", *argv])
+
+
 HEADER = f"  {'page':<18} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'×bare':>6}  errors"
 
 
@@ -342,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
     stores, domain = manifest["stores"], manifest["platform_domain"]
     check_host = f"{stores[0]['handle']}.{domain}"
 
-    command = shlex.join([".venv/bin/python", "bench/storefront.py", *(sys.argv[1:] if argv is None else argv)])
+    command = reproduce_command(sys.argv[1:] if argv is None else argv, os.environ)
     started = datetime.datetime.now(datetime.UTC)
     print(f"# {started:%Y-%m-%d %H:%M} UTC — {machine()}")
     print(f"# load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")

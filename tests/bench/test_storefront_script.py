@@ -163,3 +163,18 @@ def test_a_mix_is_also_summed_over_all_its_pages():
     assert figures["mix (all)"]["p50"] == pytest.approx(2.0)
     assert figures["mix (all)"]["errors"] == 1
     assert figures["mix:home"]["rps"] == 1.0
+
+
+def test_the_printed_command_names_the_environment_without_passwords():
+    command = storefront.reproduce_command(
+        ["--serve", "--clients", "32"],
+        {
+            "DATABASE_URL": "postgres://bench:s3cret@db.internal:5432/bench_small",
+            "REDIS_URL": "redis://127.0.0.1:6379/5",
+            "HOME": "/root",
+        },
+    )
+    assert command == (
+        "DATABASE_URL=postgres://bench:PASSWORD@db.internal:5432/bench_small REDIS_URL=redis://127.0.0.1:6379/5 "
+        ".venv/bin/python bench/storefront.py --serve --clients 32"
+    )
