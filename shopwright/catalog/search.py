@@ -15,6 +15,11 @@ the search runs again: FTS5 has no fuzzy matching, and trigrams miss short
 words with swapped letters ("shrit"). Only the store's published products
 feed that vocabulary, so a correction never reveals another store's words.
 
+A page of matches (ids, total, correction) is kept for a short while under
+the store's catalog version (`catalog_cache_key`), so a repeated query runs
+no SQL and a catalog write shows at once; see `_search_cached` for what is
+kept. The popular products' ids are kept the same way.
+
 The SQL is fixed text with parameters; the user's query reaches it only as
 terms of letters and digits (search_text.terms_of), so quotes, `*`, `NEAR(`,
 `AND` or `^` are plain words or nothing. Every statement filters
@@ -23,14 +28,16 @@ terms of letters and digits (search_text.terms_of), so quotes, `*`, `NEAR(`,
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 
 from shopwright.catalog import selectors
-from shopwright.catalog.cache import catalog_version
+from shopwright.catalog.cache import catalog_cache_key, catalog_version
 from shopwright.catalog.models import ProductStatus
 from shopwright.catalog.search_text import Vocabulary, terms_of
 from shopwright.core.exceptions import ApplicationError, NotFound
@@ -43,6 +50,13 @@ MAX_PAGE = 10_000
 PAGE_SIZE = selectors.PAGE_SIZE
 SUGGESTION_COUNT = 6
 POPULAR_COUNT = 12
+# A page of matches is kept this long (and never past a catalog write): the
+# ranking also follows sales, which do not change the catalog version.
+RESULTS_CACHE_SECONDS = 120
+# Only queries whose terms, joined, are at most this long are kept, and only
+# when they found something: free text must not let anyone fill the cache
+# (a word list of the store's own products is all that can be kept).
+MAX_CACHED_QUERY_LENGTH = 50
 
 # `rank MATCH` picks FTS5's ranking for this query: bm25 with weights per column
 # (title, search_document, store_id); the title counts ten times the rest. (The
@@ -91,6 +105,27 @@ _POSTGRES_SEARCH = """
 
 
 @dataclass(frozen=True)
+class SearchHits:
+    """One page of matches as product ids, best first: what the storefront page needs before its cards."""
+
+    query: str  # as the visitor typed it, trimmed
+    # What was searched, when a typo was corrected ("linen shirt" for "lnen shrit"); else "".
+    corrected: str
+    ids: tuple[int, ...]
+    total: int
+    number: int
+    num_pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """One page of results, best first."""
 
@@ -119,52 +154,110 @@ def query_checked(query: str | None) -> str:
     return text
 
 
-def search_products(*, store: Store, query: str, page: int = 1, per_page: int = PAGE_SIZE) -> SearchResult:
-    """Page `page` of the store's published products matching `query`.
+def search_hits(*, store: Store, query: str, page: int = 1, per_page: int = PAGE_SIZE) -> SearchHits:
+    """Page `page` of the ids of the store's published products matching `query`.
 
     Raises ApplicationError for a query that is too long and NotFound for a
-    page past the end (page 1 of nothing is an empty result). Three queries
-    whatever the number of results: the search and the cards (two); a query
-    that finds nothing also reads the store's vocabulary, unless cached.
+    page past the end (page 1 of nothing is an empty result). One query (the
+    search) whatever the number of results, none for a page kept from a
+    recent identical search; a query that finds nothing also reads the
+    store's vocabulary, unless this process has it, and searches again.
     """
     text = query_checked(query)
     if page < 1:
         raise ApplicationError.for_field("page", "The page must be 1 or more.")
     if page > MAX_PAGE:
         raise NotFound("There is no such page.")
-    terms = terms_of(text)
-    ids, total, corrected = _search_with_corrections(store, terms, limit=per_page, offset=(page - 1) * per_page)
+    ids, total, corrected = _search_cached(store, terms_of(text), limit=per_page, offset=(page - 1) * per_page)
     if page > 1 and not ids:
         raise NotFound("There is no such page.")
-    return SearchResult(
+    return SearchHits(
         query=text,
         corrected=corrected,
-        cards=_cards_in_order(store, ids),
+        ids=ids,
         total=total,
         number=page,
         num_pages=max(1, -(-total // per_page)),
     )
 
 
+def search_products(*, store: Store, query: str, page: int = 1, per_page: int = PAGE_SIZE) -> SearchResult:
+    """`search_hits` with the cards of its products (two queries more). Raises as `search_hits`."""
+    hits = search_hits(store=store, query=query, page=page, per_page=per_page)
+    return SearchResult(
+        query=hits.query,
+        corrected=hits.corrected,
+        cards=_cards_in_order(store, hits.ids),
+        total=hits.total,
+        number=hits.number,
+        num_pages=hits.num_pages,
+    )
+
+
+def suggestion_ids(*, store: Store, query: str, limit: int = SUGGESTION_COUNT) -> tuple[int, ...]:
+    """The ids of the best few matches for a query being typed; () for an empty one. Raises ApplicationError."""
+    ids, _, _ = _search_cached(store, terms_of(query_checked(query)), limit=limit, offset=0)
+    return ids
+
+
 def search_suggestions(*, store: Store, query: str, limit: int = SUGGESTION_COUNT) -> list[selectors.ProductCard]:
     """The best few matches for a query being typed; [] for an empty one. Raises ApplicationError (too long)."""
-    terms = terms_of(query_checked(query))
-    ids, _, _ = _search_with_corrections(store, terms, limit=limit, offset=0)
-    return _cards_in_order(store, ids)
+    return _cards_in_order(store, suggestion_ids(store=store, query=query, limit=limit))
+
+
+def popular_product_ids(*, store: Store, limit: int = POPULAR_COUNT) -> tuple[int, ...]:
+    """Best-selling published products, then the newest: what an empty or fruitless search offers.
+
+    Kept like a page of results (one entry per store), so an empty search runs no query.
+    """
+    key = catalog_cache_key(store.pk, "search-popular", limit)
+    found: tuple[int, ...] | None = cache.get(key)
+    if found is None:
+        products = selectors.published_products(store=store).order_by("-sales_count", "-published_at", "-id")
+        found = tuple(products.values_list("id", flat=True)[:limit])
+        cache.set(key, found, RESULTS_CACHE_SECONDS)
+    return found
 
 
 def popular_products(*, store: Store, limit: int = POPULAR_COUNT) -> list[selectors.ProductCard]:
-    """Best-selling published products, then the newest: what an empty or fruitless search offers."""
-    products = selectors.published_products(store=store).order_by("-sales_count", "-published_at", "-id")
-    return selectors.product_cards(store=store, products=products[:limit])
+    """The cards of `popular_product_ids`."""
+    return _cards_in_order(store, popular_product_ids(store=store, limit=limit))
 
 
 # --- running the search ---------------------------------------------------------------------
 
 
-def _search_with_corrections(store: Store, terms: list[str], *, limit: int, offset: int) -> tuple[list[int], int, str]:
+_Found = tuple[tuple[int, ...], int, str]  # (ids of the page, total, correction shown or "")
+
+
+def _search_cached(store: Store, terms: list[str], *, limit: int, offset: int) -> _Found:
+    """`_search_with_corrections`, kept when it found something and its terms are short.
+
+    The key is made of the folded terms (so "Linen", " linen " and "LINEN"
+    share an entry), hashed to a fixed length, under the store's catalog
+    version: a catalog write (a product published, renamed, unpublished)
+    makes every kept page unreachable. A query that finds nothing is never
+    kept: most random text finds nothing, so the cache holds only queries
+    made of the store's own words.
+    """
     if not terms:
-        return [], 0, ""
+        return (), 0, ""
+    normalised = " ".join(terms)
+    if len(normalised) > MAX_CACHED_QUERY_LENGTH:
+        return _search_with_corrections(store, terms, limit=limit, offset=offset)
+    digest = hashlib.sha256(normalised.encode()).hexdigest()[:32]
+    key = catalog_cache_key(store.pk, "search", digest, limit, offset)
+    found: _Found | None = cache.get(key)
+    if found is None:
+        found = _search_with_corrections(store, terms, limit=limit, offset=offset)
+        if found[0]:
+            cache.set(key, found, RESULTS_CACHE_SECONDS)
+    return found
+
+
+def _search_with_corrections(store: Store, terms: list[str], *, limit: int, offset: int) -> _Found:
+    if not terms:
+        return (), 0, ""
     ids, total = _run(store.pk, terms, limit=limit, offset=offset)
     if ids:
         return ids, total, ""
@@ -180,12 +273,12 @@ def _search_with_corrections(store: Store, terms: list[str], *, limit: int, offs
             shown.append(fix[1])
             changed = True
     if not changed:
-        return [], 0, ""
+        return (), 0, ""
     ids, total = _run(store.pk, corrected, limit=limit, offset=offset)
     return ids, total, " ".join(shown) if ids else ""
 
 
-def _run(store_id: int, terms: list[str], *, limit: int, offset: int) -> tuple[list[int], int]:
+def _run(store_id: int, terms: list[str], *, limit: int, offset: int) -> tuple[tuple[int, ...], int]:
     """Ids of one page of matches, best first, and the number of matches in all."""
     if connection.vendor == "postgresql":
         sql = _POSTGRES_SEARCH
@@ -198,7 +291,7 @@ def _run(store_id: int, terms: list[str], *, limit: int, offset: int) -> tuple[l
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+    return tuple(row[0] for row in rows), (rows[0][1] if rows else 0)
 
 
 def _fts5_query(terms: list[str]) -> str:
@@ -217,7 +310,7 @@ def _tsquery(terms: list[str]) -> str:
     return " & ".join(f"'{t}':*" if len(t) > 1 else f"'{t}'" for t in terms)
 
 
-def _cards_in_order(store: Store, ids: list[int]) -> list[selectors.ProductCard]:
+def _cards_in_order(store: Store, ids: tuple[int, ...]) -> list[selectors.ProductCard]:
     if not ids:
         return []
     cards = selectors.product_cards(store=store, products=selectors.published_products(store=store).filter(pk__in=ids))

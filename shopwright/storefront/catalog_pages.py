@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -147,6 +147,47 @@ def _render_cards(cards: list[selectors.ProductCard], *, store: Store) -> tuple[
         markup = render_to_string("storefront/includes/product_card_body.html", {"card": view})
         rendered.append(RenderedCard(product=view.product, html=Html(markup)))
     return tuple(rendered)
+
+
+@dataclass(frozen=True)
+class CachedCard:
+    """One product's card, kept per product: its markup for a grid and its view for other layouts (suggestions)."""
+
+    view: CardView
+    html: Html
+
+    @property
+    def product(self) -> ProductRef:
+        return self.view.product
+
+
+def cards_by_id(*, store: Store, ids: Sequence[int]) -> list[CachedCard]:
+    """The cards of the store's published products `ids`, in that order; ids not published are left out.
+
+    For listings whose order is decided elsewhere (search): each card is
+    kept under its own key (store, catalog version, product id), so a page
+    of results costs one cache read for all its cards, and queries (two)
+    only for the cards not yet kept. Rendered by the same template as every
+    other cached card.
+    """
+    if not ids:
+        return []
+    # One key for the card kind, the product id appended: page_key for each card would read the catalog version
+    # from the cache once per card.
+    prefix = page_key(store, ("card",))
+    keys = {product_id: f"{prefix}:{product_id}" for product_id in ids}
+    found: dict[str, CachedCard] = cache.get_many(list(keys.values()))
+    missing = [product_id for product_id, key in keys.items() if key not in found]
+    if missing:
+        products = selectors.published_products(store=store).filter(pk__in=missing)
+        cards = selectors.product_cards(store=store, products=products)
+        built = {
+            keys[card.id]: CachedCard(view=card_view(card, currency=store.currency), html=rendered.html)
+            for card, rendered in zip(cards, _render_cards(cards, store=store), strict=True)
+        }
+        cache.set_many(built, CACHE_TIMEOUT)
+        found.update(built)
+    return [found[key] for key in keys.values() if key in found]
 
 
 def page_key(store: Store, parts: tuple[object, ...]) -> str:

@@ -16,11 +16,7 @@ from django.views.decorators.http import require_safe
 from shopwright.catalog import search, selectors
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.requests import StorefrontRequest
-from shopwright.storefront.catalog_pages import CardView, card_view
-
-
-def _cards(request: StorefrontRequest, cards: list[selectors.ProductCard]) -> list[CardView]:
-    return [card_view(card, currency=request.store.currency) for card in cards]
+from shopwright.storefront.catalog_pages import cards_by_id
 
 
 def _page_url(query: str, number: int) -> str:
@@ -30,20 +26,23 @@ def _page_url(query: str, number: int) -> str:
 
 @require_safe
 def search_page(request: StorefrontRequest) -> HttpResponse:
+    """Results as the catalog pages' cached cards (one cache read), around the visitor's own favourite buttons."""
     typed = request.GET.get("q", "")
+    store = request.store
     try:
         number = selectors.page_number_checked(request.GET.get("page"))
-        result = search.search_products(store=request.store, query=typed, page=number)
+        result = search.search_hits(store=store, query=typed, page=number)
     except NotFound as exc:
         return render(request, "storefront/catalog_not_found.html", {"message": exc.message}, status=404)
     except ApplicationError as exc:
         context: dict[str, Any] = {"error": exc.message, "search_query": typed, "popular": []}
         return render(request, "storefront/search.html", context, status=400)
-    popular = [] if result.cards else _cards(request, search.popular_products(store=request.store))
+    cards = cards_by_id(store=store, ids=result.ids)
+    popular = [] if cards else cards_by_id(store=store, ids=search.popular_product_ids(store=store))
     context = {
         "result": result,
         "search_query": result.query,
-        "cards": _cards(request, result.cards),
+        "cards": cards,
         "popular": popular,
         "previous_url": _page_url(result.query, result.number - 1) if result.has_previous else "",
         "next_url": _page_url(result.query, result.number + 1) if result.has_next else "",
@@ -56,8 +55,9 @@ def suggest(request: StorefrontRequest) -> HttpResponse:
     """An HTML fragment (a listbox of up to six products) for search.js; 400 for a query that is too long."""
     typed = request.GET.get("q", "")
     try:
-        cards = search.search_suggestions(store=request.store, query=typed)
+        ids = search.suggestion_ids(store=request.store, query=typed)
     except ApplicationError as exc:
         return render(request, "storefront/search_suggest.html", {"error": exc.message}, status=400)
-    context = {"cards": _cards(request, cards), "search_query": search.query_checked(typed)}
+    cards = [card.view for card in cards_by_id(store=request.store, ids=ids)]
+    context = {"cards": cards, "search_query": search.query_checked(typed)}
     return render(request, "storefront/search_suggest.html", context)

@@ -7,6 +7,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from shopwright.catalog.inputs import ProductInput, VariantInput
 from shopwright.catalog.models import Product
-from shopwright.catalog.services import product_image_add
+from shopwright.catalog.services import product_image_add, product_update
 from shopwright.core.audit import Actor
 from tests.catalog_factories import make_product
 from tests.factories import host, make_merchant
@@ -219,11 +221,70 @@ def test_the_number_of_queries_does_not_grow_with_the_results(path):
     few_client, many_client = visitor(few), visitor(many)
     for client in (few_client, many_client):  # warm the per-process caches (store lookup, templates)
         client.get(path, {"q": "linen"})
+    cache.clear()  # ... but count a search nobody made before (see the test below for a repeated one)
     found = _count_queries(few_client, path, {"q": "linen"})
     assert found == _count_queries(many_client, path, {"q": "linen"})
     assert found <= 4, found  # the search, the cards and their images
     # A typo: one more search once the vocabulary is read (it is then kept until the catalog changes).
     assert _count_queries(few_client, path, {"q": "shrit"}) == _count_queries(many_client, path, {"q": "shrit"})
+
+
+def _search_queries(queries: CaptureQueriesContext) -> int:
+    """Queries but the host's store lookup (which tests do not remember between requests, unlike servers)."""
+    return sum(1 for query in queries.captured_queries if not query["sql"].startswith('SELECT "stores_store".'))
+
+
+def _queries_and_titles(client: Client, query: str) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    return _search_queries(queries), card_titles(response.content.decode())
+
+
+def test_a_repeated_search_runs_no_query_until_the_catalog_changes(store, django_capture_on_commit_callbacks):
+    product = make_product(store, title="Linen shirt", price="30.00")
+    make_product(store, title="Linen towel")
+    client = visitor(store)
+    first, shown = _queries_and_titles(client, "linen")
+    assert sorted(shown) == ["Linen shirt", "Linen towel"] and first >= 2  # the search and the cards
+    # The same words, however typed: the page of ids and the cards are both kept.
+    assert _queries_and_titles(client, "linen") == (0, shown)
+    again = client.get("/search/", {"q": "  LINEN "}).content.decode()
+    assert card_titles(again) == shown and "Results for “LINEN”" in again
+    # Other words over the same products: the search runs, the cards come from the cache.
+    assert _queries_and_titles(client, "shirt") == (1, ["Linen shirt"])
+    # Suggestions and the empty search (popular products) are kept too.
+    for path, query in (("/search/suggest/", {"q": "lin"}), ("/search/", {"q": ""})):
+        before = client.get(path, query).content.decode()
+        with CaptureQueriesContext(connection) as queries:
+            after = client.get(path, query).content.decode()
+        assert _search_queries(queries) == 0
+        assert (suggestion_links(after), card_titles(after, "popular-products")) == (
+            suggestion_links(before),
+            card_titles(before, "popular-products"),
+        )
+    # A catalog write shows at once: in the results, in the cards and in the suggestions.
+    data = ProductInput(title="Hemp shirt", status="published", variants=[VariantInput(sku="H-1", price="12.00")])
+    with django_capture_on_commit_callbacks(execute=True):
+        product_update(store=store, actor=Actor.system(), product=product, data=data)
+    assert _queries_and_titles(client, "linen")[1] == ["Linen towel"]
+    shirt = client.get("/search/", {"q": "shirt"}).content.decode()
+    assert card_titles(shirt) == ["Hemp shirt"] and "$12.00" in shirt and "$30.00" not in shirt
+    suggested = suggestion_links(client.get("/search/suggest/", {"q": "shi"}).content.decode())
+    assert [title for _, title, _ in suggested] == ["Hemp shirt"]
+
+
+def test_only_short_queries_that_found_something_are_kept(store):
+    words = "Handwoven herringbone linen overshirt embroidered cornflowers mother pearl"
+    make_product(store, title=words)
+    client = visitor(store)
+    client.get("/search/", {"q": "warm"})  # the per-process caches (store lookup, templates, vocabulary)
+    # Eight long words: more than 50 characters once folded, so searched every time.
+    long_queries = [_queries_and_titles(client, words.lower()) for _ in range(2)]
+    assert long_queries[0] == long_queries[1] and long_queries[0][0] >= 1 and long_queries[0][1] == [words]
+    # Nothing found: random text must not fill the cache, so it is searched (and corrected) every time.
+    misses = [_queries_and_titles(client, "zzqxv")[0] for _ in range(2)]
+    assert misses[0] == misses[1] >= 1
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
