@@ -101,7 +101,7 @@ class ProductRef:
 
 @dataclass(frozen=True)
 class CardView:
-    """A product card ready for `storefront/includes/product_card.html`."""
+    """A product card ready for `storefront/includes/product_card_body.html`."""
 
     product: ProductRef
     url: str
