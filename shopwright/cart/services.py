@@ -9,7 +9,8 @@ anything is written; a refused write rolls back whole.
 
 Every write locks the cart row first (an UPDATE of `updated_at`), so two
 adds of the same variant at once queue up instead of both inserting a line,
-and the stock cap sees the quantity the other one wrote.
+and the stock cap sees the quantity the other one wrote. (On SQLite the
+immediate transactions of settings.py serialise writers anyway.)
 
 Cart changes are not audited: shopping is not a sensitive action, and an
 entry per click would drown the log. `actor` is taken for the convention and
@@ -23,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shopwright.cart import selectors
-from shopwright.cart.cookies import CART_COOKIE_MAX_AGE, cart_token_hash, new_cart_secret
+from shopwright.cart.cookies import CART_COOKIE_MAX_AGE, cart_secret_plausible, cart_token_hash, new_cart_secret
 from shopwright.cart.counts import count_changed
 from shopwright.cart.limits import MAX_LINE_QUANTITY, MAX_LINES, quantity_limit, stock_bound
 from shopwright.cart.models import Cart, CartLine
@@ -106,20 +107,24 @@ def clean_variant_id(value: Any, errors: FieldErrors, field: str = "variant_id")
     return 0
 
 
+def _title(product_title: str, option_values: list[str]) -> str:
+    options = " / ".join(option_values)
+    return f"{product_title} ({options})" if options else product_title
+
+
 def _line_title(variant: Variant) -> str:
-    options = " / ".join(variant.option_values)
-    return f"{variant.product.title} ({options})" if options else variant.product.title
+    return _title(variant.product.title, variant.option_values)
 
 
-def _full_message(variant: Variant, limit: int) -> str:
-    if stock_bound(variant):
-        return f"Your cart already holds all {limit} available of {_line_title(variant)}."
+def _full_message(title: str, *, limit: int, bounded: bool) -> str:
+    if bounded:
+        return f"Your cart already holds all {limit} available of {title}."
     return f"A cart holds at most {MAX_LINE_QUANTITY} of one item."
 
 
-def _capped_message(variant: Variant, limit: int, new: int) -> str:
-    if stock_bound(variant):
-        return f"Only {limit} of {_line_title(variant)} available: your cart now holds {new}."
+def _capped_message(title: str, *, limit: int, bounded: bool, new: int) -> str:
+    if bounded:
+        return f"Only {limit} of {title} available: your cart now holds {new}."
     return f"A cart holds at most {MAX_LINE_QUANTITY} of one item: your cart now holds {new}."
 
 
@@ -127,21 +132,6 @@ def _lock(*, store: Store, cart: Cart) -> None:
     """Take the cart's row lock for the rest of the transaction (and mark it as changed)."""
     if not Cart.objects.filter(store=store, pk=cart.pk).update(updated_at=timezone.now()):
         raise ApplicationError("Your cart has just changed. Please try again.", code="cart_changed")
-
-
-def _cart_for_write(*, store: Store, shopper: Shopper) -> tuple[Cart, bool, str | None]:
-    """The shopper's cart, made if missing, locked. Returns (cart, created, new visitor secret). In a transaction."""
-    if shopper.customer is not None:
-        cart, created = Cart.objects.get_or_create(store=store, customer=shopper.customer)
-        _lock(store=store, cart=cart)
-        return cart, created, None
-    found = selectors.cart_for_secret(store=store, secret=shopper.secret)
-    if found is not None:
-        _lock(store=store, cart=found)
-        return found, False, None
-    # No cart, or a secret we do not know (tampered, expired, merged away): a fresh cart, a fresh secret.
-    secret = new_cart_secret()
-    return Cart.objects.create(store=store, token_hash=cart_token_hash(secret)), True, secret
 
 
 def _keep_count(*, store: Store, cart: Cart, count: int) -> None:
@@ -156,46 +146,126 @@ def _existing_cart(*, store: Store, shopper: Shopper) -> Cart | None:
     return selectors.cart_for_secret(store=store, secret=shopper.secret)
 
 
+# --- adding: the storefront's busiest write -----------------------------------------------------
+#
+# Three statements inside the transaction: find, lock and touch the cart in
+# one (UPDATE of `updated_at` ... RETURNING), read the variant with the cart's
+# line of it and its totals (`selectors.add_target`), write the line (one
+# upsert). A first add makes the cart (INSERT) instead of locking one; a
+# customer's first add has looked for it first. The SQL is written out
+# because UPDATE ... RETURNING has no ORM form and the ORM's Python was most
+# of an add's time (docs/BENCHMARKS.md). RETURNING and ON CONFLICT need
+# SQLite 3.35 or PostgreSQL 9.5.
+
+_TOUCH_VISITOR_CART_SQL = """
+    UPDATE cart_cart SET updated_at = %s
+    WHERE store_id = %s AND customer_id IS NULL AND token_hash = %s
+    RETURNING id, store_id, customer_id, token_hash, created_at, updated_at
+"""
+_TOUCH_CUSTOMER_CART_SQL = """
+    UPDATE cart_cart SET updated_at = %s
+    WHERE store_id = %s AND customer_id = %s
+    RETURNING id, store_id, customer_id, token_hash, created_at, updated_at
+"""
+# DO NOTHING: a customer's other tab made their cart first (cart_store_customer); this one then locks that.
+_NEW_CART_SQL = """
+    INSERT INTO cart_cart (store_id, customer_id, token_hash, created_at, updated_at) VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT DO NOTHING
+    RETURNING id, store_id, customer_id, token_hash, created_at, updated_at
+"""
+# Under the cart's lock the line's quantity is known: this inserts it or sets it. Should a writer
+# ever skip the lock, the unique (store, cart, variant) still allows one line, and no error.
+_PUT_LINE_SQL = """
+    INSERT INTO cart_cartline (store_id, cart_id, variant_id, quantity, created_at) VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT (store_id, cart_id, variant_id) DO UPDATE SET quantity = excluded.quantity
+"""
+
+
+def _one_cart(sql: str, params: list[Any]) -> Cart | None:
+    # A raw query set: the returned row becomes a Cart with the ORM's conversions (SQLite's datetimes).
+    return next(iter(Cart.objects.raw(sql, params)), None)
+
+
+def _touched_cart(*, store: Store, shopper: Shopper, now: datetime) -> Cart | None:
+    """The shopper's cart, locked until the transaction ends and marked as changed; None when there is none."""
+    if shopper.customer is not None:
+        return _one_cart(_TOUCH_CUSTOMER_CART_SQL, [now, store.pk, shopper.customer.pk])
+    if not shopper.secret or not cart_secret_plausible(shopper.secret):
+        return None  # no cookie, or not one of ours: no cart to look for
+    return _one_cart(_TOUCH_VISITOR_CART_SQL, [now, store.pk, cart_token_hash(shopper.secret)])
+
+
+def _new_cart(*, store: Store, shopper: Shopper, now: datetime) -> tuple[Cart | None, str | None]:
+    """A new cart for the shopper, and a visitor's new secret. (None, None): the customer's cart exists now."""
+    if shopper.customer is not None:
+        return _one_cart(_NEW_CART_SQL, [store.pk, shopper.customer.pk, "", now, now]), None
+    # No cart, or a secret we do not know (tampered, expired, merged away): a fresh cart, a fresh secret.
+    secret = new_cart_secret()
+    cart = _one_cart(_NEW_CART_SQL, [store.pk, None, cart_token_hash(secret), now, now])
+    if cart is None:  # a 256-bit secret that is already taken: never seen, but never someone else's cart
+        raise ApplicationError("Your cart has just changed. Please try again.", code="cart_changed")
+    return cart, secret
+
+
+def _add_target(*, store: Store, variant_id: int, cart: Cart | None) -> selectors.AddTarget:
+    target = selectors.add_target(store=store, variant_id=variant_id, cart_id=cart.pk if cart is not None else None)
+    if target is None:
+        raise NotFound("This product is not available at this store.")
+    if target.limit == 0:
+        title = _title(target.product_title, target.option_values)
+        raise ApplicationError.for_field("quantity", f"{title} is sold out.", code="out_of_stock")
+    return target
+
+
 def cart_line_add(*, store: Store, actor: Actor, shopper: Shopper, variant_id: Any, quantity: Any) -> CartChange:
     """Add `quantity` of a variant, capped by stock; makes the cart on the first add.
 
     Raises ApplicationError (400) for a bad quantity or variant id, a sold-out
-    variant or a line already at its cap; NotFound for a variant that is not
-    this store's, or whose product is not published.
+    variant, a line already at its cap or a full cart; NotFound for a variant
+    that is not this store's, or whose product is not published. A refused
+    add writes nothing (a cart it made is rolled back with it).
     """
     errors = FieldErrors()
     wanted_id = clean_variant_id(variant_id, errors)
     asked = clean_quantity(quantity, errors)
     errors.raise_if_any()
-    variant = selectors.variant_for_cart(store=store, variant_id=wanted_id)
-    if variant is None:
-        raise NotFound("This product is not available at this store.")
-    title = _line_title(variant)
-    limit = quantity_limit(variant)
-    if limit == 0:
-        raise ApplicationError.for_field("quantity", f"{title} is sold out.", code="out_of_stock")
+    now = timezone.now()
 
     with transaction.atomic():
-        cart, created, secret = _cart_for_write(store=store, shopper=shopper)
-        line = CartLine.objects.filter(store=store, cart=cart, variant=variant).first()
-        have = line.quantity if line is not None else 0
+        # The lock comes first: the read below then sees every add that committed before this one.
+        cart = _touched_cart(store=store, shopper=shopper, now=now)
+        target = _add_target(store=store, variant_id=wanted_id, cart=cart)
+        created, secret = False, None
+        if cart is None:
+            cart, secret = _new_cart(store=store, shopper=shopper, now=now)
+            created = cart is not None
+            if cart is None:
+                # The customer's cart was made meanwhile (another tab): lock it and read it as it is now.
+                cart = _touched_cart(store=store, shopper=shopper, now=now)
+                if cart is None:
+                    raise ApplicationError("Your cart has just changed. Please try again.", code="cart_changed")
+                target = _add_target(store=store, variant_id=wanted_id, cart=cart)
+        title = _title(target.product_title, target.option_values)
+        have, limit = target.have, target.limit
         new = min(have + asked, limit)
         if new <= have:
-            raise ApplicationError.for_field("quantity", _full_message(variant, limit), code="stock_limit")
-        if line is None:
-            if CartLine.objects.filter(store=store, cart=cart).count() >= MAX_LINES:
-                raise ApplicationError(
-                    f"A cart holds at most {MAX_LINES} different items. Remove one to add another.", code="cart_full"
-                )
-            _insert_line(store=store, cart=cart, variant=variant, quantity=new)
-        else:
-            CartLine.objects.filter(store=store, pk=line.pk).update(quantity=new)
-        count = selectors.cart_count(store=store, cart_id=cart.pk)
+            raise ApplicationError.for_field(
+                "quantity", _full_message(title, limit=limit, bounded=target.stock_bound), code="stock_limit"
+            )
+        if have == 0 and target.lines >= MAX_LINES:
+            raise ApplicationError(
+                f"A cart holds at most {MAX_LINES} different items. Remove one to add another.", code="cart_full"
+            )
+        with connection.cursor() as cursor:
+            created_at = connection.ops.adapt_datetimefield_value(now)
+            cursor.execute(_PUT_LINE_SQL, [store.pk, cart.pk, target.variant_id, new, created_at])
+        # The units read under the lock held this line at `have`; the variant is on sale (it was found).
+        count = target.units - have + new
         _keep_count(store=store, cart=cart, count=count)
 
     capped = new < have + asked
     if capped:
-        message = _capped_message(variant, limit, new)
+        message = _capped_message(title, limit=limit, bounded=target.stock_bound, new=new)
     else:
         message = f"Added {asked} × {title} to your cart."
     return CartChange(
@@ -206,18 +276,8 @@ def cart_line_add(*, store: Store, actor: Actor, shopper: Shopper, variant_id: A
         capped=capped,
         created=created,
         secret=secret,
-        product_handle=variant.product.handle,
+        product_handle=target.product_handle,
     )
-
-
-def _insert_line(*, store: Store, cart: Cart, variant: Variant, quantity: int) -> None:
-    try:
-        with transaction.atomic():
-            CartLine.objects.create(store=store, cart=cart, variant=variant, quantity=quantity)
-    except IntegrityError:
-        # The cart lock makes this unreachable; should a writer ever skip the lock, the
-        # unique (store, cart, variant) constraint holds and we update the line it made.
-        CartLine.objects.filter(store=store, cart=cart, variant=variant).update(quantity=quantity)
 
 
 def cart_line_set_quantity(*, store: Store, actor: Actor, shopper: Shopper, line_id: int, quantity: Any) -> CartChange:
@@ -250,7 +310,7 @@ def cart_line_set_quantity(*, store: Store, actor: Actor, shopper: Shopper, line
         _keep_count(store=store, cart=cart, count=count)
     capped = new < asked
     if capped:
-        message = _capped_message(variant, limit, new)
+        message = _capped_message(title, limit=limit, bounded=stock_bound(variant), new=new)
     else:
         message = f"Your cart now holds {new} × {title}."
     return CartChange(

@@ -68,7 +68,8 @@ def _json(
 ) -> HttpResponseBase:
     if body:
         data["html"] = render_to_string("storefront/cart_body.html", _context(request), request=request)
-    data.setdefault("count", header_count(request))
+    if "count" not in data:  # (setdefault would read the count even when the caller gave it)
+        data["count"] = header_count(request)
     return apply_pending_cookies(request, JsonResponse(data, status=status))
 
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from shopwright.cart import selectors, services
+from shopwright.cart import services
 from shopwright.cart.services import CartChange, Shopper
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError
@@ -15,17 +15,29 @@ from tests.concurrency import run_at_once
 from tests.factories import make_customer, make_merchant
 
 
-def _meet_after_reading_the_variant(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Both adds have found the variant (and no line, no cart yet) before either writes."""
-    barrier = threading.Barrier(2, timeout=10)
-    real = selectors.variant_for_cart
+def _meet(monkeypatch, *, before_the_lock: bool) -> None:  # type: ignore[no-untyped-def]
+    """Hold both adds at the start of their transaction until the other is there too.
 
-    def variant_then_wait(**kwargs):  # type: ignore[no-untyped-def]
+    Before taking the cart's lock (a cart exists: the second must then wait for
+    the first's commit), or just after finding no cart to lock (neither has made
+    one yet: both try to). Only an add's first look for its cart meets.
+    """
+    barrier = threading.Barrier(2, timeout=10)
+    met = threading.local()
+    real = services._touched_cart
+
+    def meet_then_lock(**kwargs):  # type: ignore[no-untyped-def]
+        first = not getattr(met, "done", False)
+        met.done = True
+        if first and before_the_lock:
+            barrier.wait()
         found = real(**kwargs)
-        barrier.wait()
+        if first and not before_the_lock:
+            assert found is None
+            barrier.wait()
         return found
 
-    monkeypatch.setattr(selectors, "variant_for_cart", variant_then_wait)
+    monkeypatch.setattr(services, "_touched_cart", meet_then_lock)
 
 
 @pytest.mark.postgres
@@ -34,7 +46,7 @@ def test_two_first_adds_of_a_customer_make_one_cart_and_one_line(postgres, monke
     store = make_merchant().store
     variant = only_variant(product(store, stock=10))
     shopper = Shopper(customer=make_customer(store))
-    _meet_after_reading_the_variant(monkeypatch)
+    _meet(monkeypatch, before_the_lock=False)
 
     outcomes = run_at_once(
         lambda n: services.cart_line_add(
@@ -42,6 +54,8 @@ def test_two_first_adds_of_a_customer_make_one_cart_and_one_line(postgres, monke
         )
     )
     assert all(isinstance(o, CartChange) for o in outcomes.values()), outcomes
+    # Both found no cart; one made it, the other found it made and added to it.
+    assert sorted(o.created for o in outcomes.values() if isinstance(o, CartChange)) == [False, True]
     assert len(carts(store)) == 1
     assert lines(store) == {variant.pk: 4}
 
@@ -55,7 +69,7 @@ def test_two_adds_at_once_never_pass_the_stock_together(postgres, monkeypatch) -
         store=store, actor=Actor.anonymous(), shopper=Shopper(), variant_id=variant.pk, quantity=1
     )
     shopper = Shopper(secret=first.secret)
-    _meet_after_reading_the_variant(monkeypatch)
+    _meet(monkeypatch, before_the_lock=True)
 
     outcomes = run_at_once(
         lambda n: services.cart_line_add(
@@ -69,3 +83,25 @@ def test_two_adds_at_once_never_pass_the_stock_together(postgres, monkeypatch) -
     assert lines(store) == {variant.pk: 3}
     assert len(carts(store)) == 1
     assert all(r.code == "stock_limit" for r in refusals)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_adds_at_once_to_an_existing_line_both_count(postgres, monkeypatch) -> None:
+    store = make_merchant().store
+    variant = only_variant(product(store, title="Cup", stock=50))
+    first = services.cart_line_add(
+        store=store, actor=Actor.anonymous(), shopper=Shopper(), variant_id=variant.pk, quantity=1
+    )
+    shopper = Shopper(secret=first.secret)
+    _meet(monkeypatch, before_the_lock=True)
+
+    outcomes = run_at_once(
+        lambda n: services.cart_line_add(
+            store=store, actor=Actor.anonymous(), shopper=shopper, variant_id=variant.pk, quantity=2
+        )
+    )
+    changes = sorted((o.quantity, o.count) for o in outcomes.values() if isinstance(o, CartChange))
+    # The second saw what the first wrote: 1 + 2 + 2, never 3 twice.
+    assert changes == [(3, 3), (5, 5)], outcomes
+    assert lines(store) == {variant.pk: 5}
