@@ -7,8 +7,8 @@ stores none.
 
 Both reads of the add-to-cart path are written as SQL: `add_target` built by
 the ORM (three subqueries) took 3.3 ms where the SQL takes 0.7 ms, round trip
-included, and `cart_priced` went from 2.3 to 0.65 ms for five lines. Their
-values go through the model fields' converters, as the ORM's would.
+included, and `cart_priced` went from 2.3 to 0.65 ms for five lines (its
+values go through the model fields' converters, as the ORM's would).
 """
 
 from __future__ import annotations
