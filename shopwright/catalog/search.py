@@ -105,7 +105,7 @@ _POSTGRES_SEARCH = """
 
 
 @dataclass(frozen=True)
-class SearchHits:
+class SearchHits(selectors.PageNumbers):
     """One page of matches as product ids, best first: what the storefront page needs before its cards."""
 
     query: str  # as the visitor typed it, trimmed
@@ -113,20 +113,10 @@ class SearchHits:
     corrected: str
     ids: tuple[int, ...]
     total: int
-    number: int
-    num_pages: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
 
 
 @dataclass(frozen=True)
-class SearchResult:
+class SearchResult(selectors.PageNumbers):
     """One page of results, best first."""
 
     query: str  # as the visitor typed it, trimmed
@@ -134,16 +124,6 @@ class SearchResult:
     corrected: str
     cards: list[selectors.ProductCard]
     total: int
-    number: int
-    num_pages: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
 
 
 def query_checked(query: str | None) -> str:
@@ -177,7 +157,7 @@ def search_hits(*, store: Store, query: str, page: int = 1, per_page: int = PAGE
         ids=ids,
         total=total,
         number=page,
-        num_pages=max(1, -(-total // per_page)),
+        num_pages=selectors.page_count(total, per_page),
     )
 
 

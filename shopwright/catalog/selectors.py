@@ -201,14 +201,17 @@ def page_number_checked(page: str | int | None) -> int:
     return number
 
 
-@dataclass(frozen=True)
-class ProductPage:
-    """One page of a listing."""
+def page_count(total: int, per_page: int) -> int:
+    """Pages needed for `total` items; at least 1, as page 1 of nothing is an empty page."""
+    return max(1, -(-total // per_page))
 
-    cards: list[ProductCard]
+
+@dataclass(frozen=True)
+class PageNumbers:
+    """Where one page stands among its pages: listings and search results share it."""
+
     number: int
     num_pages: int
-    total: int
 
     @property
     def has_previous(self) -> bool:
@@ -219,10 +222,18 @@ class ProductPage:
         return self.number < self.num_pages
 
 
+@dataclass(frozen=True)
+class ProductPage(PageNumbers):
+    """One page of a listing."""
+
+    cards: list[ProductCard]
+    total: int
+
+
 def products_page(*, store: Store, products: QuerySet[Product], page: int, per_page: int = PAGE_SIZE) -> ProductPage:
     """One page of `products` (ordered); NotFound past the last page. Page 1 of nothing is an empty page."""
     total = products.order_by().count()
-    num_pages = max(1, -(-total // per_page))
+    num_pages = page_count(total, per_page)
     if page > num_pages:
         raise NotFound("There is no such page.")
     start = (page - 1) * per_page

@@ -14,6 +14,7 @@ rendered ourselves as safe for the outer template.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -51,8 +52,9 @@ META_DESCRIPTION_LENGTH = 160
 T = TypeVar("T")
 
 
-def _render_version() -> str:
-    """A digest of the code and templates that render the cached parts.
+@functools.cache
+def render_version() -> str:
+    """A digest of the code and templates that render the cached parts (read once per process, on first use).
 
     Part of every cache key, so a deploy that changes how a page is rendered
     never serves fragments rendered by the previous code.
@@ -63,9 +65,6 @@ def _render_version() -> str:
     for source in sources:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:12]
-
-
-RENDER_VERSION = _render_version()
 
 
 @dataclass(frozen=True)
@@ -194,12 +193,12 @@ def page_key(store: Store, parts: tuple[object, ...]) -> str:
     """The cache key of a rendering of the store's catalog named by `parts`.
 
     Valid until the catalog changes (catalog_cache_key), the rendering code
-    changes (RENDER_VERSION), or the store's name or currency changes (shown on
+    changes (`render_version`), or the store's name or currency changes (shown on
     every page); per language, as prices are written the visitor's way. The
     parts are hashed, so a long handle or query value cannot make a long key.
     """
     named = repr((store.name, store.currency, translation.get_language() or "en", parts))
-    return catalog_cache_key(store.pk, RENDER_VERSION, hashlib.sha256(named.encode()).hexdigest()[:32])
+    return catalog_cache_key(store.pk, render_version(), hashlib.sha256(named.encode()).hexdigest()[:32])
 
 
 def _cached(store: Store, parts: tuple[object, ...], build: Callable[[], T]) -> T:
