@@ -15,8 +15,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from shopwright.cart.api import router as cart_router
+from shopwright.checkout.api import router as checkout_router
 from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.customers.api import router as customer_router
+from shopwright.orders.api import router as orders_router
+from shopwright.payments.api import router as payments_router
 from shopwright.storefront.api_catalog import router as catalog_router
 from shopwright.storefront.api_favourites import router as favourites_router
 from shopwright.storefront.api_search import router as search_router
@@ -56,6 +59,9 @@ api.add_router("/storefront/", catalog_router)
 api.add_router("/storefront/search", search_router)
 api.add_router("/storefront/cart", cart_router)
 api.add_router("/storefront/favourites", favourites_router)
+api.add_router("/storefront/checkout", checkout_router)
+api.add_router("/storefront/orders", orders_router)
+api.add_router("/payments", payments_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, fields: dict | None = None) -> HttpResponse:

@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/", api_urls),
     path("office/", include("shopwright.backoffice.urls")),
     path("operators/", admin.site.urls),
+    # The built-in test payment provider's hosted pages: outside every store's pages, like a real provider's.
+    path("testpay/", include("shopwright.payments.testgateway.urls")),
     path("dev/outbox", RedirectView.as_view(url="/dev/outbox/", permanent=False)),
     path("", include("shopwright.platform.urls")),
 ]

@@ -14,5 +14,9 @@ urlpatterns = [
     path("account/activity/", views.account_activity, name="account_activity"),
     path("catalog/import/", include("shopwright.backoffice.import_urls")),
     path("catalog/", include("shopwright.backoffice.catalog_urls")),
+    path("orders/", include("shopwright.backoffice.order_urls")),
+    path("settings/shipping/", include("shopwright.backoffice.shipping_urls")),
+    path("settings/taxes/", include("shopwright.backoffice.tax_urls")),
+    path("settings/payments/", include("shopwright.backoffice.payment_urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

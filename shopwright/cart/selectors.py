@@ -56,6 +56,8 @@ class PricedLine:
     available: bool
     # The most this line may hold now (stock and platform bound); 0 when sold out.
     max_quantity: int
+    # The variant's shipping weight (shipping rates by weight).
+    unit_weight_grams: int = 0
 
     @property
     def over_stock(self) -> bool:
@@ -195,7 +197,7 @@ def cart_line_get(*, store: Store, cart: Cart | None, line_id: int) -> CartLine 
 _PRICED_SQL = """
     SELECT l.id, l.quantity,
         v.id, v.option1, v.option2, v.option3, v.sku, v.price, v.compare_at_price,
-        v.stock_quantity, v.track_stock, v.continue_selling,
+        v.stock_quantity, v.track_stock, v.continue_selling, v.weight_grams,
         p.id, p.handle, p.title, p.status,
         i.id, i.store_id, i.product_id, i.position, i.alt, i.renditions, i.width, i.height, i.created_at
     FROM cart_cartline AS l
@@ -217,7 +219,7 @@ _PRICED_FIELDS: tuple[tuple[type[Model], str], ...] = (
     (CartLine, "id"),
     (CartLine, "quantity"),
     *((Variant, name) for name in ("id", "option1", "option2", "option3", "sku", "price", "compare_at_price")),
-    *((Variant, name) for name in ("stock_quantity", "track_stock", "continue_selling")),
+    *((Variant, name) for name in ("stock_quantity", "track_stock", "continue_selling", "weight_grams")),
     *((Product, name) for name in ("id", "handle", "title", "status")),
     *((ProductImage, name) for name in _IMAGE_FIELDS),
 )
@@ -267,8 +269,8 @@ def cart_priced(*, store: Store, cart: Cart | None) -> PricedCart:
     lines = []
     for row in rows:
         line_id, quantity, variant_id, option1, option2, option3, sku, price, compare_at = row[:9]
-        stock, track, oversell, product_id, handle, title, status = row[9:16]
-        image = ProductImage.from_db(connection.alias, _IMAGE_FIELDS, row[16:]) if row[16] is not None else None
+        stock, track, oversell, weight, product_id, handle, title, status = row[9:17]
+        image = ProductImage.from_db(connection.alias, _IMAGE_FIELDS, row[17:]) if row[17] is not None else None
         available = status == ProductStatus.PUBLISHED
         lines.append(
             PricedLine(
@@ -287,6 +289,7 @@ def cart_priced(*, store: Store, cart: Cart | None) -> PricedCart:
                 savings=money(pricing.line_savings(unit_price=price, compare_at_price=compare_at, quantity=quantity)),
                 available=available,
                 max_quantity=quantity_limit(_stock_rule(stock, track, oversell)) if available else 0,
+                unit_weight_grams=weight,
             )
         )
     on_sale = [line for line in lines if line.available]

@@ -143,6 +143,14 @@ class Variant(TenantModel):
                 condition=models.Q(compare_at_price__isnull=True) | models.Q(compare_at_price__gte=0),
                 name="variant_compare_at_not_negative",
             ),
+            # The last line of defence against overselling (catalog.stock is the first): tracked stock
+            # below zero is refused by the database unless the merchant allows selling past zero.
+            models.CheckConstraint(
+                condition=models.Q(stock_quantity__gte=0)
+                | models.Q(track_stock=False)
+                | models.Q(continue_selling=True),
+                name="variant_stock_not_oversold",
+            ),
         ]
         indexes = [
             models.Index(fields=["store", "product", "position"], name="variant_store_product"),

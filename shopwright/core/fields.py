@@ -8,6 +8,7 @@ pair it with a `BlindIndexField` filled by the service that writes the value.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from django.db import models
@@ -98,3 +99,33 @@ class BlindIndexField(models.CharField):
         if self.source != "email":
             kwargs["source"] = self.source
         return name, path, args, kwargs
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (an address, say) kept as one encrypted document.
+
+    Parts of it cannot be queried; whatever must be filtered on (the
+    country of an order, for taxes) is a plain column beside it, classified
+    on its own in the data map.
+    """
+
+    description = "JSON encrypted at rest"
+
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        plain = super().from_db_value(value, expression, connection)
+        if not plain:
+            return None
+        return json.loads(plain)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value:
+            return json.loads(value)
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return crypto.encrypt(json.dumps(value, sort_keys=True, separators=(",", ":")))

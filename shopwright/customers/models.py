@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.db import models
 
-from shopwright.core.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
+from shopwright.core.fields import BlindIndexField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from shopwright.core.models import TenantModel
 
 
@@ -70,3 +70,24 @@ class CustomerApiToken(TenantModel):
 
     def __str__(self) -> str:
         return f"token #{self.pk}"
+
+
+class Address(TenantModel):
+    """A delivery address a customer keeps for the next checkout.
+
+    `data` has the shape of orders.Order.shipping_address plus "phone"; it is
+    validated per country by checkout.addresses before it is saved.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses", db_index=False)
+    data = EncryptedJSONField()
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "-updated_at", "id"]
+        indexes = [models.Index(fields=["store", "customer"], name="address_store_customer")]
+
+    def __str__(self) -> str:
+        return f"address #{self.pk}"

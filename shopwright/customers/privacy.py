@@ -40,3 +40,16 @@ register(
         "expires_at": NOT_PERSONAL,
     },
 )
+
+register(
+    "customers.Address",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "customer": personal(Category.LINK, **_C),
+        "data": personal(Category.ADDRESS, **_C),
+        "is_default": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "updated_at": NOT_PERSONAL,
+    },
+)

@@ -1,6 +1,6 @@
 """Data map entries for Django's own tables, which the project also stores."""
 
-from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Retention, Subject, personal, register
+from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Handling, Retention, Subject, personal, register
 
 register("contenttypes.ContentType", {"id": NOT_PERSONAL, "app_label": NOT_PERSONAL, "model": NOT_PERSONAL})
 register(
@@ -30,5 +30,20 @@ register(
         "object_repr": NOT_PERSONAL,  # every model's __str__ is an id, never a person's value
         "action_flag": NOT_PERSONAL,
         "change_message": NOT_PERSONAL,  # names of changed fields only
+    },
+)
+
+_SHARED: Handling = {"subject": Subject.CUSTOMER, "retention": Retention.TRANSACTION, "erasure": Erasure.KEEP_ENCRYPTED}
+register(
+    "privacy.SharingRecord",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "recipient": NOT_PERSONAL,
+        "purpose": NOT_PERSONAL,
+        "categories": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "order": personal(Category.LINK, **_SHARED),
+        "customer": personal(Category.LINK, **_SHARED),
     },
 )

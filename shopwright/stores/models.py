@@ -156,6 +156,8 @@ class Store(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     # Where this store's data is kept (F22); exports name it.
     data_region = models.CharField(max_length=32, default="local")
+    # Whether catalog prices already include tax (checkout then takes tax out of them, not on top).
+    prices_include_tax = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     went_live_at = models.DateTimeField(null=True, blank=True)
 

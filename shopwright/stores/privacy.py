@@ -45,6 +45,7 @@ register(
         "country": NOT_PERSONAL,
         "currency": NOT_PERSONAL,
         "data_region": NOT_PERSONAL,
+        "prices_include_tax": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
         "went_live_at": NOT_PERSONAL,
     },

