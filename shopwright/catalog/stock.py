@@ -15,6 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
+
+from shopwright.catalog.cache import catalog_changed
+from shopwright.catalog.display import stock_label, stock_state
+from shopwright.catalog.models import Variant
 from shopwright.core.exceptions import ApplicationError
 
 if TYPE_CHECKING:
@@ -32,6 +38,72 @@ class InsufficientStock(ApplicationError):
         super().__init__("Some items are no longer available in the quantity you asked for.", code="insufficient_stock")
 
 
+def _checked(quantities: Mapping[int, int]) -> dict[int, int]:
+    """The quantities as plain ints, refusing what no caller should send (a bug, not a buyer's input)."""
+    checked: dict[int, int] = {}
+    for variant_id, units in quantities.items():
+        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+            raise ApplicationError("Quantities must be whole numbers above zero.", code="invalid_quantity")
+        checked[int(variant_id)] = units
+    return checked
+
+
+def _locked(*, store: Store, ids: list[int]) -> dict[int, tuple[int, bool, bool]]:
+    """Lock the variants (id order) and read them: id -> (stock_quantity, track_stock, continue_selling).
+
+    On PostgreSQL this is the row lock (FOR UPDATE), taken in primary-key order so
+    two buyers of the same variants queue instead of deadlocking. SQLite ignores
+    FOR UPDATE; there the IMMEDIATE transaction already holds the write lock.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        # Outside a transaction the lock would end with the read and the check below would mean nothing.
+        raise RuntimeError("catalog.stock must run inside transaction.atomic()")
+    rows = (
+        Variant.objects.select_for_update()
+        .filter(store=store, pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "stock_quantity", "track_stock", "continue_selling")
+    )
+    return {pk: (stock, track, keep_selling) for pk, stock, track, keep_selling in rows}
+
+
+def _shown(stock: int, track: bool, keep_selling: bool) -> str:
+    # What a cached catalog page says about the variant ("In stock", "Only 3 left", "Out of stock").
+    return stock_label(stock_state(track_stock=track, continue_selling=keep_selling, stock_quantity=stock), stock)
+
+
+def _write(*, store: Store, found: dict[int, tuple[int, bool, bool]], change: dict[int, int]) -> None:
+    """Apply `change` (variant id -> signed units) to the tracked variants among `found`, in one UPDATE.
+
+    Each variant that must not go below zero carries its own condition
+    (`stock_quantity >= units taken`), so even a caller that skipped the lock
+    could not oversell: it would update fewer rows, and fail. The check
+    constraint `variant_stock_not_oversold` stands behind both.
+    """
+    tracked = {pk: units for pk, units in change.items() if pk in found and found[pk][1]}
+    if not tracked:
+        return
+    conditions = Q()
+    for pk, units in tracked.items():
+        _, _, keep_selling = found[pk]
+        if units < 0 and not keep_selling:
+            conditions |= Q(pk=pk, stock_quantity__gte=-units)
+        else:
+            conditions |= Q(pk=pk)
+    delta = Case(*(When(pk=pk, then=Value(units)) for pk, units in tracked.items()), output_field=IntegerField())
+    updated = Variant.objects.filter(conditions, store=store).update(stock_quantity=F("stock_quantity") + delta)
+    if updated != len(tracked):
+        # Only possible when a row changed between the locked read and this write (no lock held).
+        raise InsufficientStock({pk: max(found[pk][0], 0) for pk in tracked})
+    # Cached catalog pages show a variant's stock state: refresh them only when what they say changes,
+    # so a busy store's pages stay cached while its stock merely counts down.
+    if any(
+        _shown(found[pk][0], True, found[pk][2]) != _shown(found[pk][0] + units, True, found[pk][2])
+        for pk, units in tracked.items()
+    ):
+        catalog_changed(store.pk)
+
+
 def stock_reserve(*, store: Store, quantities: Mapping[int, int]) -> None:
     """Take `quantities` (variant id -> units > 0) off the store's variants' stock.
 
@@ -39,8 +111,24 @@ def stock_reserve(*, store: Store, quantities: Mapping[int, int]) -> None:
     order) until the caller commits. Variants that do not track stock, or
     may be sold past zero, are never short. Raises InsufficientStock and
     changes nothing when any variant is short (or unknown / another store's).
+    Two statements whatever the number of variants: the locking read, one UPDATE.
     """
-    raise NotImplementedError
+    wanted = _checked(quantities)
+    if not wanted:
+        return
+    found = _locked(store=store, ids=sorted(wanted))
+    shortfalls: dict[int, int] = {}
+    for pk, units in wanted.items():
+        row = found.get(pk)
+        if row is None:
+            shortfalls[pk] = 0
+            continue
+        stock, track, keep_selling = row
+        if track and not keep_selling and stock < units:
+            shortfalls[pk] = max(stock, 0)
+    if shortfalls:
+        raise InsufficientStock(shortfalls)
+    _write(store=store, found=found, change={pk: -units for pk, units in wanted.items()})
 
 
 def stock_release(*, store: Store, quantities: Mapping[int, int]) -> None:
@@ -48,4 +136,8 @@ def stock_release(*, store: Store, quantities: Mapping[int, int]) -> None:
 
     Must run inside `transaction.atomic()`. Variants deleted since are skipped.
     """
-    raise NotImplementedError
+    given = _checked(quantities)
+    if not given:
+        return
+    found = _locked(store=store, ids=sorted(given))
+    _write(store=store, found=found, change=given)

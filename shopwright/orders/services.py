@@ -7,17 +7,33 @@ pages and the back office use.
 from __future__ import annotations
 
 import enum
+import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When
+from django.utils import timezone
+
+from shopwright.cart.counts import count_changed
+from shopwright.cart.models import Cart, CartLine
+from shopwright.catalog.cache import catalog_changed
+from shopwright.catalog.models import Product
+from shopwright.catalog.stock import InsufficientStock, stock_reserve
+from shopwright.checkout.models import Checkout
+from shopwright.checkout.selectors import CheckoutPriced, checkout_priced
+from shopwright.core import crypto
+from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError
+from shopwright.orders import emails
+from shopwright.orders.events import order_event, order_events
+from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus, OrderTaxLine
+from shopwright.orders.numbers import order_number_next
 
 if TYPE_CHECKING:
-    from shopwright.checkout.models import Checkout
-    from shopwright.core.audit import Actor
-    from shopwright.orders.models import Order
     from shopwright.payments.models import Payment, Refund
     from shopwright.stores.models import Store
 
@@ -26,11 +42,117 @@ RESERVATION_MINUTES = 15
 
 
 class CheckoutChanged(ApplicationError):
-    """Prices, stock or shipping changed since the buyer reviewed the checkout; nothing was placed."""
+    """Prices, stock or shipping changed since the buyer reviewed the checkout; nothing was placed.
+
+    `priced` is the fresh pricing, for the caller to show before the buyer confirms again.
+    """
+
+    status_code = 409
+    code = "checkout_changed"
+
+    def __init__(self, message: str, *, priced: CheckoutPriced | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.priced = priced
 
 
 class CheckoutIncomplete(ApplicationError):
     """The checkout lacks what an order needs (address, method, lines), or has problems; `fields` says what."""
+
+    code = "checkout_incomplete"
+
+    def __init__(self, message: str, *, priced: CheckoutPriced | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.priced = priced
+
+
+_MISSING_MESSAGES = {
+    "email": "Enter your email address.",
+    "phone": "Enter a phone number.",
+    "shipping_address": "Enter a delivery address.",
+    "shipping_method": "Choose a shipping method.",
+}
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _placed_order(*, store: Store, priced: CheckoutPriced, checkout: Checkout, actor: Actor) -> tuple[Order, str]:
+    """Write the order, its lines, tax lines and first event from the one pricing (no further reads)."""
+    now = timezone.now()
+    token = secrets.token_urlsafe(24)
+    address = checkout.shipping_address or {}
+    method = priced.shipping_method
+    assert method is not None  # checked by the caller: "shipping_method" is not missing
+    order = Order(
+        store=store,
+        token_hash=_token_hash(token),
+        customer_id=checkout.customer_id,
+        status=OrderStatus.PENDING_PAYMENT,
+        email=checkout.email,
+        email_index=crypto.blind_index(checkout.email),
+        phone=checkout.phone,
+        extra_phone=checkout.extra_phone,
+        delivery_time=checkout.delivery_time,
+        shipping_address=address,
+        billing_address=checkout.billing_address,
+        shipping_country=str(address.get("country", "")),
+        shipping_area=str(address.get("country_area", ""))[:16],
+        currency=priced.currency,
+        prices_include_tax=priced.prices_include_tax,
+        subtotal=priced.subtotal,
+        shipping_total=priced.shipping_total,
+        tax_total=priced.tax_total,
+        total=priced.total,
+        shipping_method_id=method.method_id,
+        shipping_method_name=method.name[:100],
+        weight_grams=priced.weight_grams,
+        reserved_until=now + timedelta(minutes=RESERVATION_MINUTES),
+    )
+    lines = [
+        OrderLine(
+            store=store,
+            variant_id=item.line.variant_id,
+            product_title=item.line.product_title[:255],
+            variant_title=item.line.variant_title[:255],
+            sku=item.line.sku,
+            unit_price=item.line.unit_price,
+            quantity=item.line.quantity,
+            line_total=item.line.total,
+            tax_rate=item.tax_rate,
+            tax_amount=item.tax_amount,
+            weight_grams=item.weight_grams,
+        )
+        for item in priced.lines
+    ]
+    tax_lines = [
+        OrderTaxLine(
+            store=store,
+            name=tax.name,
+            area=tax.area,
+            rate=tax.rate,
+            taxable_amount=tax.taxable_amount,
+            amount=tax.amount,
+        )
+        for tax in priced.tax_lines
+    ]
+    # The number last: its row lock queues the store's other placements only for the few inserts below.
+    order.number = order_number_next(store=store)
+    order.save(force_insert=True)
+    for line in lines:
+        line.order = order
+    for tax_line in tax_lines:
+        tax_line.order = order
+    OrderLine.objects.bulk_create(lines)
+    if tax_lines:
+        OrderTaxLine.objects.bulk_create(tax_lines)
+    order_event(
+        order=order,
+        kind=OrderEventKind.PLACED,
+        actor=actor,
+        data={"total": str(order.total), "currency": order.currency, "lines": len(lines)},
+    )
+    return order, token
 
 
 @dataclass(frozen=True)
@@ -50,9 +172,173 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
     signature differs from `reviewed_signature` nothing is placed and
     CheckoutChanged is raised. Raises CheckoutIncomplete, InsufficientStock.
     The cart is emptied in the same transaction. At most 30 queries,
-    whatever the number of lines.
+    whatever the number of lines (about 15: see tests/orders/test_query_budget.py).
+
+    Lock order, the same for every writer: checkout, cart, variants (id
+    order, catalog.stock), the store's number counter. An add to cart takes
+    the cart lock too, so no line can slip in between pricing and emptying.
+    No network call happens here: payment starts after this commits.
     """
-    raise NotImplementedError
+    with transaction.atomic():
+        locked = Checkout.objects.select_for_update().filter(store=store, pk=checkout.pk).first()
+        if locked is None:
+            raise CheckoutIncomplete("This checkout no longer exists. Start again from your cart.", code="not_found")
+        if locked.order_id is not None:
+            # A second click (or a retried request): the order the first one placed.
+            return OrderPlaced(order=Order.objects.get(store=store, pk=locked.order_id), token=None, created=False)
+        Cart.objects.filter(store=store, pk=locked.cart_id).update(updated_at=timezone.now())
+        priced = checkout_priced(store=store, checkout=locked)
+        if priced.missing:
+            raise CheckoutIncomplete(
+                "Some details are missing.",
+                priced=priced,
+                fields={name: [_MISSING_MESSAGES.get(name, "Required.")] for name in priced.missing},
+            )
+        if priced.signature != reviewed_signature:
+            raise CheckoutChanged(
+                "Prices, stock or shipping changed since you reviewed your order. "
+                "Check the new totals and confirm again.",
+                priced=priced,
+            )
+        if priced.problems:
+            raise CheckoutIncomplete(priced.problems[0], priced=priced, fields={"__all__": list(priced.problems)})
+        stock_reserve(store=store, quantities={item.line.variant_id: item.line.quantity for item in priced.lines})
+        order, token = _placed_order(store=store, priced=priced, checkout=locked, actor=actor)
+        Checkout.objects.filter(store=store, pk=locked.pk).update(order=order, updated_at=timezone.now())
+        CartLine.objects.filter(store=store, cart_id=locked.cart_id)._raw_delete(CartLine.objects.db)
+        if locked.customer_id is not None:
+            count_changed(store_id=store.pk, customer_id=locked.customer_id, count=0)
+    checkout.order = order
+    return OrderPlaced(order=order, token=token, created=True)
+
+
+# --- the status machine ---------------------------------------------------------------------------
+
+# Every move an order may make; anything else is refused (`invalid_transition`).
+# A refund keeps what was shipped in the lines, so fulfilled orders may be refunded.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset(
+        {
+            OrderStatus.PARTIALLY_FULFILLED,
+            OrderStatus.FULFILLED,
+            OrderStatus.PARTIALLY_REFUNDED,
+            OrderStatus.REFUNDED,
+            OrderStatus.CANCELLED,
+        }
+    ),
+    OrderStatus.PARTIALLY_FULFILLED: frozenset(
+        {OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}
+    ),
+    OrderStatus.FULFILLED: frozenset({OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset({OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}),
+    # A fully refunded order that was never shipped may still be cancelled (its units go back to stock).
+    OrderStatus.REFUNDED: frozenset({OrderStatus.CANCELLED}),
+    # An order cancelled because its hold ran out comes back when a late payment finds the stock.
+    OrderStatus.CANCELLED: frozenset({OrderStatus.PAID}),
+}
+
+
+def transition_allowed(current: str, new: str) -> bool:
+    return new in TRANSITIONS.get(current, frozenset())
+
+
+def _move(order: Order, new: str) -> None:
+    if not transition_allowed(order.status, new):
+        raise ApplicationError(
+            f"An order that is {OrderStatus(order.status).label.lower()} "
+            f"cannot become {OrderStatus(new).label.lower()}.",
+            code="invalid_transition",
+        )
+    order.status = new
+
+
+def _locked_order(*, store: Store, order: Order) -> Order:
+    """The order re-read under its row lock (must run inside a transaction); NotFound for another store's."""
+    from shopwright.core.exceptions import NotFound
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("order writes lock the order inside the caller's transaction")
+    locked = Order.objects.select_for_update().filter(store=store, pk=order.pk).first()
+    if locked is None:
+        raise NotFound("There is no such order.")
+    return locked
+
+
+def _sync(target: Order, source: Order) -> None:
+    """Let the caller's instance see what was written (callers keep using the object they passed)."""
+    if target is not source:
+        for name in ("status", "paid_at", "reserved_until", "cancelled_at", "fulfilled_at", "refunded_total"):
+            setattr(target, name, getattr(source, name))
+
+
+def _paid_by(*, store: Store, order: Order) -> int | None:
+    """The payment that paid the order, from its timeline; None when no payment was applied."""
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        return None
+    data = (
+        OrderEvent.objects.filter(store=store, order=order, kind=OrderEventKind.PAID)
+        .order_by("-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if not data or not isinstance(data, dict):
+        return None
+    payment_id = data.get("payment_id")
+    return int(payment_id) if isinstance(payment_id, int) else None
+
+
+def _note(order: Order, actor: Actor, code: str, payment: Payment) -> None:
+    order_event(
+        order=order,
+        kind=OrderEventKind.NOTE,
+        actor=actor,
+        data={"code": code, "payment_id": payment.pk, "amount": str(payment.amount), "currency": payment.currency},
+    )
+
+
+def _line_quantities(*, store: Store, order: Order, restocked: bool) -> dict[int, int]:
+    """Units per variant of the order's lines whose stock is (restocked=False) or is not (True) held."""
+    quantities: dict[int, int] = {}
+    rows = OrderLine.objects.filter(store=store, order=order, restocked=restocked, variant__isnull=False)
+    for variant_id, quantity in rows.values_list("variant_id", "quantity"):
+        quantities[variant_id] = quantities.get(variant_id, 0) + quantity
+    return quantities
+
+
+def _reinstate(*, store: Store, order: Order) -> bool:
+    """Hold the stock again for an order whose reservation expired (a late payment); False if it is gone.
+
+    Only an order the sweep cancelled comes back; one a merchant cancelled stays cancelled.
+    """
+    expired = OrderEvent.objects.filter(store=store, order=order, kind=OrderEventKind.RESERVATION_EXPIRED).exists()
+    if not expired or order.fulfilled_at is not None:
+        return False
+    if OrderLine.objects.filter(store=store, order=order, variant__isnull=True).exists():
+        return False  # a variant was deleted since: it cannot be sold again
+    quantities = _line_quantities(store=store, order=order, restocked=True)
+    try:
+        # A savepoint: a refusal leaves the caller's transaction usable for the note it then writes.
+        with transaction.atomic():
+            stock_reserve(store=store, quantities=quantities)
+    except InsufficientStock:
+        return False
+    OrderLine.objects.filter(store=store, order=order).update(restocked=False)
+    return True
+
+
+def _count_sales(*, store: Store, order: Order) -> None:
+    """Grow the sold products' sales counts by the units sold (two statements, whatever the number of lines)."""
+    units: dict[int, int] = {}
+    rows = OrderLine.objects.filter(store=store, order=order, variant__isnull=False)
+    for product_id, quantity in rows.values_list("variant__product_id", "quantity"):
+        units[product_id] = units.get(product_id, 0) + quantity
+    if not units:
+        return
+    grow = Case(*(When(pk=pk, then=Value(n)) for pk, n in units.items()), output_field=IntegerField())
+    Product.objects.filter(store=store, pk__in=list(units)).update(sales_count=F("sales_count") + grow)
+    # "Best selling" listings are cached: they follow the new counts.
+    catalog_changed(store.pk)
 
 
 class PaymentOutcome(enum.Enum):
@@ -67,9 +353,55 @@ def order_payment_succeeded(*, store: Store, order: Order, payment: Payment) -> 
 
     Must run inside the caller's transaction (payments locks the payment row
     first, then this locks the order). An order whose reservation expired is
-    re-reserved if the stock is still there, else REFUND_NEEDED.
+    re-reserved if the stock is still there, else REFUND_NEEDED. Which
+    payment paid an order is read from its "paid" event (data.payment_id).
     """
-    raise NotImplementedError
+    locked = _locked_order(store=store, order=order)
+    actor = Actor("provider")
+    paid_by = _paid_by(store=store, order=locked)
+    if paid_by is not None:
+        if paid_by == payment.pk:
+            return PaymentOutcome.ALREADY_PAID
+        _note(locked, actor, "paid_twice", payment)
+        return PaymentOutcome.REFUND_NEEDED
+    if payment.amount != locked.total or payment.currency != locked.currency:
+        _note(locked, actor, "amount_mismatch", payment)
+        return PaymentOutcome.REFUND_NEEDED
+    reinstated = False
+    if locked.status == OrderStatus.CANCELLED:
+        if not _reinstate(store=store, order=locked):
+            _note(locked, actor, "reinstate_failed", payment)
+            return PaymentOutcome.REFUND_NEEDED
+        reinstated = True
+    elif locked.status != OrderStatus.PENDING_PAYMENT:
+        _note(locked, actor, "unexpected_payment", payment)
+        return PaymentOutcome.REFUND_NEEDED
+    now = timezone.now()
+    _move(locked, OrderStatus.PAID)
+    locked.paid_at = now
+    locked.reserved_until = None
+    locked.cancelled_at = None
+    locked.save(update_fields=["status", "paid_at", "reserved_until", "cancelled_at", "updated_at"])
+    _count_sales(store=store, order=locked)
+    email = emails.order_confirmation_queue(store=store, order=locked, payment=payment)
+    data: dict[str, Any] = {
+        "payment_id": payment.pk,
+        "provider": payment.provider,
+        "amount": str(payment.amount),
+        "currency": payment.currency,
+    }
+    if reinstated:
+        data["reinstated"] = True
+    order_events(
+        order=locked,
+        actor=actor,
+        entries=[
+            (OrderEventKind.PAID, data),
+            (OrderEventKind.EMAIL_SENT, {"email": "order_confirmation", "email_id": email.pk}),
+        ],
+    )
+    _sync(order, locked)
+    return PaymentOutcome.APPLIED
 
 
 def order_payment_failed(*, store: Store, order: Order, payment: Payment) -> None:

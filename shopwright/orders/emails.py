@@ -1,0 +1,123 @@
+"""The order emails: confirmation (when paid), payment failed, shipped, refund issued.
+
+Each is queued with `core.emails.email_queue` inside the writing service's
+transaction: the message is rendered now (so a later edit of the order does
+not change what was promised), stored encrypted, and handed to a job after
+commit. Amounts are formatted here, once, so the text and HTML parts agree.
+Nothing about the card is put in a message beyond the brand and last four
+digits, which the buyer's own bank statement shows anyway.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from shopwright.catalog.display import format_money
+from shopwright.catalog.money import in_minor_units
+from shopwright.core.emails import email_queue
+from shopwright.core.links import store_url
+from shopwright.orders.models import OrderLine, OrderTaxLine
+
+if TYPE_CHECKING:
+    from shopwright.core.models import Email
+    from shopwright.orders.models import Fulfillment, Order
+    from shopwright.payments.models import Payment, Refund
+    from shopwright.stores.models import Store
+
+# Where a signed-in customer finds their orders (storefront/account_order_urls.py).
+ACCOUNT_ORDERS_PATH = "/account/orders/"
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return format_money(in_minor_units(amount, currency), currency)
+
+
+def _address_lines(address: dict[str, Any] | None) -> list[str]:
+    if not address:
+        return []
+    keys = ("name", "company", "street_address", "city_area")
+    lines = [str(address[key]) for key in keys if address.get(key)]
+    city = " ".join(str(address[key]) for key in ("postal_code", "city") if address.get(key))
+    if city:
+        lines.append(city)
+    region = " ".join(str(address[key]) for key in ("country_area", "country") if address.get(key))
+    if region:
+        lines.append(region)
+    return lines
+
+
+def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
+    return {
+        "order": order,
+        "number": order.number,
+        "store_link": store_url(store),
+        # A customer sees the order in their account; a guest has the link of their browser session.
+        "orders_link": store_url(store, ACCOUNT_ORDERS_PATH) if order.customer_id else "",
+        "total": _money(order.total, order.currency),
+    }
+
+
+def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) -> Email:
+    """ "Thank you for your order": number, lines, totals with tax lines, shipping method, delivery address."""
+    currency = order.currency
+    lines = [
+        {
+            "title": line.product_title,
+            "variant": line.variant_title,
+            "sku": line.sku,
+            "quantity": line.quantity,
+            "unit_price": _money(line.unit_price, currency),
+            "total": _money(line.line_total, currency),
+        }
+        for line in OrderLine.objects.filter(store=store, order=order).order_by("id")
+    ]
+    tax_lines = [
+        {"name": tax.name, "rate": tax.rate.normalize(), "amount": _money(tax.amount, currency)}
+        for tax in OrderTaxLine.objects.filter(store=store, order=order).order_by("id")
+    ]
+    context = _base_context(store=store, order=order) | {
+        "lines": lines,
+        "tax_lines": tax_lines,
+        "subtotal": _money(order.subtotal, currency),
+        "shipping_total": _money(order.shipping_total, currency),
+        "tax_total": _money(order.tax_total, currency),
+        "prices_include_tax": order.prices_include_tax,
+        "shipping_method": order.shipping_method_name,
+        "address_lines": _address_lines(order.shipping_address),
+        "card_brand": payment.card_brand,
+        "card_last4": payment.card_last4,
+    }
+    return email_queue(kind="order_confirmation", to=order.email, store=store, context=context)
+
+
+def order_payment_failed_queue(*, store: Store, order: Order, payment: Payment) -> Email:
+    """ "Your payment did not go through": the order is still held for you; pay again or contact the store."""
+    context = _base_context(store=store, order=order) | {
+        "reserved_until": order.reserved_until,
+        "card_brand": payment.card_brand,
+        "card_last4": payment.card_last4,
+    }
+    return email_queue(kind="order_payment_failed", to=order.email, store=store, context=context)
+
+
+def order_shipped_queue(*, store: Store, order: Order, fulfillment: Fulfillment, items: list[tuple[str, int]]) -> Email:
+    """ "Your order is on its way": carrier, tracking number and link, what is in the parcel."""
+    context = _base_context(store=store, order=order) | {
+        "carrier": fulfillment.carrier,
+        "tracking_number": fulfillment.tracking_number,
+        "tracking_url": fulfillment.tracking_url,
+        "items": [{"title": title, "quantity": quantity} for title, quantity in items],
+        "complete": order.status == "fulfilled",
+    }
+    return email_queue(kind="order_shipped", to=order.email, store=store, context=context)
+
+
+def order_refund_queue(*, store: Store, order: Order, refund: Refund) -> Email:
+    """ "We refunded you": the amount of this refund, and the total refunded so far."""
+    context = _base_context(store=store, order=order) | {
+        "amount": _money(refund.amount, order.currency),
+        "refunded_total": _money(order.refunded_total, order.currency),
+        "full": order.refunded_total >= order.total,
+    }
+    return email_queue(kind="order_refund", to=order.email, store=store, context=context)
