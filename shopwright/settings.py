@@ -313,6 +313,22 @@ LOGIN_THROTTLE = {
     "window_seconds": 60 * 60 * 24,
 }
 
+# --- Payments (payments/; documented in docs/OPERATIONS.md, "Payments") -------------
+# Stripe's API origin; tests point it at a local stub (tests/payments/stripe_stub.py).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# Per call to Stripe, and how often the library itself retries a failed
+# connection (with the same idempotency key, so never twice in effect).
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+# How the built-in test provider delivers its signed webhooks: "http" POSTs
+# them to the store's webhook URL (as a real provider does); "direct" hands
+# the same signed body to the webhook service in-process (the test client
+# has no socket, so tests use it).
+TEST_GATEWAY_DELIVERY = env.str("TEST_GATEWAY_DELIVERY", default="direct" if TESTING else "http")
+if TEST_GATEWAY_DELIVERY not in {"http", "direct"}:
+    raise ImproperlyConfigured("TEST_GATEWAY_DELIVERY must be http or direct")
+# --- end of payments ----------------------------------------------------------------
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 
 # Every handler carries the personal-data filter (which also hides one-time

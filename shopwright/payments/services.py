@@ -2,44 +2,334 @@
 
 No provider call is made inside a database transaction: each service
 writes its intent in one short transaction, calls the provider with none
-open, then applies the answer in another.
+open, then applies the answer in another (the lesson of Saleor issue
+#15139, where a slow provider held checkout's row locks for 30 s). Every
+outgoing call carries an idempotency key stored with the intent, so a
+retried call never makes a second payment or refund.
+
+What a provider says is applied by one function, `_apply_state`, whether
+it came by webhook or by fetch: a payment only ever moves forward
+(models.PAYMENT_RANK), so a late "failed" never undoes a "succeeded", and
+the order's services are called inside the transaction that holds the
+payment's row lock (payment first, then order: one lock order everywhere).
 
 OWNER: helper "payments".
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from shopwright.core.exceptions import ApplicationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shopwright.catalog.money import currency_places
+from shopwright.core.audit import Actor, audit_record
+from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.links import store_url
+from shopwright.core.models import AuditEntry
+from shopwright.orders.events import order_event
+from shopwright.orders.models import Order, OrderEventKind, OrderStatus
+from shopwright.orders.services import (
+    PaymentOutcome,
+    order_payment_action_required,
+    order_payment_failed,
+    order_payment_succeeded,
+    order_refund_applied,
+    order_refundable,
+)
+from shopwright.payments import selectors
+from shopwright.payments.models import (
+    PAYMENT_RANK,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    WebhookEvent,
+)
+from shopwright.payments.providers.base import (
+    PaymentProvider,
+    PaymentRequest,
+    ProviderError,
+    ProviderPayment,
+    ProviderRefund,
+    WebhookRejected,
+)
+from shopwright.payments.providers.registry import provider_for, provider_named
+from shopwright.privacy.datamap import Category
+from shopwright.privacy.services import sharing_record
 
 if TYPE_CHECKING:
-    from shopwright.core.audit import Actor
-    from shopwright.orders.models import Order
-    from shopwright.payments.models import Payment, Refund
     from shopwright.stores.models import Store
+
+logger = logging.getLogger(__name__)
+
+# The actor of what a provider reports (as orders writes it).
+PROVIDER = Actor("provider")
+# Why a payment was given back without anyone asking: the order could not take it.
+RETURNED_PAYMENT_REASON = "Returned automatically: the order could not take this payment."
+# First automatic retry of a refund the provider did not answer; the job then backs off.
+REFUND_RETRY_DELAY_SECONDS = 30
 
 
 class PaymentUnavailable(ApplicationError):
     """The provider could not be reached; the buyer may try again (nothing was charged twice)."""
+
+    status_code = 503
+    code = "provider_unavailable"
+
+
+def webhook_path(provider_name: str) -> str:
+    return f"/api/v1/payments/webhooks/{provider_name}"
+
+
+def webhook_url(store: Store, provider_name: str) -> str:
+    """Where a provider posts this store's events (the store's own host)."""
+    return store_url(store, webhook_path(provider_name))
+
+
+def _buyer(order: Order) -> Actor:
+    return Actor(AuditEntry.ActorType.CUSTOMER, order.customer_id) if order.customer_id else Actor.anonymous()
+
+
+def _new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _locked_payment(*, store: Store, payment_id: int) -> Payment:
+    """The payment under its row lock, with its order loaded but not locked (orders locks it, after)."""
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .filter(store=store, pk=payment_id)
+        .first()
+    )
+    if payment is None:
+        raise NotFound("There is no such payment.")
+    return payment
+
+
+# --- starting a payment ---------------------------------------------------------------
+
+
+def _order_not_payable() -> ApplicationError:
+    return ApplicationError("This order can no longer be paid.", code="order_not_payable")
+
+
+def _shared_categories(provider: PaymentProvider) -> list[Category]:
+    """What create_payment hands over: the order's payment reference always, the email only if sent."""
+    categories = [Category.PAYMENT_REFERENCE]
+    if provider.sends_email:
+        categories.append(Category.CONTACT)
+    return categories
 
 
 def payment_start(*, store: Store, order: Order, return_url: str) -> Payment:
     """Start (or resume) collecting an order pending payment; the buyer is then sent to `redirect_url`.
 
     An open attempt of the order (created, or needing action) is returned as
-    it is, so a double click never creates a second payment. Records the
-    hand-over in the sharing ledger. Raises PaymentUnavailable,
-    ApplicationError (order not payable).
+    it is, so a double click never creates a second payment; an attempt
+    whose create call is still in flight (no redirect yet) is created again
+    with its own idempotency key, which the provider answers with the same
+    payment. Records the hand-over in the sharing ledger. Raises
+    PaymentUnavailable, ApplicationError (order not payable).
+
+    A failed create marks its attempt failed; the next try makes a new
+    attempt with a new key. Whatever the failed call may have created at
+    the provider was never shown to the buyer, so nothing can be paid
+    through it, and it expires there.
     """
-    raise NotImplementedError
+    provider = provider_for(store)
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().filter(store=store, pk=order.pk).first()
+        if locked is None:
+            raise NotFound("There is no such order.")
+        live = locked.reserved_until is not None and locked.reserved_until > timezone.now()
+        if locked.status != OrderStatus.PENDING_PAYMENT or not live:
+            raise _order_not_payable()
+        payment = selectors.open_payment(store=store, order=locked)
+        if payment is not None and payment.redirect_url:
+            return payment
+        if payment is not None:
+            provider = provider_named(store, payment.provider)
+        else:
+            payment = Payment.objects.create(
+                store=store,
+                order=locked,
+                provider=provider.name,
+                idempotency_key=_new_key(),
+                amount=locked.total,
+                currency=locked.currency,
+                status=PaymentStatus.CREATED,
+            )
+            sharing_record(
+                store=store,
+                recipient=provider.display_name,
+                purpose=f"collect the payment of order #{locked.number}",
+                categories=_shared_categories(provider),
+                order=locked,
+            )
+    request = PaymentRequest(
+        amount=payment.amount,
+        currency=payment.currency,
+        description=f"#{locked.number} at {store.name}",
+        order_reference=str(locked.number),
+        return_url=return_url,
+        webhook_url=webhook_url(store, provider.name),
+        idempotency_key=payment.idempotency_key,
+        email=locked.email if provider.sends_email else "",
+        order_id=locked.pk,
+        store_id=store.pk,
+    )
+    try:
+        answer = provider.create_payment(request)
+    except ProviderError as exc:
+        _start_failed(store=store, payment=payment, exc=exc)
+        if exc.retryable:
+            message = "The payment provider cannot be reached just now. Please try again in a moment."
+        else:
+            message = "The payment provider refused to start this payment. Please contact the store."
+        raise PaymentUnavailable(message) from None
+    with transaction.atomic():
+        payment = _locked_payment(store=store, payment_id=payment.pk)
+        first_answer = not payment.reference
+        fields = []
+        if first_answer:
+            payment.reference = answer.reference
+            fields.append("reference")
+        if answer.redirect_url and not payment.redirect_url:
+            payment.redirect_url = answer.redirect_url
+            fields.append("redirect_url")
+        if fields:
+            payment.save(update_fields=[*fields, "updated_at"])
+        if first_answer:
+            order_event(
+                order=payment.order,
+                kind=OrderEventKind.PAYMENT_STARTED,
+                actor=_buyer(payment.order),
+                data={
+                    "payment_id": payment.pk,
+                    "provider": payment.provider,
+                    "amount": str(payment.amount),
+                    "currency": payment.currency,
+                },
+            )
+        # A key already used (the create call was repeated) may answer a payment that moved on.
+        _apply_state(store=store, payment=payment, state=answer)
+    return payment
+
+
+def _start_failed(*, store: Store, payment: Payment, exc: ProviderError) -> None:
+    code = "provider_unavailable" if exc.retryable else (exc.code or "provider_refused")[:64]
+    logger.warning("payment #%s at %s not started: %s", payment.pk, payment.provider, code)
+    with transaction.atomic():
+        locked = _locked_payment(store=store, payment_id=payment.pk)
+        # Only an attempt nobody heard back about: a concurrent create with the same key may have succeeded.
+        if locked.status == PaymentStatus.CREATED and not locked.reference:
+            locked.status = PaymentStatus.FAILED
+            locked.failure_code = code
+            locked.save(update_fields=["status", "failure_code", "updated_at"])
+
+
+# --- applying what the provider says ------------------------------------------------
+
+
+def _rank(status: str) -> int:
+    """How far along a status is (models.PAYMENT_RANK); -1 for a word no provider should send."""
+    try:
+        return PAYMENT_RANK[PaymentStatus(status)]
+    except ValueError:
+        return -1
+
+
+def _apply_state(*, store: Store, payment: Payment, state: ProviderPayment) -> bool:
+    """Apply a provider's view of a payment (the caller holds the payment's row lock); True if it moved.
+
+    Details only fill in what is missing (a fetch after the webhook adds the
+    card); the status moves only forward, and each move tells the order once.
+    """
+    fields: list[str] = []
+    if state.charge_reference and not payment.charge_reference:
+        payment.charge_reference = state.charge_reference[:255]
+        fields.append("charge_reference")
+    if state.status == PaymentStatus.SUCCEEDED and state.card_last4 and not payment.card_last4:
+        payment.card_brand, payment.card_last4 = state.card_brand[:20], state.card_last4[-4:]
+        fields += ["card_brand", "card_last4"]
+    moved = _rank(state.status) > _rank(payment.status)
+    if moved:
+        payment.status = state.status
+        payment.failure_code = (state.failure_code or "declined")[:64] if state.status == PaymentStatus.FAILED else ""
+        fields += ["status", "failure_code"]
+    if fields:
+        payment.save(update_fields=[*fields, "updated_at"])
+    if not moved:
+        return False
+    order = payment.order
+    if payment.status == PaymentStatus.SUCCEEDED:
+        outcome = order_payment_succeeded(store=store, order=order, payment=payment)
+        if outcome is PaymentOutcome.REFUND_NEEDED:
+            _return_payment_later(store=store, payment=payment)
+    elif payment.status == PaymentStatus.FAILED:
+        order_payment_failed(store=store, order=order, payment=payment)
+    elif payment.status == PaymentStatus.ACTION_REQUIRED:
+        order_payment_action_required(store=store, order=order, payment=payment)
+    return True
+
+
+def _return_payment_later(*, store: Store, payment: Payment) -> None:
+    """Money the order cannot take (paid twice, or the stock went): give it back by a job after commit."""
+    from shopwright.payments.tasks import payment_return_task
+
+    order_event(
+        order=payment.order,
+        kind=OrderEventKind.REFUND_REQUESTED,
+        actor=Actor.system(),
+        data={
+            "payment_id": payment.pk,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "automatic": True,
+        },
+    )
+    store_id, payment_id = store.pk, payment.pk
+    transaction.on_commit(lambda: payment_return_task(store_id, payment_id))
 
 
 def payment_sync(*, store: Store, payment: Payment) -> Payment:
-    """Ask the provider for the payment's state and apply it (the buyer's return page does this)."""
-    raise NotImplementedError
+    """Ask the provider for the payment's state and apply it (the buyer's return page does this).
+
+    Runs outside any transaction (it calls the provider). A provider that
+    cannot be reached leaves the payment as it was: the webhook will come.
+    """
+    if not payment.reference or (payment.status == PaymentStatus.SUCCEEDED and payment.card_last4):
+        return payment  # nothing to ask, or nothing more to learn
+    provider = provider_named(store, payment.provider)
+    try:
+        state = provider.fetch_payment(payment.reference)
+    except ProviderError as exc:
+        logger.warning("payment #%s at %s not fetched: %s", payment.pk, payment.provider, exc.code or "unreachable")
+        return payment
+    with transaction.atomic():
+        locked = _locked_payment(store=store, payment_id=payment.pk)
+        _apply_state(store=store, payment=locked, state=state)
+    return locked
+
+
+def _payment_for_event(*, store: Store, provider_name: str, state: ProviderPayment) -> Payment | None:
+    payments = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .filter(store=store, provider=provider_name)
+    )
+    if state.reference:
+        return payments.filter(reference=state.reference).first()
+    if state.charge_reference:
+        return payments.filter(charge_reference=state.charge_reference).first()
+    return None
 
 
 def webhook_receive(*, store: Store, provider_name: str, body: bytes, headers: Mapping[str, str], ip: str = "") -> str:
@@ -47,8 +337,72 @@ def webhook_receive(*, store: Store, provider_name: str, body: bytes, headers: M
 
     Raises WebhookRejected (bad signature or stale timestamp: the caller
     answers 400) after writing an audit entry; changes nothing else.
+    Raises NotFound for a provider name that is none.
+
+    An event about a payment this store does not know is "ignored" and not
+    recorded, so a redelivery after the payment exists is still applied.
     """
-    raise NotImplementedError
+    provider = provider_named(store, provider_name)
+    try:
+        event = provider.parse_webhook(body=body, headers=headers)
+    except WebhookRejected as exc:
+        audit_record(
+            action="payment.webhook_rejected",
+            actor=Actor.anonymous(),
+            store=store,
+            ip=ip,
+            details={"provider": provider.name, "reason": exc.reason},
+        )
+        logger.warning("%s webhook for store #%s rejected: %s", provider.name, store.pk, exc.reason)
+        raise
+    if event.payment is None:
+        logger.info(
+            "%s webhook %s (%s) for store #%s: not about a payment",
+            provider.name,
+            event.event_id,
+            event.event_type,
+            store.pk,
+        )
+        return "ignored"
+    with transaction.atomic():
+        payment = _payment_for_event(store=store, provider_name=provider.name, state=event.payment)
+        if payment is None:
+            logger.info(
+                "%s webhook %s (%s) for store #%s names no known payment: ignored",
+                provider.name,
+                event.event_id,
+                event.event_type,
+                store.pk,
+            )
+            return "ignored"
+        try:
+            with transaction.atomic():
+                WebhookEvent.objects.create(
+                    store=store,
+                    provider=provider.name,
+                    event_id=event.event_id[:255],
+                    event_type=event.event_type[:100],
+                )
+        except IntegrityError:
+            return "duplicate"
+        if event.refund is not None and event.refund.reference:
+            _refund_event(store=store, payment=payment, answer=event.refund)
+        _apply_state(store=store, payment=payment, state=event.payment)
+    return "applied"
+
+
+def _refund_event(*, store: Store, payment: Payment, answer: ProviderRefund) -> None:
+    """A provider confirming a refund we asked for and that was still pending (the payment is locked)."""
+    refund = (
+        Refund.objects.select_for_update()
+        .filter(store=store, payment=payment, reference=answer.reference, status=RefundStatus.PENDING)
+        .first()
+    )
+    if refund is not None:
+        _refund_settle(store=store, payment=payment, refund=refund, answer=answer)
+
+
+# --- refunds ---------------------------------------------------------------------------
 
 
 def refund_create(*, store: Store, order: Order, amount: Decimal, reason: str, actor: Actor) -> Refund:
@@ -56,6 +410,156 @@ def refund_create(*, store: Store, order: Order, amount: Decimal, reason: str, a
 
     Raises ApplicationError for an amount <= 0 or above what is refundable,
     PaymentUnavailable when the provider cannot be reached (the refund stays
-    pending and a retry with the same key is safe).
+    pending and a job retries it with the same key, so it is never made twice).
     """
-    raise NotImplementedError
+    places = currency_places(order.currency)
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise ApplicationError.for_field("amount", "Enter an amount above zero.", code="invalid_amount")
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise ApplicationError.for_field(
+            "amount", f"Use at most {places} decimal places for {order.currency}.", code="invalid_amount"
+        )
+    reason = " ".join((reason or "").split())[:200]
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().filter(store=store, pk=order.pk).first()
+        if locked is None:
+            raise NotFound("There is no such order.")
+        payment = selectors.paying_payment(store=store, order=locked)
+        if payment is None:
+            raise ApplicationError("This order has no payment to refund.", code="not_refundable")
+        pending = selectors.pending_refund_total(store=store, payment=payment)
+        available = min(order_refundable(locked), payment.amount - payment.refunded_amount) - pending
+        if amount > available:
+            message = (
+                f"At most {available} {locked.currency} can be refunded."
+                if available > 0
+                else "Nothing is left to refund on this order."
+            )
+            raise ApplicationError.for_field("amount", message, code="refund_too_large")
+        refund = Refund.objects.create(
+            store=store,
+            payment=payment,
+            order=locked,
+            amount=amount,
+            reason=reason,
+            idempotency_key=_new_key(),
+            actor_type=actor.type,
+            actor_id=actor.id,
+        )
+        order_event(
+            order=locked,
+            kind=OrderEventKind.REFUND_REQUESTED,
+            actor=actor,
+            data={"refund_id": refund.pk, "payment_id": payment.pk, "amount": str(amount), "currency": locked.currency},
+        )
+        audit_record(
+            action="payment.refund_requested",
+            actor=actor,
+            store=store,
+            obj=refund,
+            details={"order": locked.number, "amount": str(amount), "currency": locked.currency},
+        )
+    try:
+        return refund_send(store=store, refund_id=refund.pk)
+    except ProviderError:
+        _refund_retry_later(store=store, refund=refund)
+        raise PaymentUnavailable(
+            "The payment provider cannot be reached just now. The refund is recorded and will be retried automatically."
+        ) from None
+
+
+def _refund_retry_later(*, store: Store, refund: Refund) -> None:
+    from shopwright.payments.tasks import refund_retry_task
+
+    refund_retry_task.schedule((store.pk, refund.pk), delay=REFUND_RETRY_DELAY_SECONDS)
+
+
+def refund_send(*, store: Store, refund_id: int) -> Refund:
+    """Ask the provider for a pending refund (with its own idempotency key) and apply the answer.
+
+    Outside any transaction. Raises ProviderError when the provider could not
+    be reached (the refund stays pending; repeating this is safe); a refusal
+    marks the refund failed. A refund no longer pending is returned as is.
+    """
+    refund = Refund.objects.select_related("payment").filter(store=store, pk=refund_id).first()
+    if refund is None:
+        raise NotFound("There is no such refund.")
+    if refund.status != RefundStatus.PENDING:
+        return refund
+    payment = refund.payment
+    provider = provider_named(store, payment.provider)
+    try:
+        answer = provider.refund(
+            reference=payment.reference,
+            charge_reference=payment.charge_reference,
+            amount=refund.amount,
+            currency=payment.currency,
+            idempotency_key=refund.idempotency_key,
+        )
+    except ProviderError as exc:
+        if exc.retryable:
+            logger.warning("refund #%s at %s not answered; will retry", refund.pk, payment.provider)
+            raise
+        answer = ProviderRefund(reference="", status=RefundStatus.FAILED, failure_code=exc.code or "refused")
+    with transaction.atomic():
+        locked_payment = _locked_payment(store=store, payment_id=payment.pk)
+        locked = Refund.objects.select_for_update().get(store=store, pk=refund.pk)
+        if locked.status == RefundStatus.PENDING:
+            _refund_settle(store=store, payment=locked_payment, refund=locked, answer=answer)
+    return locked
+
+
+def _refund_settle(*, store: Store, payment: Payment, refund: Refund, answer: ProviderRefund) -> None:
+    """Record the provider's answer on a pending refund (payment and refund are locked by the caller)."""
+    fields = ["status", "updated_at"]
+    if answer.reference and not refund.reference:
+        refund.reference = answer.reference[:255]
+        fields.append("reference")
+    if answer.status == RefundStatus.SUCCEEDED:
+        refund.status = RefundStatus.SUCCEEDED
+        refund.save(update_fields=fields)
+        payment.refunded_amount += refund.amount
+        payment.save(update_fields=["refunded_amount", "updated_at"])
+        order_refund_applied(store=store, order=payment.order, refund=refund)
+    elif answer.status == RefundStatus.FAILED:
+        refund.status = RefundStatus.FAILED
+        refund.failure_code = (answer.failure_code or "refused")[:64]
+        refund.save(update_fields=[*fields, "failure_code"])
+        order_event(
+            order=payment.order,
+            kind=OrderEventKind.REFUND_FAILED,
+            actor=PROVIDER,
+            data={"refund_id": refund.pk, "amount": str(refund.amount), "failure_code": refund.failure_code},
+        )
+    elif len(fields) > 2:
+        # Accepted but not settled yet (some methods take days): its webhook will settle it.
+        refund.save(update_fields=["reference", "updated_at"])
+
+
+def payment_return(*, store: Store, payment_id: int) -> Refund | None:
+    """Give back in full a payment the order could not take (the job after REFUND_NEEDED).
+
+    Idempotent: the refund is created once (found again by its reason) and
+    sent with its own key. Raises ProviderError while the provider cannot
+    be reached, so the job retries.
+    """
+    with transaction.atomic():
+        payment = _locked_payment(store=store, payment_id=payment_id)
+        if payment.status != PaymentStatus.SUCCEEDED:
+            return None
+        refund = Refund.objects.filter(store=store, payment=payment, reason=RETURNED_PAYMENT_REASON).first()
+        if refund is None:
+            pending = selectors.pending_refund_total(store=store, payment=payment)
+            amount = payment.amount - payment.refunded_amount - pending
+            if amount <= 0:
+                return None
+            refund = Refund.objects.create(
+                store=store,
+                payment=payment,
+                order_id=payment.order_id,
+                amount=amount,
+                reason=RETURNED_PAYMENT_REASON,
+                idempotency_key=_new_key(),
+                actor_type=AuditEntry.ActorType.SYSTEM,
+            )
+    return refund_send(store=store, refund_id=refund.pk)

@@ -15,7 +15,17 @@ from typing import Protocol
 
 
 class ProviderError(Exception):
-    """The provider could not be reached or refused the call; safe to retry with the same idempotency key."""
+    """The provider could not be reached or refused the call; safe to retry with the same idempotency key.
+
+    `retryable` is False when the provider answered with a refusal that a
+    retry would only repeat (an invalid request, an amount too large);
+    `code` is the provider's machine code, safe to store and log.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True, code: str = ""):
+        super().__init__(message)
+        self.retryable = retryable
+        self.code = code
 
 
 class WebhookRejected(Exception):
@@ -32,18 +42,24 @@ class PaymentRequest:
     currency: str
     # "#1001 at Demo Store": what the buyer sees on the provider's page.
     description: str
+    # The order number ("1001"): Stripe's client_reference_id, what the merchant searches by.
     order_reference: str
     # Where the provider sends the buyer back (the order's payment-return page, with its token).
     return_url: str
     # Where the provider posts its events for this store.
     webhook_url: str
     idempotency_key: str
-    # Only for the provider's receipt; recorded in the sharing ledger.
+    # Only for the provider's receipt (providers with sends_email); recorded in the sharing ledger.
     email: str = ""
+    # Ids (not personal) a provider keeps as metadata, to tie its records back to ours.
+    order_id: int | None = None
+    store_id: int | None = None
 
 
 @dataclass(frozen=True)
 class ProviderPayment:
+    # Empty when the provider's event names only the charge (Stripe's charge.refunded): then
+    # the payment is found by `charge_reference`.
     reference: str
     # One of payments.models.PaymentStatus values.
     status: str
@@ -62,6 +78,7 @@ class ProviderRefund:
     # One of payments.models.RefundStatus values.
     status: str
     failure_code: str = ""
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,12 @@ class ProviderEvent:
 
 
 class PaymentProvider(Protocol):
+    # The key stored on Payment.provider and in the webhook URL: "test", "stripe".
     name: str
+    # Who receives the data, as the sharing ledger and the buyer read it: "Stripe".
+    display_name: str
+    # Whether create_payment hands the buyer's email to the provider (for its receipt).
+    sends_email: bool
 
     def create_payment(self, request: PaymentRequest) -> ProviderPayment: ...
 

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""The test provider's hosted pages, mounted at /testpay/ on the platform host only."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from shopwright.payments.testgateway import views
+
+app_name = "testgateway"
+urlpatterns = [
+    path("<str:payment_id>/", views.pay, name="pay"),
+    path("<str:payment_id>/authenticate/", views.authenticate, name="authenticate"),
+]

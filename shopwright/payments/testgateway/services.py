@@ -1,0 +1,463 @@
+"""The built-in test provider's "server": its API, its hosted card page's rules, and its webhooks.
+
+It stands in for a real provider, so it keeps to what a real one offers:
+
+- an API shaped like HTTP endpoints (`create`, `retrieve`, `refund`): the
+  Shopwright-side adapter (providers/test_provider.py) calls only these,
+  gets JSON-shaped dicts back, and never reads the gateway's tables;
+- a hosted page (views.py) holding the only card form: `card_submit` and
+  `authentication_finish` decide outcomes from the test card numbers;
+- signed webhooks after every outcome, delivered by a job with retries.
+
+The card number is used to pick an outcome and to compute the brand and
+last four digits, then dropped: it is never stored, logged or returned.
+
+Test cards (any future expiry, any CVC):
+  4242 4242 4242 4242   succeeds
+  4000 0000 0000 0002   is declined (card_declined); the payment stays payable
+  4000 0027 6000 3184   needs extra authentication (a second page decides)
+Any other valid card number succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.validation import FieldErrors
+from shopwright.payments.models import TestGatewayPayment, TestGatewayRefund, TestGatewayStatus
+from shopwright.payments.testgateway import signing
+
+logger = logging.getLogger(__name__)
+
+DECLINE_CARD = "4000000000000002"
+AUTHENTICATION_CARD = "4000002760003184"
+# Statuses in which the hosted page still takes a card (a declined payment may be retried, as at Stripe).
+PAYABLE = {TestGatewayStatus.OPEN, TestGatewayStatus.FAILED}
+MAX_AMOUNT = Decimal("99999999.99")
+
+EVENT_SUCCEEDED = "payment.succeeded"
+EVENT_FAILED = "payment.failed"
+EVENT_ACTION_REQUIRED = "payment.action_required"
+EVENT_REFUNDED = "refund.succeeded"
+_EVENT_STATUS = {
+    EVENT_SUCCEEDED: TestGatewayStatus.SUCCEEDED,
+    EVENT_FAILED: TestGatewayStatus.FAILED,
+    EVENT_ACTION_REQUIRED: TestGatewayStatus.REQUIRES_ACTION,
+}
+
+DELIVERY_HTTP = "http"
+DELIVERY_DIRECT = "direct"
+
+
+class GatewayError(Exception):
+    """The gateway refused a call, as an HTTP 4xx would: `code` says why. Retrying the same call fails the same."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class GatewayUnavailable(Exception):
+    """The gateway could not be reached (what a timeout or a 5xx is for a real provider); safe to retry."""
+
+
+class DeliveryFailed(Exception):
+    """A webhook was not accepted by the store; the job retries it with back-off."""
+
+
+# --- the API ---------------------------------------------------------------------------
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def _money_text(amount: Decimal) -> str:
+    return format(amount, "f")
+
+
+def _payment_json(payment: TestGatewayPayment) -> dict[str, Any]:
+    return {
+        "id": payment.id,
+        "object": "payment",
+        "status": payment.status,
+        "amount": _money_text(payment.amount),
+        "currency": payment.currency,
+        "description": payment.description,
+        "card_brand": payment.card_brand,
+        "card_last4": payment.card_last4,
+        "failure_code": payment.failure_code,
+        "refunded_amount": _money_text(payment.refunded_amount),
+        "url": hosted_page_url(payment.id),
+    }
+
+
+def _refund_json(refund: TestGatewayRefund) -> dict[str, Any]:
+    return {
+        "id": refund.id,
+        "object": "refund",
+        "payment": refund.payment_id,
+        "amount": _money_text(refund.amount),
+        "status": "succeeded",
+    }
+
+
+def hosted_page_url(payment_id: str) -> str:
+    """The page the buyer pays on: on the platform host, outside every store's pages."""
+    from shopwright.core.links import platform_url
+
+    return platform_url(f"/testpay/{payment_id}/")
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise GatewayError("invalid_amount", "amount is not a number") from None
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+        raise GatewayError("invalid_amount", "amount must be positive with at most 2 decimals")
+    return amount
+
+
+def _url(value: Any, name: str) -> str:
+    url = str(value or "")
+    if urlsplit(url).scheme not in ("http", "https") or len(url) > 1000:
+        raise GatewayError("invalid_url", f"{name} must be an http(s) URL")
+    return url
+
+
+def create(*, account: int, params: Mapping[str, Any]) -> dict[str, Any]:
+    """POST /payments: a payment waiting for the buyer on the hosted page.
+
+    `params`: amount (decimal text), currency, description, return_url,
+    webhook_url, idempotency_key. A repeated key answers the payment the
+    first call made, even when both calls race.
+    """
+    key = str(params.get("idempotency_key") or "")
+    if not key or len(key) > 64:
+        raise GatewayError("invalid_idempotency_key", "idempotency_key is required (at most 64 characters)")
+    existing = TestGatewayPayment.objects.filter(account=account, idempotency_key=key).first()
+    if existing is not None:
+        return _payment_json(existing)
+    currency = str(params.get("currency") or "")
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise GatewayError("invalid_currency", "currency must be an ISO 4217 code")
+    payment = TestGatewayPayment(
+        id=_new_id("tp"),
+        account=account,
+        amount=_amount(params.get("amount")),
+        currency=currency,
+        description=str(params.get("description") or "")[:200],
+        return_url=_url(params.get("return_url"), "return_url"),
+        webhook_url=_url(params.get("webhook_url"), "webhook_url"),
+        idempotency_key=key,
+    )
+    try:
+        with transaction.atomic():
+            payment.save(force_insert=True)
+    except IntegrityError:
+        # Another call with the same key won the race: answer what it made.
+        payment = TestGatewayPayment.objects.get(account=account, idempotency_key=key)
+    return _payment_json(payment)
+
+
+def retrieve(*, account: int, payment_id: str) -> dict[str, Any]:
+    """GET /payments/<id>: the payment as the gateway knows it; another account's id is not found."""
+    payment = TestGatewayPayment.objects.filter(account=account, pk=payment_id).first()
+    if payment is None:
+        raise GatewayError("not_found", "no such payment", status=404)
+    return _payment_json(payment)
+
+
+def refund(*, account: int, payment_id: str, amount: Decimal | str, idempotency_key: str) -> dict[str, Any]:
+    """POST /payments/<id>/refunds: give back part or all of a succeeded payment.
+
+    A repeated idempotency key answers the refund the first call made and
+    moves no money again.
+    """
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise GatewayError("invalid_idempotency_key", "idempotency_key is required (at most 64 characters)")
+    value = _amount(amount)
+    with transaction.atomic():
+        payment = TestGatewayPayment.objects.select_for_update().filter(account=account, pk=payment_id).first()
+        if payment is None:
+            raise GatewayError("not_found", "no such payment", status=404)
+        done = TestGatewayRefund.objects.filter(payment=payment, idempotency_key=idempotency_key).first()
+        if done is not None:
+            return _refund_json(done)
+        if payment.status != TestGatewayStatus.SUCCEEDED:
+            raise GatewayError("payment_not_succeeded", "only a succeeded payment can be refunded")
+        if value > payment.amount - payment.refunded_amount:
+            raise GatewayError("amount_too_large", "the refund is larger than what is left of the payment")
+        made = TestGatewayRefund.objects.create(
+            id=_new_id("tr"), payment=payment, amount=value, idempotency_key=idempotency_key
+        )
+        payment.refunded_amount += value
+        payment.save(update_fields=["refunded_amount", "updated_at"])
+        _event_later(payment, EVENT_REFUNDED, refund_id=made.id)
+    return _refund_json(made)
+
+
+# --- the hosted page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """What is kept of a card once checked: never the number itself."""
+
+    brand: str
+    last4: str
+    # What this test card does: "succeed", "decline" or "authenticate".
+    behaviour: str
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        n = int(char)
+        if position % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def _brand(digits: str) -> str:
+    if digits.startswith("4"):
+        return "visa"
+    if digits[:2] in {"34", "37"}:
+        return "amex"
+    if 51 <= int(digits[:2]) <= 55 or 2221 <= int(digits[:4]) <= 2720:
+        return "mastercard"
+    return "card"
+
+
+def card_check(*, number: str, expiry: str, cvc: str, name: str, today: Any = None) -> Card:
+    """Check a card form; raises ApplicationError with a message per bad field (none echoes the number)."""
+    errors = FieldErrors()
+    digits = re.sub(r"[\s-]", "", number or "")
+    if not digits:
+        errors.add("number", "Enter the card number.")
+    elif not digits.isascii() or not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
+        errors.add("number", "This card number is not valid.")
+    match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2})\s*", expiry or "")
+    if not match:
+        errors.add("expiry", "Enter the expiry date as MM/YY.")
+    else:
+        month, year = int(match.group(1)), 2000 + int(match.group(2))
+        now = today or timezone.now().date()
+        if not 1 <= month <= 12:
+            errors.add("expiry", "Enter the expiry date as MM/YY.")
+        elif (year, month) < (now.year, now.month):
+            errors.add("expiry", "This card has expired.")
+        elif year > now.year + 20:
+            errors.add("expiry", "This expiry date is too far in the future.")
+    cvc_digits = (cvc or "").strip()
+    if not re.fullmatch(r"[0-9]{3,4}", cvc_digits):
+        errors.add("cvc", "Enter the 3 or 4 digits on the back of the card.")
+    if not (name or "").strip():
+        errors.add("name", "Enter the name on the card.")
+    elif len(name) > 100:
+        errors.add("name", "The name is too long.")
+    errors.raise_if_any("Please check the card details.")
+    behaviour = {DECLINE_CARD: "decline", AUTHENTICATION_CARD: "authenticate"}.get(digits, "succeed")
+    return Card(brand=_brand(digits), last4=digits[-4:], behaviour=behaviour)
+
+
+def page_payment(*, payment_id: str) -> TestGatewayPayment:
+    """The payment behind a hosted-page URL; NotFound for an unknown id."""
+    payment = TestGatewayPayment.objects.filter(pk=payment_id).first() if len(payment_id) <= 40 else None
+    if payment is None:
+        raise NotFound("There is no such payment.")
+    return payment
+
+
+def card_submit(*, payment_id: str, card: Card) -> TestGatewayPayment:
+    """Charge a checked card: succeeded, declined (still payable) or waiting for authentication.
+
+    The payment row is locked, so a double submit finds the first one's
+    success and charges nothing; a payment that succeeded, or waits for
+    authentication, is returned unchanged.
+    """
+    with transaction.atomic():
+        payment = TestGatewayPayment.objects.select_for_update().filter(pk=payment_id).first()
+        if payment is None:
+            raise NotFound("There is no such payment.")
+        if payment.status not in PAYABLE:
+            return payment
+        if card.behaviour == "decline":
+            payment.status = TestGatewayStatus.FAILED
+            payment.failure_code = "card_declined"
+            event = EVENT_FAILED
+        elif card.behaviour == "authenticate":
+            payment.status = TestGatewayStatus.REQUIRES_ACTION
+            payment.failure_code = ""
+            # Kept for the outcome: the card has been checked, only the bank's answer is missing.
+            payment.card_brand, payment.card_last4 = card.brand, card.last4
+            event = EVENT_ACTION_REQUIRED
+        else:
+            payment.status = TestGatewayStatus.SUCCEEDED
+            payment.failure_code = ""
+            payment.card_brand, payment.card_last4 = card.brand, card.last4
+            event = EVENT_SUCCEEDED
+        payment.save(update_fields=["status", "failure_code", "card_brand", "card_last4", "updated_at"])
+        _event_later(payment, event)
+    return payment
+
+
+def authentication_finish(*, payment_id: str, complete: bool) -> TestGatewayPayment:
+    """The buyer's answer on the authentication page: success, or a failure that leaves the payment payable."""
+    with transaction.atomic():
+        payment = TestGatewayPayment.objects.select_for_update().filter(pk=payment_id).first()
+        if payment is None:
+            raise NotFound("There is no such payment.")
+        if payment.status != TestGatewayStatus.REQUIRES_ACTION:
+            return payment
+        if complete:
+            payment.status = TestGatewayStatus.SUCCEEDED
+            event = EVENT_SUCCEEDED
+        else:
+            payment.status = TestGatewayStatus.FAILED
+            payment.failure_code = "authentication_failed"
+            payment.card_brand = payment.card_last4 = ""
+            event = EVENT_FAILED
+        payment.save(update_fields=["status", "failure_code", "card_brand", "card_last4", "updated_at"])
+        _event_later(payment, event)
+    return payment
+
+
+# --- webhooks ------------------------------------------------------------------------
+
+
+def _event_later(payment: TestGatewayPayment, event_type: str, *, refund_id: str = "") -> None:
+    """Queue the event's delivery once the outcome is committed (ids and codes only in the job)."""
+    from shopwright.payments.tasks import testgateway_event_deliver_task
+
+    event_id = _new_id("evt")
+    created = int(time.time())
+    failure_code = payment.failure_code if event_type == EVENT_FAILED else ""
+    transaction.on_commit(
+        lambda: testgateway_event_deliver_task(payment.id, event_id, event_type, created, failure_code, refund_id)
+    )
+
+
+def event_body(
+    *, payment: TestGatewayPayment, event_id: str, event_type: str, created: int, failure_code: str, refund_id: str
+) -> bytes:
+    """The event as JSON; built the same on every delivery attempt, so a retry is the same event."""
+    status = _EVENT_STATUS.get(event_type, payment.status)
+    succeeded = status == TestGatewayStatus.SUCCEEDED
+    data: dict[str, Any] = {
+        "id": payment.id,
+        "object": "payment",
+        "status": status,
+        "amount": _money_text(payment.amount),
+        "currency": payment.currency,
+        # A declined card is not described: only the card that paid is.
+        "card_brand": payment.card_brand if succeeded else "",
+        "card_last4": payment.card_last4 if succeeded else "",
+        "failure_code": failure_code,
+    }
+    if refund_id:
+        made = TestGatewayRefund.objects.filter(payment=payment, pk=refund_id).first()
+        if made is not None:
+            data["refund"] = _refund_json(made)
+    return json.dumps({"id": event_id, "type": event_type, "created": created, "data": data}).encode()
+
+
+def event_deliver(
+    *, payment_id: str, event_id: str, event_type: str, created: int, failure_code: str = "", refund_id: str = ""
+) -> str:
+    """Sign and send one event to the payment's webhook_url; raises DeliveryFailed unless the store took it.
+
+    Each attempt signs with the current time (as Stripe does), so a retry
+    hours later is still within the store's tolerance.
+    """
+    payment = TestGatewayPayment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        return "gone"
+    body = event_body(
+        payment=payment,
+        event_id=event_id,
+        event_type=event_type,
+        created=created,
+        failure_code=failure_code,
+        refund_id=refund_id,
+    )
+    headers = {
+        "Content-Type": "application/json",
+        signing.SIGNATURE_HEADER: signing.sign(body=body, secret=signing.webhook_secret(payment.account)),
+    }
+    if settings.TEST_GATEWAY_DELIVERY == DELIVERY_DIRECT:
+        return _deliver_direct(url=payment.webhook_url, body=body, headers=headers)
+    return _deliver_http(url=payment.webhook_url, body=body, headers=headers)
+
+
+def _deliver_http(*, url: str, body: bytes, headers: dict[str, str]) -> str:
+    """POST the event. A `*.localhost` host is connected to 127.0.0.1 with its Host header kept,
+    since not every resolver maps *.localhost to the loopback address."""
+    parts = urlsplit(url)
+    hostname = (parts.hostname or "").lower()
+    target = url
+    handlers: list[urllib.request.BaseHandler] = []
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        headers = {**headers, "Host": parts.netloc}
+        loopback = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
+        target = urlunsplit((parts.scheme, loopback, parts.path, parts.query, ""))
+        handlers.append(urllib.request.ProxyHandler({}))  # this machine: never through a proxy
+    request = urllib.request.Request(target, data=body, headers=headers, method="POST")  # noqa: S310 (http(s) only)
+    opener = urllib.request.build_opener(*handlers)
+    try:
+        with opener.open(request, timeout=10) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryFailed(f"webhook not delivered: {type(exc).__name__}") from None
+    if not 200 <= status < 300:
+        raise DeliveryFailed(f"webhook answered {status}")
+    return "delivered"
+
+
+def _deliver_direct(*, url: str, body: bytes, headers: dict[str, str]) -> str:
+    """Hand the signed event to the store's webhook service in-process, as its endpoint would.
+
+    The store is found from the URL's host and the provider from its last
+    path segment, as the host router and the API would find them.
+    """
+    from shopwright.core.tenancy import store_handle_from_host
+    from shopwright.payments.providers.base import WebhookRejected
+    from shopwright.payments.services import webhook_receive
+    from shopwright.stores.selectors import store_for_custom_domain, store_for_handle
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    handle = store_handle_from_host(host)
+    store = store_for_handle(handle=handle) if handle else store_for_custom_domain(hostname=host)
+    if store is None:
+        raise DeliveryFailed("webhook answered 404")
+    provider_name = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        return webhook_receive(store=store, provider_name=provider_name, body=body, headers=headers)
+    except WebhookRejected:
+        raise DeliveryFailed("webhook answered 400") from None
+    except ApplicationError as exc:
+        raise DeliveryFailed(f"webhook answered {exc.status_code}") from None
