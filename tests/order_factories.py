@@ -23,6 +23,7 @@ from shopwright.orders.services import OrderPlaced, PaymentOutcome, order_paymen
 from shopwright.payments.models import Payment, PaymentStatus
 from shopwright.shipping.models import ShippingMethod
 from shopwright.stores.models import Store
+from tests.catalog_factories import make_product
 from tests.checkout_factories import make_checkout, make_shipping
 
 _seq = itertools.count(1)
@@ -79,3 +80,16 @@ def make_paid_order(
     assert outcome is PaymentOutcome.APPLIED, outcome
     order.refresh_from_db()
     return order
+
+
+def make_variant(store: Store, *, stock: int = 10, price: str = "20.00", **fields: Any) -> Variant:
+    """The one variant of a new published product."""
+    product = make_product(store, stock=stock, price=price, **fields)
+    return Variant.objects.filter(store=store, product=product).order_by("position", "id").first()  # type: ignore[return-value]
+
+
+def stock_of(variant: Variant) -> int:
+    """The variant's stock as the database has it now."""
+    return (
+        Variant.objects.filter(store_id=variant.store_id, pk=variant.pk).values_list("stock_quantity", flat=True).get()
+    )

@@ -59,7 +59,7 @@ def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
 
 
 def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) -> Email:
-    """ "Thank you for your order": number, lines, totals with tax lines, shipping method, delivery address."""
+    """Thank the buyer for the paid order: number, lines, totals with tax lines, shipping method, delivery address."""
     currency = order.currency
     lines = [
         {
@@ -92,7 +92,7 @@ def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) ->
 
 
 def order_payment_failed_queue(*, store: Store, order: Order, payment: Payment) -> Email:
-    """ "Your payment did not go through": the order is still held for you; pay again or contact the store."""
+    """Tell the buyer the payment did not go through: the order is still held; pay again or contact the store."""
     context = _base_context(store=store, order=order) | {
         "reserved_until": order.reserved_until,
         "card_brand": payment.card_brand,
@@ -101,21 +101,28 @@ def order_payment_failed_queue(*, store: Store, order: Order, payment: Payment) 
     return email_queue(kind="order_payment_failed", to=order.email, store=store, context=context)
 
 
-def order_shipped_queue(*, store: Store, order: Order, fulfillment: Fulfillment, items: list[tuple[str, int]]) -> Email:
-    """ "Your order is on its way": carrier, tracking number and link, what is in the parcel."""
+def order_shipped_queue(
+    *, store: Store, order: Order, fulfillment: Fulfillment, items: list[tuple[str, int]], complete: bool
+) -> Email:
+    """Tell the buyer "your order is on its way": carrier, tracking number and link, what is in the parcel."""
     context = _base_context(store=store, order=order) | {
         "carrier": fulfillment.carrier,
         "tracking_number": fulfillment.tracking_number,
         "tracking_url": fulfillment.tracking_url,
         "items": [{"title": title, "quantity": quantity} for title, quantity in items],
-        "complete": order.status == "fulfilled",
+        "complete": complete,
     }
     return email_queue(kind="order_shipped", to=order.email, store=store, context=context)
 
 
-def order_refund_queue(*, store: Store, order: Order, refund: Refund) -> Email:
-    """ "We refunded you": the amount of this refund, and the total refunded so far."""
+def order_refund_queue(*, store: Store, order: Order, refund: Refund, returned_payment: bool = False) -> Email:
+    """Tell the buyer "we refunded you": the amount of this refund, and the total refunded so far.
+
+    `returned_payment`: the money of a payment the order could not take (it was
+    cancelled, or paid already) went back; the order's own totals did not change.
+    """
     context = _base_context(store=store, order=order) | {
+        "returned_payment": returned_payment,
         "amount": _money(refund.amount, order.currency),
         "refunded_total": _money(order.refunded_total, order.currency),
         "full": order.refunded_total >= order.total,

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
@@ -22,20 +24,30 @@ from shopwright.cart.counts import count_changed
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.cache import catalog_changed
 from shopwright.catalog.models import Product
-from shopwright.catalog.stock import InsufficientStock, stock_reserve
+from shopwright.catalog.stock import InsufficientStock, stock_release, stock_reserve
 from shopwright.checkout.models import Checkout
 from shopwright.checkout.selectors import CheckoutPriced, checkout_priced
 from shopwright.core import crypto
-from shopwright.core.audit import Actor
-from shopwright.core.exceptions import ApplicationError
+from shopwright.core.audit import Actor, audit_record
+from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.tenancy import cross_store_access
 from shopwright.orders import emails
 from shopwright.orders.events import order_event, order_events
-from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus, OrderTaxLine
+from shopwright.orders.models import (
+    Fulfillment,
+    FulfillmentLine,
+    Order,
+    OrderEvent,
+    OrderEventKind,
+    OrderLine,
+    OrderStatus,
+    OrderTaxLine,
+)
 from shopwright.orders.numbers import order_number_next
+from shopwright.stores.models import Store
 
 if TYPE_CHECKING:
     from shopwright.payments.models import Payment, Refund
-    from shopwright.stores.models import Store
 
 # How long a placed order holds its stock while the buyer pays.
 RESERVATION_MINUTES = 15
@@ -182,7 +194,7 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
     with transaction.atomic():
         locked = Checkout.objects.select_for_update().filter(store=store, pk=checkout.pk).first()
         if locked is None:
-            raise CheckoutIncomplete("This checkout no longer exists. Start again from your cart.", code="not_found")
+            raise NotFound("This checkout no longer exists. Start again from your cart.")
         if locked.order_id is not None:
             # A second click (or a retried request): the order the first one placed.
             return OrderPlaced(order=Order.objects.get(store=store, pk=locked.order_id), token=None, created=False)
@@ -255,8 +267,6 @@ def _move(order: Order, new: str) -> None:
 
 def _locked_order(*, store: Store, order: Order) -> Order:
     """The order re-read under its row lock (must run inside a transaction); NotFound for another store's."""
-    from shopwright.core.exceptions import NotFound
-
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("order writes lock the order inside the caller's transaction")
     locked = Order.objects.select_for_update().filter(store=store, pk=order.pk).first()
@@ -405,27 +415,152 @@ def order_payment_succeeded(*, store: Store, order: Order, payment: Payment) -> 
 
 
 def order_payment_failed(*, store: Store, order: Order, payment: Payment) -> None:
-    """Record a declined or failed attempt (timeline, "payment failed" email); the order stays payable."""
-    raise NotImplementedError
+    """Record a declined or failed attempt (timeline, "payment failed" email); the order stays payable.
+
+    The email goes only while the order still waits for payment: a failed
+    second attempt on a paid order (another tab) is bookkeeping, not news.
+    """
+    with transaction.atomic():
+        locked = _locked_order(store=store, order=order)
+        entries: list[tuple[str, dict[str, Any]]] = [
+            (
+                OrderEventKind.PAYMENT_FAILED,
+                {
+                    "payment_id": payment.pk,
+                    "provider": payment.provider,
+                    "amount": str(payment.amount),
+                    "failure_code": payment.failure_code,
+                },
+            )
+        ]
+        if locked.status == OrderStatus.PENDING_PAYMENT:
+            email = emails.order_payment_failed_queue(store=store, order=locked, payment=payment)
+            entries.append((OrderEventKind.EMAIL_SENT, {"email": "order_payment_failed", "email_id": email.pk}))
+        order_events(order=locked, actor=Actor("provider"), entries=entries)
 
 
 def order_payment_action_required(*, store: Store, order: Order, payment: Payment) -> None:
     """Record that the provider asks the buyer for extra authentication (timeline only)."""
-    raise NotImplementedError
+    with transaction.atomic():
+        locked = _locked_order(store=store, order=order)
+        order_event(
+            order=locked,
+            kind=OrderEventKind.PAYMENT_ACTION_REQUIRED,
+            actor=Actor("provider"),
+            data={"payment_id": payment.pk, "provider": payment.provider, "amount": str(payment.amount)},
+        )
 
 
 def order_refund_applied(*, store: Store, order: Order, refund: Refund) -> Order:
-    """Add a succeeded refund to the order: refunded total, status (partially) refunded, timeline, email."""
-    raise NotImplementedError
+    """Add a succeeded refund to the order: refunded total, status (partially) refunded, timeline, email.
+
+    Applying the same refund twice changes nothing (its "refunded" event is
+    looked for first). A refund of a payment that never paid the order (money
+    that arrived for an order that could not take it, see REFUND_NEEDED) is
+    recorded and mailed, but leaves the order's totals and status alone.
+    Raises ApplicationError (`refund_not_succeeded`, `refund_exceeds_total`,
+    `invalid_transition`).
+    """
+    from shopwright.payments.models import RefundStatus
+
+    if refund.status != RefundStatus.SUCCEEDED:
+        raise ApplicationError("Only a refund the provider confirmed is applied.", code="refund_not_succeeded")
+    with transaction.atomic():
+        locked = _locked_order(store=store, order=order)
+        applied = OrderEvent.objects.filter(
+            store=store, order=locked, kind=OrderEventKind.REFUNDED, data__refund_id=refund.pk
+        ).exists()
+        if applied:
+            _sync(order, locked)
+            return locked
+        data: dict[str, Any] = {"refund_id": refund.pk, "payment_id": refund.payment_id, "amount": str(refund.amount)}
+        # Money of a payment the order could not take (REFUND_NEEDED) goes back without touching the order's totals.
+        returned = _paid_by(store=store, order=locked) != refund.payment_id
+        if not returned:
+            refunded = locked.refunded_total + refund.amount
+            if refunded > locked.total:
+                raise ApplicationError(
+                    "This refund is more than what is left to refund on the order.", code="refund_exceeds_total"
+                )
+            _move(locked, OrderStatus.REFUNDED if refunded == locked.total else OrderStatus.PARTIALLY_REFUNDED)
+            locked.refunded_total = refunded
+            locked.save(update_fields=["status", "refunded_total", "updated_at"])
+            data["refunded_total"] = str(refunded)
+        else:
+            data["returned_payment"] = True
+        email = emails.order_refund_queue(store=store, order=locked, refund=refund, returned_payment=returned)
+        actor = Actor(refund.actor_type, refund.actor_id) if refund.actor_type else Actor.system()
+        order_events(
+            order=locked,
+            actor=actor,
+            entries=[
+                (OrderEventKind.REFUNDED, data),
+                (OrderEventKind.EMAIL_SENT, {"email": "order_refund", "email_id": email.pk}),
+            ],
+        )
+    _sync(order, locked)
+    return locked
 
 
 def order_cancel(*, store: Store, order: Order, actor: Actor, reason: str = "") -> Order:
     """Cancel an unfulfilled order and put its units back in stock (once, even if retried).
 
     A paid order must have been refunded in full first (the back office
-    refunds, then cancels); raises ApplicationError otherwise.
+    refunds, then cancels); raises ApplicationError otherwise: `invalid_transition`
+    for a shipped (or partly shipped) order, `refund_first` for a paid one.
+    Writes the timeline and the audit log with the actor.
     """
-    raise NotImplementedError
+    reason = " ".join(reason.split())[:200]
+    with transaction.atomic():
+        locked = _locked_order(store=store, order=order)
+        if locked.status == OrderStatus.CANCELLED:
+            _sync(order, locked)
+            return locked  # a retried click: cancelled once, restocked once
+        if locked.status in (OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED) or locked.fulfilled_at:
+            raise ApplicationError("A shipped order cannot be cancelled; refund it instead.", code="invalid_transition")
+        if OrderLine.objects.filter(store=store, order=locked, quantity_fulfilled__gt=0).exists():
+            raise ApplicationError(
+                "Part of this order has shipped: it cannot be cancelled; refund it instead.", code="invalid_transition"
+            )
+        if locked.status != OrderStatus.PENDING_PAYMENT and locked.refunded_total < locked.total:
+            raise ApplicationError("A paid order is refunded in full before it is cancelled.", code="refund_first")
+        units = _cancel(
+            store=store,
+            order=locked,
+            actor=actor,
+            code="merchant" if actor.type == "user" else actor.type,
+            reason=reason,
+        )
+        audit_record(
+            action="orders.order_cancel",
+            actor=actor,
+            store=store,
+            obj=locked,
+            details={"number": locked.number, "restocked_units": units, "reason": reason},
+        )
+    _sync(order, locked)
+    return locked
+
+
+def _cancel(*, store: Store, order: Order, actor: Actor, code: str, reason: str = "") -> int:
+    """Cancel the locked order and put back the units of its lines not yet restocked; returns how many."""
+    quantities = _line_quantities(store=store, order=order, restocked=False)
+    if quantities:
+        stock_release(store=store, quantities=quantities)
+        OrderLine.objects.filter(store=store, order=order, restocked=False).update(restocked=True)
+    _move(order, OrderStatus.CANCELLED)
+    order.cancelled_at = timezone.now()
+    order.reserved_until = None
+    order.save(update_fields=["status", "cancelled_at", "reserved_until", "updated_at"])
+    units = sum(quantities.values())
+    cancelled: dict[str, Any] = {"code": code}
+    if reason:
+        cancelled["reason"] = reason
+    entries: list[tuple[str, dict[str, Any]]] = [(OrderEventKind.CANCELLED, cancelled)]
+    if units:
+        entries.append((OrderEventKind.RESTOCKED, {"units": units}))
+    order_events(order=order, actor=actor, entries=entries)
+    return units
 
 
 def order_fulfil(
@@ -440,17 +575,182 @@ def order_fulfil(
 ) -> Order:
     """Ship some or all of what is left: a Fulfillment, status (partially) fulfilled, "shipped" email.
 
-    `quantities` maps order line id -> units; None ships everything not yet shipped.
+    `quantities` maps order line id -> units; None ships everything not yet
+    shipped; a line given 0 units is left out. Raises ApplicationError with
+    `fields` ("carrier", "tracking_number", "tracking_url", "line_<id>",
+    "__all__") for bad input and nothing is written; `invalid_transition`
+    for an order that is not paid (or already shipped, or refunded in full).
+    A partly refunded order may still ship: its status keeps saying
+    "partially refunded", and its lines keep what shipped.
     """
-    raise NotImplementedError
+    carrier, tracking_number, tracking_url = _clean_parcel(carrier, tracking_number, tracking_url)
+    wanted = _clean_quantities(quantities)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = _locked_order(store=store, order=order)
+        if locked.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
+            raise ApplicationError(
+                f"An order that is {OrderStatus(locked.status).label.lower()} cannot be shipped.",
+                code="invalid_transition",
+            )
+        lines = list(OrderLine.objects.filter(store=store, order=locked).order_by("id"))
+        ship = _units_to_ship(lines, wanted)
+        fulfillment = Fulfillment.objects.create(
+            store=store, order=locked, carrier=carrier, tracking_number=tracking_number, tracking_url=tracking_url
+        )
+        FulfillmentLine.objects.bulk_create(
+            FulfillmentLine(store=store, fulfillment=fulfillment, order_line_id=line_id, quantity=units)
+            for line_id, units in ship.items()
+        )
+        grow = Case(*(When(pk=pk, then=Value(n)) for pk, n in ship.items()), output_field=IntegerField())
+        OrderLine.objects.filter(store=store, order=locked, pk__in=list(ship)).update(
+            quantity_fulfilled=F("quantity_fulfilled") + grow
+        )
+        complete = all(line.quantity_fulfilled + ship.get(line.pk, 0) >= line.quantity for line in lines)
+        if locked.status != OrderStatus.PARTIALLY_REFUNDED:
+            _move(locked, OrderStatus.FULFILLED if complete else OrderStatus.PARTIALLY_FULFILLED)
+        if complete:
+            locked.fulfilled_at = now
+        locked.save(update_fields=["status", "fulfilled_at", "updated_at"])
+        units = sum(ship.values())
+        by_id = {line.pk: line for line in lines}
+        items = [(_line_name(by_id[pk]), n) for pk, n in ship.items()]
+        email = emails.order_shipped_queue(
+            store=store, order=locked, fulfillment=fulfillment, items=items, complete=complete
+        )
+        # The tracking number finds the recipient at the carrier (personal, see orders/privacy.py):
+        # the timeline names the parcel by id; the Fulfillment row holds the number.
+        order_events(
+            order=locked,
+            actor=actor,
+            entries=[
+                (
+                    OrderEventKind.FULFILLED,
+                    {"fulfillment_id": fulfillment.pk, "carrier": carrier, "units": units, "complete": complete},
+                ),
+                (OrderEventKind.EMAIL_SENT, {"email": "order_shipped", "email_id": email.pk}),
+            ],
+        )
+        audit_record(
+            action="orders.order_fulfil",
+            actor=actor,
+            store=store,
+            obj=locked,
+            details={"number": locked.number, "fulfillment_id": fulfillment.pk, "units": units},
+        )
+    _sync(order, locked)
+    return locked
+
+
+MAX_CARRIER = 60
+MAX_TRACKING_NUMBER = 100
+MAX_TRACKING_URL = 500
+
+
+def _clean_parcel(carrier: str, tracking_number: str, tracking_url: str) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    carrier = " ".join(str(carrier or "").split())
+    tracking_number = str(tracking_number or "").strip()
+    tracking_url = str(tracking_url or "").strip()
+    if not carrier:
+        errors["carrier"] = ["Enter the carrier."]
+    elif len(carrier) > MAX_CARRIER:
+        errors["carrier"] = [f"At most {MAX_CARRIER} characters."]
+    if len(tracking_number) > MAX_TRACKING_NUMBER:
+        errors["tracking_number"] = [f"At most {MAX_TRACKING_NUMBER} characters."]
+    if tracking_url:
+        try:
+            # Only web links: the buyer's page and email link to it (javascript: would run there).
+            URLValidator(schemes=["http", "https"])(tracking_url)
+            if len(tracking_url) > MAX_TRACKING_URL:
+                raise ValidationError("too long")
+        except ValidationError:
+            errors["tracking_url"] = [f"Enter a web address (http or https), at most {MAX_TRACKING_URL} characters."]
+    if errors:
+        raise ApplicationError(next(iter(errors.values()))[0], code="invalid", fields=errors)
+    return carrier, tracking_number, tracking_url
+
+
+def _clean_quantities(quantities: dict[int, int] | None) -> dict[int, int] | None:
+    if quantities is None:
+        return None
+    cleaned: dict[int, int] = {}
+    for line_id, units in quantities.items():
+        if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+            field = f"line_{line_id}"
+            raise ApplicationError(
+                "Enter a whole number of units.", code="invalid", fields={field: ["Enter a whole number of units."]}
+            )
+        if units:
+            cleaned[int(line_id)] = units
+    return cleaned
+
+
+def _units_to_ship(lines: list[OrderLine], wanted: dict[int, int] | None) -> dict[int, int]:
+    """Line id -> units for this parcel, checked against what each line has left."""
+    left = {line.pk: line.quantity - line.quantity_fulfilled for line in lines}
+    if wanted is None:
+        ship = {pk: n for pk, n in left.items() if n > 0}
+    else:
+        errors: dict[str, list[str]] = {}
+        for pk, units in wanted.items():
+            if pk not in left:
+                errors[f"line_{pk}"] = ["This line is not part of the order."]
+            elif units > left[pk]:
+                errors[f"line_{pk}"] = [f"Only {left[pk]} left to ship."]
+        if errors:
+            raise ApplicationError(next(iter(errors.values()))[0], code="invalid", fields=errors)
+        ship = dict(wanted)
+    if not ship:
+        message = "Ship at least one unit." if any(left.values()) else "Everything in this order has shipped."
+        raise ApplicationError(message, code="nothing_to_ship", fields={"__all__": [message]})
+    return ship
+
+
+def _line_name(line: OrderLine) -> str:
+    return f"{line.product_title} ({line.variant_title})" if line.variant_title else line.product_title
 
 
 def order_reservations_expire(*, now: datetime | None = None, batch: int = 200) -> int:
     """Cancel orders still pending payment whose hold ran out, releasing their stock; returns how many.
 
     The periodic job calls it every minute; idempotent, each order in its own transaction.
+    An order is locked and its status and hold read again before it is
+    cancelled, so a payment applied meanwhile wins. A payment arriving after
+    the sweep re-reserves the stock (order_payment_succeeded).
     """
-    raise NotImplementedError
+    now = now or timezone.now()
+    with cross_store_access("reservation sweep across stores"):
+        due = list(
+            Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now)
+            .order_by("reserved_until", "id")
+            .values_list("store_id", "pk")[:batch]
+        )
+    expired = 0
+    stores: dict[int, Store] = {}
+    for store_id, pk in due:
+        if store_id not in stores:
+            stores[store_id] = Store.objects.get(pk=store_id)
+        store = stores[store_id]
+        with transaction.atomic():
+            order = Order.objects.select_for_update().filter(store=store, pk=pk).first()
+            if (
+                order is None
+                or order.status != OrderStatus.PENDING_PAYMENT
+                or order.reserved_until is None
+                or order.reserved_until >= now
+            ):
+                continue
+            units = _line_quantities(store=store, order=order, restocked=False)
+            order_event(
+                order=order,
+                kind=OrderEventKind.RESERVATION_EXPIRED,
+                actor=Actor.system(),
+                data={"units": sum(units.values())},
+            )
+            _cancel(store=store, order=order, actor=Actor.system(), code="reservation_expired")
+            expired += 1
+    return expired
 
 
 def order_refundable(order: Order) -> Decimal:
