@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shopwright.cart import pricing
 from shopwright.cart.models import Cart
 from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced
+from shopwright.checkout.addresses import country_name
 from shopwright.shipping.selectors import shipping_quotes
 from shopwright.taxes.calculations import taxes_for
 from shopwright.taxes.selectors import tax_rate_for
@@ -84,6 +86,19 @@ class CheckoutPriced:
     def ready(self) -> bool:
         return not self.problems and not self.missing
 
+    @property
+    def ships_message(self) -> str:
+        """ "We don't ship to Japan." when no zone covers the delivery address; else ""."""
+        if self.ships_to_address:
+            return ""
+        return not_shipped_message(self.checkout.shipping_address or {})
+
+
+def not_shipped_message(address: Mapping[str, Any]) -> str:
+    country = country_name(str(address.get("country", "")))
+    area = str(address.get("country_area", ""))
+    return f"We don't ship to {country} ({area})." if area else f"We don't ship to {country}."
+
 
 def _line_problem(line: PricedLine) -> str | None:
     name = f"{line.product_title} ({line.variant_title})" if line.variant_title else line.product_title
@@ -136,7 +151,7 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
     quotes = shipping_quotes(store=store, country=country, area=area, subtotal=subtotal, weight_grams=weight)
     ships = not country or quotes is not None
     if not ships:
-        problems.append("Sorry, we don't ship to that country or region.")
+        problems.append(not_shipped_message(address))
     options = [ShippingChoice(q.method_id, q.name, money(q.price), q.delivery_estimate) for q in quotes or []]
     method = next((option for option in options if option.method_id == checkout.shipping_method_id), None)
     if checkout.shipping_method_id is not None and method is None and ships and country:
@@ -191,3 +206,92 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
         missing=missing,
         signature=_signature(currency=currency, lines=lines, method=method, tax_total=tax_total, total=total),
     )
+
+
+def checkout_of_cart(*, store: Store, cart_id: int) -> Checkout | None:
+    """The cart's checkout if it has one (never makes it: placing an order needs an existing one)."""
+    from shopwright.checkout.models import Checkout
+
+    return Checkout.objects.filter(store=store, cart_id=cart_id).first()
+
+
+def shipping_countries(*, store: Store) -> set[str]:
+    """Countries at least one of the store's zones covers, whole or in part (one query)."""
+    from shopwright.shipping.models import ShippingZone
+
+    found: set[str] = set()
+    for areas in ShippingZone.objects.filter(store=store).values_list("areas", flat=True):
+        found.update(str(area).split("-", 1)[0].upper() for area in areas or [])
+    return found
+
+
+# --- what changed between the review page and "Pay" ---------------------------------------------
+
+
+def _line_name(line: PricedLine) -> str:
+    return f"{line.product_title} ({line.variant_title})" if line.variant_title else line.product_title
+
+
+def review_snapshot(priced: CheckoutPriced) -> dict[str, Any]:
+    """What the buyer sees on the review page, small enough to carry in the page (signed by the caller).
+
+    Only used to say what changed when placing fails with CheckoutChanged;
+    prices always come from `checkout_priced`, never from this.
+    """
+    return {
+        "lines": [
+            [item.line.variant_id, item.line.quantity, str(item.line.unit_price), _line_name(item.line)]
+            for item in priced.lines
+        ],
+        "shipping": str(priced.shipping_total),
+        "tax": str(priced.tax_total),
+        "total": str(priced.total),
+    }
+
+
+def review_changes(snapshot: Mapping[str, Any] | None, priced: CheckoutPriced) -> list[str]:
+    """Sentences for the buyer: what differs between `snapshot` (from `review_snapshot`) and now."""
+    from shopwright.catalog.display import format_money
+
+    def money(amount: Any) -> str:
+        return format_money(Decimal(str(amount)), priced.currency)
+
+    changes: list[str] = []
+    if not isinstance(snapshot, Mapping):
+        return changes
+    now = {item.line.variant_id: item.line for item in priced.lines}
+    seen_ids = set()
+    for entry in snapshot.get("lines") or []:
+        try:
+            variant_id, quantity, price, name = int(entry[0]), int(entry[1]), Decimal(str(entry[2])), str(entry[3])
+        except (TypeError, ValueError, IndexError, ArithmeticError):
+            continue
+        seen_ids.add(variant_id)
+        line = now.get(variant_id)
+        if line is None:
+            changes.append(f"{name} is no longer in your order.")
+            continue
+        if line.unit_price != price:
+            changes.append(f"The price of {name} changed from {money(price)} to {money(line.unit_price)}.")
+        if line.quantity != quantity:
+            changes.append(f"The quantity of {name} is now {line.quantity} (was {quantity}).")
+    for variant_id, line in now.items():
+        if variant_id not in seen_ids:
+            changes.append(f"{_line_name(line)} was added to your order.")
+    for key, label, value in (("shipping", "Shipping", priced.shipping_total), ("tax", "Tax", priced.tax_total)):
+        if str(snapshot.get(key, "")) != str(value):
+            try:
+                changes.append(f"{label} changed from {money(snapshot.get(key))} to {money(value)}.")
+            except (ArithmeticError, ValueError, TypeError):
+                changes.append(f"{label} is now {money(value)}.")
+    return changes
+
+
+def stock_messages(shortfalls: Mapping[int, int], priced: CheckoutPriced) -> list[str]:
+    """ "Only 2 of Mug left." / "Mug is sold out." for each variant short of stock."""
+    names = {line.variant_id: _line_name(line) for line in priced.cart.lines}
+    found = []
+    for variant_id, left in shortfalls.items():
+        name = names.get(variant_id, "An item")
+        found.append(f"{name} is sold out." if left <= 0 else f"Only {left} of {name} left.")
+    return found
