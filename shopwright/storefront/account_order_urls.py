@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""The personal center's orders (see account_order_views)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from shopwright.storefront import account_order_views
+
+urlpatterns = [
+    path("", account_order_views.account_orders, name="account_orders"),
+    path("<int:number>/", account_order_views.account_order, name="account_order"),
+]
