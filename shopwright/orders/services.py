@@ -85,6 +85,15 @@ _MISSING_MESSAGES = {
 }
 
 
+def _stock_shortfalls(priced: CheckoutPriced) -> dict[int, int]:
+    """Variant id -> units left, for the lines the pricing found short of stock (each is one of its problems)."""
+    return {
+        item.line.variant_id: item.line.max_quantity
+        for item in priced.lines
+        if item.line.max_quantity == 0 or item.line.over_stock
+    }
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -212,6 +221,10 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
                 "Check the new totals and confirm again.",
                 priced=priced,
             )
+        shortfalls = _stock_shortfalls(priced)
+        if shortfalls and len(shortfalls) == len(priced.problems):
+            # Only stock ran short (another buyer got there first): the same answer the reservation gives.
+            raise InsufficientStock(shortfalls)
         if priced.problems:
             raise CheckoutIncomplete(priced.problems[0], priced=priced, fields={"__all__": list(priced.problems)})
         stock_reserve(store=store, quantities={item.line.variant_id: item.line.quantity for item in priced.lines})

@@ -1,0 +1,81 @@
+"""Buyers racing on PostgreSQL (real concurrent transactions): no overselling, no gaps, no double orders."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from shopwright.catalog.stock import InsufficientStock
+from shopwright.checkout.selectors import checkout_priced
+from shopwright.core.audit import Actor
+from shopwright.orders.models import Order
+from shopwright.orders.services import OrderPlaced, order_place
+from shopwright.shipping.models import ShippingMethod
+from tests.checkout_factories import make_checkout
+from tests.concurrency import run_at_once
+from tests.order_factories import make_variant, stock_of
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _ready_checkouts(store, lines, count: int):  # type: ignore[no-untyped-def]
+    """`count` checkouts of `lines`, each with the signature its buyer reviewed."""
+    method = ShippingMethod.objects.filter(store=store).get()
+    ready = []
+    for _ in range(count):
+        checkout = make_checkout(store, lines, method=method)
+        ready.append((checkout, checkout_priced(store=store, checkout=checkout).signature))
+    return ready
+
+
+def _race(store, ready, *, runs: int) -> dict[int, object]:  # type: ignore[no-untyped-def]
+    """Every buyer clicks "Pay" at the same moment (a barrier), each with their own checkout (or the same one)."""
+    barrier = threading.Barrier(runs, timeout=30)
+
+    def place(n: int) -> OrderPlaced:
+        checkout, signature = ready[(n - 1) % len(ready)]
+        barrier.wait()
+        return order_place(store=store, checkout=checkout, reviewed_signature=signature, actor=Actor.anonymous())
+
+    return run_at_once(place, runs=runs)
+
+
+def test_thirty_buyers_for_the_last_five_units(postgres, store) -> None:
+    item = make_variant(store, stock=5)
+    ready = _ready_checkouts(store, [(item, 1)], 30)
+
+    outcomes = _race(store, ready, runs=30)
+
+    placed = [o for o in outcomes.values() if isinstance(o, OrderPlaced)]
+    short = [o for o in outcomes.values() if isinstance(o, InsufficientStock)]
+    assert len(placed) == 5 and len(short) == 25, outcomes
+    assert all(s.shortfalls == {item.pk: 0} for s in short)
+    assert stock_of(item) == 0
+    assert Order.objects.filter(store=store).count() == 5
+
+
+def test_twenty_placements_at_one_store_number_1001_to_1020_without_gaps(postgres, store) -> None:
+    item = make_variant(store, stock=100)
+    ready = _ready_checkouts(store, [(item, 1)], 20)
+
+    outcomes = _race(store, ready, runs=20)
+
+    assert all(isinstance(o, OrderPlaced) for o in outcomes.values()), outcomes
+    numbers = sorted(Order.objects.filter(store=store).values_list("number", flat=True))
+    assert numbers == list(range(1001, 1021))
+    assert stock_of(item) == 80
+
+
+def test_a_double_click_from_two_tabs_places_one_order(postgres, store) -> None:
+    item = make_variant(store, stock=5)
+    ready = _ready_checkouts(store, [(item, 2)], 1)
+
+    outcomes = _race(store, ready, runs=2)
+
+    results = [o for o in outcomes.values() if isinstance(o, OrderPlaced)]
+    assert len(results) == 2, outcomes
+    assert sorted(r.created for r in results) == [False, True]
+    assert len({r.order.pk for r in results}) == 1
+    assert Order.objects.filter(store=store).count() == 1
+    assert stock_of(item) == 3
