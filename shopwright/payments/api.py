@@ -9,7 +9,7 @@ bytes (`request.body`), never parsed before the signature is checked.
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from shopwright.core.api import ErrorOut, require_store_host
 from shopwright.core.requests import client_ip
@@ -46,7 +46,7 @@ _WEBHOOK_BODY = {
     ),
     openapi_extra=_WEBHOOK_BODY,
 )
-def webhook(request: HttpRequest, provider: str) -> tuple[int, dict[str, object]]:
+def webhook(request: HttpRequest, provider: str) -> Status[WebhookOut] | Status[ErrorOut]:
     store = require_store_host(request)
     try:
         result = services.webhook_receive(
@@ -57,5 +57,5 @@ def webhook(request: HttpRequest, provider: str) -> tuple[int, dict[str, object]
             ip=client_ip(request),
         )
     except WebhookRejected as exc:
-        return 400, {"code": "webhook_rejected", "message": f"Webhook rejected: {exc.reason}.", "fields": {}}
-    return 200, {"result": result}
+        return Status(400, ErrorOut(code="webhook_rejected", message=f"Webhook rejected: {exc.reason}.", fields={}))
+    return Status(200, WebhookOut(result=result))

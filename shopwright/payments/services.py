@@ -32,6 +32,7 @@ from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.core.models import AuditEntry
+from shopwright.core.validation import FieldErrors
 from shopwright.orders.events import order_event
 from shopwright.orders.models import Order, OrderEventKind, OrderStatus
 from shopwright.orders.services import (
@@ -46,6 +47,7 @@ from shopwright.payments import selectors
 from shopwright.payments.models import (
     PAYMENT_RANK,
     Payment,
+    PaymentSettings,
     PaymentStatus,
     Refund,
     RefundStatus,
@@ -563,3 +565,68 @@ def payment_return(*, store: Store, payment_id: int) -> Refund | None:
                 actor_type=AuditEntry.ActorType.SYSTEM,
             )
     return refund_send(store=store, refund_id=refund.pk)
+
+
+# --- the store's payment settings -----------------------------------------------------------
+
+_STRIPE_SECRET_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
+
+
+def payment_settings_update(
+    *,
+    store: Store,
+    actor: Actor,
+    provider: str,
+    stripe_secret_key: str = "",
+    stripe_webhook_secret: str = "",
+    ip: str = "",
+) -> PaymentSettings:
+    """Choose the store's provider and set Stripe's keys (an empty key keeps the one stored).
+
+    Stripe needs both keys before it can be chosen: without the webhook
+    secret no payment could ever be confirmed. The audit entry says what
+    changed, never a key. Raises ApplicationError with per-field messages.
+    """
+    errors = FieldErrors()
+    choices = {choice.value for choice in PaymentSettings.Provider}
+    if provider not in choices:
+        errors.add("provider", "Choose a payment provider.")
+    secret_key = (stripe_secret_key or "").strip()
+    webhook_secret = (stripe_webhook_secret or "").strip()
+    if secret_key and (not secret_key.startswith(_STRIPE_SECRET_PREFIXES) or len(secret_key) > 255):
+        errors.add(
+            "stripe_secret_key", "A Stripe secret key starts with sk_test_ or sk_live_ (or rk_ for a restricted key)."
+        )
+    if webhook_secret and (not webhook_secret.startswith("whsec_") or len(webhook_secret) > 255):
+        errors.add("stripe_webhook_secret", "A Stripe webhook signing secret starts with whsec_.")
+    errors.raise_if_any()
+    with transaction.atomic():
+        row, _created = PaymentSettings.objects.select_for_update().get_or_create(store=store)
+        before = row.provider
+        if secret_key:
+            row.stripe_secret_key = secret_key
+        if webhook_secret:
+            row.stripe_webhook_secret = webhook_secret
+        if provider == PaymentSettings.Provider.STRIPE:
+            missing = FieldErrors()
+            if not row.stripe_secret_key:
+                missing.add("stripe_secret_key", "Enter the Stripe secret key to take payments with Stripe.")
+            if not row.stripe_webhook_secret:
+                missing.add("stripe_webhook_secret", "Enter the webhook signing secret Stripe shows for the endpoint.")
+            missing.raise_if_any()
+        row.provider = provider
+        row.save()
+        audit_record(
+            action="payment.settings_changed",
+            actor=actor,
+            store=store,
+            obj=row,
+            ip=ip,
+            details={
+                "provider": provider,
+                "previous_provider": before,
+                "stripe_secret_key_changed": bool(secret_key),
+                "stripe_webhook_secret_changed": bool(webhook_secret),
+            },
+        )
+    return row

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The buyer's payment-return page (see payment_views); mounted under /orders/ beside order_urls."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from shopwright.storefront import payment_views
+
+urlpatterns = [
+    path("<str:token>/payment/", payment_views.order_payment, name="order_payment"),
+]

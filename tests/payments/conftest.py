@@ -94,9 +94,7 @@ def pay(
 
 
 def authenticate(client: Client, payment: Payment, outcome: str) -> Any:
-    return client.post(
-        f"/testpay/{payment.reference}/authenticate/", {"outcome": outcome}, HTTP_HOST=PLATFORM_HOST
-    )
+    return client.post(f"/testpay/{payment.reference}/authenticate/", {"outcome": outcome}, HTTP_HOST=PLATFORM_HOST)
 
 
 def signed_event(
@@ -131,7 +129,6 @@ def signed_event(
     secret = signing.webhook_secret(secret_store_id or payment.store_id)
     header = signing.sign(body=body, secret=secret, timestamp=timestamp)
     return body, {signing.SIGNATURE_HEADER: header, "Content-Type": "application/json"}
-
 
 
 def money(value: str) -> Decimal:

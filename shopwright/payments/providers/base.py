@@ -98,6 +98,12 @@ class PaymentProvider(Protocol):
     # Whether create_payment hands the buyer's email to the provider (for its receipt).
     sends_email: bool
 
+    @property
+    def page_origin(self) -> str:
+        """The origin ("https://checkout.stripe.com") of the provider's hosted page: store pages whose
+        forms lead there (303 after POST) allow it in their CSP form-action."""
+        ...
+
     def create_payment(self, request: PaymentRequest) -> ProviderPayment: ...
 
     def fetch_payment(self, reference: str) -> ProviderPayment: ...

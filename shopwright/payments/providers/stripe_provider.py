@@ -128,6 +128,7 @@ class StripeProvider:
     display_name = "Stripe"
     # Checkout prefills it and Stripe sends its receipt there.
     sends_email = True
+    page_origin = "https://checkout.stripe.com"
 
     def __init__(self, *, secret_key: str, webhook_secret: str):
         self._secret_key = secret_key

@@ -12,6 +12,9 @@ import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
 
 from shopwright.payments.models import PaymentStatus, RefundStatus
 from shopwright.payments.providers.base import (
@@ -58,6 +61,12 @@ class TestProvider:
 
     def __init__(self, *, account: int):
         self.account = account
+
+    @property
+    def page_origin(self) -> str:
+        """The platform host: the hosted page is served there, outside every store."""
+        parts = urlsplit(settings.PLATFORM_URL)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def _call(self, endpoint: Any, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -114,11 +123,11 @@ class TestProvider:
         try:
             event = json.loads(body)
             event_id, event_type, data = str(event["id"]), str(event["type"]), event["data"]
+            if event_type not in _EVENT_TYPES:
+                return ProviderEvent(event_id=event_id, event_type=event_type)
             payment = self._payment(data)
         except (ValueError, KeyError, TypeError):
             raise WebhookRejected("malformed event body") from None
-        if event_type not in _EVENT_TYPES:
-            return ProviderEvent(event_id=event_id, event_type=event_type)
         refund = None
         if event_type == gateway.EVENT_REFUNDED and isinstance(data.get("refund"), dict):
             refund = ProviderRefund(

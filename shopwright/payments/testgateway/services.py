@@ -89,8 +89,8 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(12)}"
 
 
-def _money_text(amount: Decimal) -> str:
-    return format(amount, "f")
+def _money_text(amount: Decimal | int) -> str:
+    return format(Decimal(amount).quantize(Decimal("0.01")), "f")
 
 
 def _payment_json(payment: TestGatewayPayment) -> dict[str, Any]:

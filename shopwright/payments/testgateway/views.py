@@ -76,7 +76,7 @@ def _context(payment: TestGatewayPayment, **extra: Any) -> dict[str, Any]:
 
 def _form_page(request: HttpRequest, payment: TestGatewayPayment, *, status: int = 200, **extra: Any) -> HttpResponse:
     notice = _FAILURES.get(payment.failure_code, "") if payment.status == TestGatewayStatus.FAILED else ""
-    context = _context(payment, notice=notice, errors={}, values={}, **extra)
+    context = _context(payment, **{"notice": notice, "errors": {}, "values": {}, **extra})
     return _with_policy(render(request, "payments/testgateway/pay.html", context, status=status), payment)
 
 

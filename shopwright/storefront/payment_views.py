@@ -1,0 +1,146 @@
+"""The buyer's payment-return page, `/orders/<token>/payment/`: where the provider sends the buyer back.
+
+GET asks the provider for the latest attempt's state (payment_sync, outside
+any transaction: the webhook may not have arrived yet) and says where the
+payment stands: paid, declined (with "Try again"), or still waiting. POST
+("Try again", "Pay now") starts a new attempt, or resumes the open one,
+and sends the buyer (303) to the provider's hosted page.
+
+Like the order status page, this page is private to the holder of the
+link: never cached, indexed or referred from.
+
+A form whose answer is a 303 to another origin must have that origin in
+the page's CSP `form-action` (browsers apply it to the redirect), so these
+pages allow the provider's page origin; `allow_payment_redirects` does the
+same for any store page whose form leads to the provider (checkout's
+"Place order").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.links import store_url
+from shopwright.core.requests import StorefrontRequest
+from shopwright.orders.models import Order, OrderStatus
+from shopwright.payments import selectors, services
+from shopwright.payments.models import Payment, PaymentStatus
+from shopwright.payments.providers.registry import provider_for
+from shopwright.storefront.order_views import order_not_found, private_page
+from shopwright.stores.models import Store
+
+PAID_STATUSES = {
+    OrderStatus.PAID,
+    OrderStatus.PARTIALLY_FULFILLED,
+    OrderStatus.FULFILLED,
+    OrderStatus.PARTIALLY_REFUNDED,
+    OrderStatus.REFUNDED,
+}
+_DECLINE_REASONS = {
+    "card_declined": "The card was declined.",
+    "authentication_failed": "The extra authentication did not succeed.",
+    "provider_unavailable": "The payment provider could not be reached.",
+    "async_payment_failed": "The payment did not go through.",
+}
+
+
+def allow_payment_redirects(response: HttpResponse, *, store: Store, also: str = "") -> HttpResponse:
+    """Let this page's forms lead (303) to the store's payment provider, and to `also` (a known redirect URL)."""
+    origins = [provider_for(store).page_origin]
+    if also:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(also)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    extra = " ".join(dict.fromkeys(o for o in origins if o and o != "://"))
+    response.headers["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {extra}"
+    )
+    return response
+
+
+def provider_redirect(payment: Payment, *, store: Store) -> HttpResponse:
+    """The 303 that sends the buyer to the provider's hosted page."""
+    return allow_payment_redirects(
+        HttpResponseRedirect(payment.redirect_url, status=303), store=store, also=payment.redirect_url
+    )
+
+
+def _payable(order: Order) -> bool:
+    from django.utils import timezone
+
+    return (
+        order.status == OrderStatus.PENDING_PAYMENT
+        and order.reserved_until is not None
+        and order.reserved_until > timezone.now()
+    )
+
+
+def _state(order: Order, payment: Payment | None) -> str:
+    if order.status in PAID_STATUSES:
+        return "paid"
+    if not _payable(order):
+        return "closed"
+    if payment is None:
+        return "unpaid"
+    if payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED) or not payment.redirect_url:
+        return "declined"
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return "confirming"  # paid at the provider, the order not yet updated
+    return "waiting"
+
+
+def _page(
+    request: StorefrontRequest,
+    order: Order,
+    token: str,
+    payment: Payment | None,
+    *,
+    status: int = 200,
+    message: str = "",
+) -> HttpResponse:
+    state = _state(order, payment)
+    context: dict[str, Any] = {
+        "order": order,
+        "token": token,
+        "payment": payment,
+        "state": state,
+        "message": message,
+        "reason": _DECLINE_REASONS.get(payment.failure_code, "") if payment else "",
+    }
+    page = render(request, f"storefront/orders/payment_{state}.html", context, status=status)
+    also = payment.redirect_url if payment is not None else ""
+    return private_page(allow_payment_redirects(page, store=request.store, also=also))
+
+
+@require_http_methods(["GET", "POST"])
+def order_payment(request: StorefrontRequest, token: str) -> HttpResponse:
+    try:
+        order = selectors.order_for_token(store=request.store, token=token)
+    except NotFound as exc:
+        return order_not_found(request, exc)
+    if request.method == "POST":
+        return_url = store_url(request.store, f"/orders/{token}/payment/")
+        try:
+            payment = services.payment_start(store=request.store, order=order, return_url=return_url)
+        except services.PaymentUnavailable as exc:
+            latest = selectors.latest_payment(store=request.store, order=order)
+            response = _page(request, order, token, latest, status=503, message=exc.message)
+            response["Retry-After"] = "10"
+            return response
+        except ApplicationError as exc:
+            order.refresh_from_db(fields=["status", "reserved_until"])
+            latest = selectors.latest_payment(store=request.store, order=order)
+            return _page(request, order, token, latest, status=409, message=exc.message)
+        return private_page(provider_redirect(payment, store=request.store))
+    latest = selectors.latest_payment(store=request.store, order=order)
+    if latest is not None:
+        latest = services.payment_sync(store=request.store, payment=latest)
+        order.refresh_from_db(fields=["status", "reserved_until", "paid_at"])
+    return _page(request, order, token, latest)
