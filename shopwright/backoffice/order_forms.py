@@ -157,6 +157,8 @@ class RefundForm(forms.Form):
     reason = forms.CharField(label="Reason", required=False, max_length=200, help_text="Kept on the order's timeline.")
 
     def __init__(self, *args: Any, refundable: Decimal, currency: str, **kwargs: Any) -> None:
+        # Its own ids: the order page holds the cancel form too, which also has a "reason".
+        kwargs.setdefault("auto_id", "refund_%s")
         super().__init__(*args, **kwargs)
         self.refundable = refundable
         self.currency = currency
@@ -173,6 +175,10 @@ class RefundForm(forms.Form):
 
 
 class CancelForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "cancel_%s")  # beside the refund form on the order page
+        super().__init__(*args, **kwargs)
+
     reason = forms.CharField(label="Reason", required=False, max_length=200, help_text="Kept on the order's timeline.")
     confirm = forms.BooleanField(
         label="Yes, cancel this order",

@@ -76,7 +76,7 @@ _DETAIL_KEYS: dict[str, str] = {
     "code": "code",
     "failure_code": "code",
     "reason": "reason",
-    "email": "email",  # which email was queued ("order_shipped"), never an address
+    "email": "",  # which email was queued ("order_shipped"), never an address
 }
 # Keys whose values are machine codes, shown with spaces ("reservation expired").
 _CODE_KEYS = ("code", "failure_code", "email")

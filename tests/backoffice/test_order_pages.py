@@ -93,6 +93,12 @@ def fresh(order: Order) -> Order:
     return Order.objects.get(store_id=order.store_id, pk=order.pk)
 
 
+def errors_at(response, input_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The messages under the input with this id (the order page's forms have their own id prefixes)."""
+    match = re.search(rf'<ul class="errorlist" id="{input_id}_errors">(.*?)</ul>', html(response), re.S)
+    return re.findall(r"<li>(.*?)</li>", match.group(1)) if match else []
+
+
 def timeline_kinds(response) -> list[str]:  # type: ignore[no-untyped-def]
     return re.findall(r'class="timeline-entry event-([a-z_]+)"', html(response))
 
@@ -229,6 +235,8 @@ def test_detail_shows_lines_totals_payment_and_timeline_with_the_buyer_masked(ow
         assert plain not in page, plain
     assert "E**** M*********" in page and "e***@example.com" in page
     assert "Reveal customer details" in page
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # each form's inputs and messages have their own ids
 
 
 def test_reveal_shows_the_buyer_in_full_once_and_is_audited(owner, store, variant):
@@ -410,7 +418,7 @@ def test_cancel_needs_the_confirmation(owner, store, variant):
     order = place_order(store, [(variant, 1)]).order
     response = owner.post(detail_url(order) + "cancel/", {"reason": "oops"})
     assert response.status_code == 400
-    assert field_errors(response, "confirm") == ["Tick the box to confirm the cancellation."]
+    assert errors_at(response, "cancel_confirm") == ["Tick the box to confirm the cancellation."]
     assert fresh(order).status == OrderStatus.PENDING_PAYMENT
 
 
@@ -470,7 +478,7 @@ def test_a_refund_above_what_is_left_changes_nothing(owner, store, variant, gate
     order = gateway_paid(store, [(variant, 1)])
     response = owner.post(detail_url(order) + "refund/", {"amount": str(order.total + 1), "reason": ""})
     assert response.status_code == 400
-    assert field_errors(response, "amount") == [f"At most {order.total} {order.currency} can still be refunded."]
+    assert errors_at(response, "refund_amount") == [f"At most {order.total} {order.currency} can still be refunded."]
     assert not Refund.objects.filter(store=store, order=order).exists()
 
 
@@ -543,7 +551,7 @@ def test_bad_refund_amounts_change_nothing(owner, store, variant, amount, messag
     order = make_paid_order(store, [(variant, 1)])
     response = owner.post(detail_url(order) + "refund/", {"amount": amount, "reason": ""})
     assert response.status_code == 400
-    assert any(message in e for e in field_errors(response, "amount")), field_errors(response, "amount")
+    assert any(message in e for e in errors_at(response, "refund_amount")), errors_at(response, "refund_amount")
     assert fresh(order).refunded_total == 0
     assert not Refund.objects.filter(store=store, order=order).exists()
 
