@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from shopwright.cart.counts import count_changed
 from shopwright.cart.models import Cart, CartLine
-from shopwright.catalog.cache import catalog_changed
 from shopwright.catalog.models import Product
 from shopwright.catalog.stock import InsufficientStock, stock_release, stock_reserve
 from shopwright.checkout.models import Checkout
@@ -193,7 +192,7 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
     signature differs from `reviewed_signature` nothing is placed and
     CheckoutChanged is raised. Raises CheckoutIncomplete, InsufficientStock.
     The cart is emptied in the same transaction. At most 30 queries,
-    whatever the number of lines (about 15: see tests/orders/test_query_budget.py).
+    whatever the number of lines (17: see tests/orders/test_query_budget.py).
 
     Lock order, the same for every writer: checkout, cart, variants (id
     order, catalog.stock), the store's number counter. An add to cart takes
@@ -230,7 +229,7 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
         stock_reserve(store=store, quantities={item.line.variant_id: item.line.quantity for item in priced.lines})
         order, token = _placed_order(store=store, priced=priced, checkout=locked, actor=actor)
         Checkout.objects.filter(store=store, pk=locked.pk).update(order=order, updated_at=timezone.now())
-        CartLine.objects.filter(store=store, cart_id=locked.cart_id)._raw_delete(CartLine.objects.db)
+        CartLine.objects.filter(store=store, cart_id=locked.cart_id).delete()
         if locked.customer_id is not None:
             count_changed(store_id=store.pk, customer_id=locked.customer_id, count=0)
     checkout.order = order
@@ -360,8 +359,10 @@ def _count_sales(*, store: Store, order: Order) -> None:
         return
     grow = Case(*(When(pk=pk, then=Value(n)) for pk, n in units.items()), output_field=IntegerField())
     Product.objects.filter(store=store, pk__in=list(units)).update(sales_count=F("sales_count") + grow)
-    # "Best selling" listings are cached: they follow the new counts.
-    catalog_changed(store.pk)
+    # No catalog_changed here: a busy store would lose its whole page cache on every sale. Cached
+    # "best selling" listings catch up when their entry times out (storefront.catalog_pages.CACHE_TIMEOUT,
+    # which exists for that lag); what a sale changes on the pages, the stock badges, was refreshed
+    # when the units were reserved (catalog.stock).
 
 
 class PaymentOutcome(enum.Enum):

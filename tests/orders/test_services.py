@@ -282,6 +282,22 @@ def test_a_successful_payment_makes_the_order_paid_counts_the_sale_and_sends_the
     assert paid.data == {"payment_id": payment.pk, "provider": "test", "amount": str(order.total), "currency": "USD"}
 
 
+def test_a_sale_keeps_the_stores_cached_pages_unless_a_stock_badge_changes(
+    store, django_capture_on_commit_callbacks
+) -> None:
+    """A busy store would lose its page cache on every sale; only "Only 3 left" / "Sold out" must show at once."""
+    from shopwright.catalog.cache import catalog_version
+
+    plenty, last = make_variant(store, stock=50), make_variant(store, stock=1)
+    version = catalog_version(store.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_paid_order(store, [(plenty, 2)])
+    assert catalog_version(store.pk) == version
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(store, [(last, 1)])
+    assert catalog_version(store.pk) != version  # sold out: the badge changes when the unit is reserved
+
+
 def test_a_duplicate_success_changes_nothing(store) -> None:
     order = make_paid_order(store, [(make_variant(store), 1)])
     payment = _paid_payment(order)
