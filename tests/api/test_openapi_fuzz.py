@@ -160,7 +160,8 @@ class SeededCatalog:
 
         path = case.operation.path
         visitor = auth == "generated"
-        if visitor and path.startswith("/api/v1/storefront/cart") and positive(ParameterLocation.HEADER):
+        carted = path.startswith(("/api/v1/storefront/cart", "/api/v1/storefront/checkout"))
+        if visitor and carted and positive(ParameterLocation.HEADER):
             headers = CaseInsensitiveDict(case.headers or {})
             headers["X-Cart-Token"] = self.visitor_token
             case.headers = headers
@@ -206,6 +207,7 @@ MUST_SUCCEED = {
     "POST /api/v1/storefront/cart/lines",
     "PATCH /api/v1/storefront/cart/lines/{line_id}",
     "DELETE /api/v1/storefront/cart/lines/{line_id}",
+    "GET /api/v1/storefront/checkout",
     "GET /api/v1/storefront/favourites",
     "POST /api/v1/storefront/favourites",
     "DELETE /api/v1/storefront/favourites/{product_id}",
@@ -324,3 +326,51 @@ def test_success_answers_match_the_document(tenant):  # type: ignore[no-untyped-
     )
     assert patched.status_code == 200
     assert _call("POST", "/api/v1/customer/logout", base_url=store, headers=bearer).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_checkout_success_answers_match_the_document(tenant, settings):  # type: ignore[no-untyped-def]
+    from tests.checkout_factories import make_shipping, make_tax
+
+    settings.TEST_GATEWAY_DELIVERY = "direct"
+    store = tenant.store
+    make_shipping(store, areas=["DE"])
+    make_tax(store, area="DE", rate="19")
+    mug = make_product(store, title="Fuzz Mug", handle="fuzz-checkout-mug", price="8.50")
+    visitor = cart_line_add(
+        store=store,
+        actor=Actor.anonymous(),
+        shopper=Shopper(),
+        variant_id=Variant.objects.get(store=store, product=mug).pk,
+        quantity=2,
+    )
+    base_url, headers = f"http://{host(store)}", {"X-Cart-Token": visitor.secret}
+    assert _call("GET", "/api/v1/storefront/checkout", base_url=base_url, headers=headers).status_code == 200
+    information = {
+        "email": "buyer@example.com",
+        "phone": "+49 30 901820",
+        "delivery_time": "morning",
+        "shipping_address": {
+            "name": "Erika Mustermann",
+            "street_address": "Hauptstraße 5",
+            "city": "Berlin",
+            "postal_code": "10115",
+            "country": "DE",
+        },
+    }
+    info = _call("PUT", "/api/v1/storefront/checkout/information", base_url=base_url, headers=headers, body=information)
+    assert info.status_code == 200
+    method_id = info.json()["shipping_options"][0]["method_id"]
+    chosen = _call(
+        "PUT",
+        "/api/v1/storefront/checkout/shipping-method",
+        base_url=base_url,
+        headers=headers,
+        body={"method_id": method_id},
+    )
+    assert chosen.status_code == 200
+    body = {"signature": chosen.json()["signature"]}
+    placed = _call("POST", "/api/v1/storefront/checkout/place", base_url=base_url, headers=headers, body=body)
+    assert placed.status_code == 201 and placed.json()["payment_url"]
+    again = _call("POST", "/api/v1/storefront/checkout/place", base_url=base_url, headers=headers, body=body)
+    assert again.status_code == 200
