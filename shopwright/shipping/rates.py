@@ -11,7 +11,9 @@ ZERO = Decimal("0")
 
 def area_keys(country: str, area: str) -> tuple[str, ...]:
     """The zone entries that cover a destination, most specific first: ("US-CA", "US") or ("DE",)."""
-    country = country.upper()
+    # Upper-cased as shipping.validation stores zone and tax areas, so any case typed matches.
+    country = country.strip().upper()
+    area = area.strip()
     if area:
         return (f"{country}-{area.upper()}", country)
     return (country,)

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db.models import Prefetch
+
+from shopwright.core.exceptions import NotFound
 from shopwright.shipping.models import ShippingMethod, ShippingZone
 from shopwright.shipping.rates import area_keys, method_price
 
@@ -58,3 +61,33 @@ def shipping_quotes(
         if price is not None:
             quotes.append(ShippingQuote(method.pk, method.name, price, method.delivery_estimate))
     return quotes
+
+
+# --- the back office ----------------------------------------------------------------------
+
+
+def zones_for_office(*, store: Store) -> list[ShippingZone]:
+    """The store's zones by name, each with its methods (active or not) in `zone.methods.all()`. Two queries."""
+    methods = ShippingMethod.objects.filter(store=store).order_by("position", "id")
+    return list(ShippingZone.objects.filter(store=store).prefetch_related(Prefetch("methods", queryset=methods)))
+
+
+def zone_for_office(*, store: Store, zone_id: int) -> ShippingZone:
+    """One zone of the store; NotFound for another store's zone as for a missing one."""
+    zone = ShippingZone.objects.filter(store=store, pk=zone_id).first()
+    if zone is None:
+        raise NotFound("No such shipping zone.")
+    return zone
+
+
+def method_for_office(*, store: Store, method_id: int) -> ShippingMethod:
+    """One method of the store with its zone; NotFound for another store's method as for a missing one."""
+    method = ShippingMethod.objects.filter(store=store, pk=method_id).select_related("zone").first()
+    if method is None:
+        raise NotFound("No such shipping method.")
+    return method
+
+
+def methods_of_zone(*, store: Store, zone: ShippingZone) -> list[ShippingMethod]:
+    """The zone's methods in checkout order, active or not."""
+    return list(ShippingMethod.objects.filter(store=store, zone=zone).order_by("position", "id"))
