@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from shopwright.payments.models import Payment, Refund
     from shopwright.stores.models import Store
 
-# Where a signed-in customer finds their orders (storefront/account_order_urls.py).
+# Where a signed-in customer finds their orders (storefront/account_order_urls.py: <number>/ is one order).
 ACCOUNT_ORDERS_PATH = "/account/orders/"
 
 
@@ -53,7 +53,7 @@ def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
         "number": order.number,
         "store_link": store_url(store),
         # A customer sees the order in their account; a guest has the link of their browser session.
-        "orders_link": store_url(store, ACCOUNT_ORDERS_PATH) if order.customer_id else "",
+        "orders_link": store_url(store, f"{ACCOUNT_ORDERS_PATH}{order.number}/") if order.customer_id else "",
         "total": _money(order.total, order.currency),
     }
 

@@ -20,6 +20,17 @@ pytestmark = pytest.mark.django_db
 CARD_NUMBER = "4242424242424242"
 
 
+@pytest.mark.django_db
+def test_a_customers_emails_link_to_the_order_in_their_account(store) -> None:
+    from shopwright.core.models import Email
+    from tests.factories import make_customer
+
+    order = make_paid_order(store, [(make_variant(store), 1)], customer=make_customer(store))
+    email = Email.objects.get(store_id=store.pk, kind="order_confirmation")
+    link = f"http://{store.handle}.localhost:8000/account/orders/{order.number}/"
+    assert link in email.body_text and f'href="{link}"' in email.body_html
+
+
 def _parts(message: EmailMessage) -> tuple[str, str]:
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
