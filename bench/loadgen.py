@@ -6,7 +6,13 @@ over several processes so the generator is not held to one core. Only what
 a measurement needs is parsed: the status line, Content-Length or chunked
 framing, Set-Cookie (so a client keeps its cart cookie) and Connection.
 
-Used by bench/storefront.py; no dependency beyond the standard library.
+A plan that follows a flow (bench/checkout.py: cart, checkout, payment)
+reads the previous answer from `Client.answer` to build the next request,
+and may give a request an `expect` check: an answer in 2xx/3xx that fails
+it counts as an error of its kind all the same.
+
+Used by bench/storefront.py and bench/checkout.py; no dependency beyond the
+standard library.
 """
 
 from __future__ import annotations
@@ -22,6 +28,23 @@ from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What a server answered: the status, the head (status line and headers) and the body."""
+
+    status: int
+    head: bytes
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """The first header of that name (case-insensitive), or None."""
+        wanted = name.lower().encode("latin-1") + b":"
+        for line in self.head.split(b"\r\n")[1:]:
+            if line.lower().startswith(wanted):
+                return line[len(wanted) :].strip().decode("latin-1")
+        return None
+
+
+@dataclass(frozen=True)
 class Request:
     kind: str  # the page type it is reported under
     method: str
@@ -29,6 +52,8 @@ class Request:
     host: str
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    # False for an answer that is wrong although its status is not an error (a form shown again).
+    expect: Callable[[Answer], bool] | None = None
 
 
 @dataclass
@@ -40,6 +65,8 @@ class Client:
     cookies: dict[str, str] = field(default_factory=dict)
     state: dict[str, object] = field(default_factory=dict)
     sent: int = 0
+    # The answer to the last request; None after a broken connection.
+    answer: Answer | None = None
 
 
 # Makes the next request of a client; called for every request.
@@ -95,22 +122,26 @@ def _keep_cookies(head: bytes, client: Client) -> None:
 
 
 async def _read_answer(reader: asyncio.StreamReader, client: Client) -> tuple[int, bool]:
-    """Read one answer; returns its status and whether the server keeps the connection open."""
+    """Read one answer into `client.answer`; returns its status and whether the server keeps the connection open."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     lower = head.lower()
     if b"set-cookie:" in lower:
         _keep_cookies(head, client)
+    body = b""
     at = lower.find(b"\r\ncontent-length:")
     if at >= 0:
         end = lower.index(b"\r\n", at + 2)
-        await reader.readexactly(int(lower[at + 17 : end]))
+        body = await reader.readexactly(int(lower[at + 17 : end]))
     elif b"transfer-encoding: chunked" in lower:
+        chunks = []
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
+            chunks.append((await reader.readexactly(size + 2))[:size])
             if size == 0:
                 break
+        body = b"".join(chunks)
+    client.answer = Answer(status, head, body)
     return status, b"connection: close" not in lower
 
 
@@ -125,6 +156,7 @@ async def _client_loop(
             break
         request = plan(client)
         client.sent += 1
+        client.answer = None
         sent_at = now
         try:
             if writer is None:
@@ -140,7 +172,10 @@ async def _client_loop(
             result.latencies.setdefault(request.kind, []).append(took)
             counts = result.statuses.setdefault(request.kind, {})
             counts[status] = counts.get(status, 0) + 1
-        if (status == 0 or status >= 400) and sent_at >= warmup_end:
+        failed = status == 0 or status >= 400
+        if not failed and request.expect is not None and client.answer is not None:
+            failed = not request.expect(client.answer)
+        if failed and sent_at >= warmup_end:
             result.errors[request.kind] = result.errors.get(request.kind, 0) + 1
         if not keep and writer is not None:
             writer.close()

@@ -307,10 +307,10 @@ def _without_password(url: str) -> str:
     return url
 
 
-def reproduce_command(argv: list[str], environ: Mapping[str, str]) -> str:
+def reproduce_command(argv: list[str], environ: Mapping[str, str], script: str = "bench/storefront.py") -> str:
     """The command line of this run, with the environment it used (passwords masked)."""
     env = [f"{name}={_without_password(environ[name])}" for name in _REPRODUCE_ENV if environ.get(name)]
-    return shlex.join([*env, ".venv/bin/python", "bench/storefront.py", *argv])
+    return shlex.join([*env, ".venv/bin/python", script, *argv])
 
 
 HEADER = f"  {'page':<18} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'×bare':>6}  errors"
