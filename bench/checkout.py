@@ -1,0 +1,679 @@
+"""Checkout throughput: concurrent buyers through the whole flow, against a running server on PostgreSQL.
+
+Each buyer is a new visitor who adds to a cart, checks out, pays with the
+built-in test provider and waits to see the order paid, then the next
+buyer starts (a closed loop: as many checkouts at once as there are
+buyers). The steps, each reported on its own:
+
+  cart-add         POST /api/v1/storefront/cart/lines (the first one answers the X-Cart-Token)
+  checkout         GET  /api/v1/storefront/checkout
+  information      PUT  /api/v1/storefront/checkout/information (contact, delivery address in Germany)
+  shipping-method  PUT  /api/v1/storefront/checkout/shipping-method (the first option offered)
+  place            POST /api/v1/storefront/checkout/place (201 with the payment_url)
+  pay-page         GET  the test provider's hosted page (platform host) for its CSRF token
+  pay              POST the card form, 4242 4242 4242 4242 (303 back to the store)
+  paid             GET  /orders/<token>/payment/, which asks the provider and shows "confirmed"
+
+With `--confirm webhook` the buyer stops after `pay`, and the order is paid
+only when the provider's signed webhook arrives (a Huey job POSTs it to the
+store): the time from the accepted card to the paid order is then read
+from the database. Either way the completed checkouts per second are the
+orders paid in the measured seconds, counted in the database.
+
+    # serve it here (granian, 2 workers, and a job consumer) and measure 1, 8, 32 and 64 buyers:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/shopwright_bench_checkout \\
+    REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/python bench/checkout.py --serve --duration 20
+
+The database is created if missing and migrated; a bench store
+(`checkout-0001`, made by bench/make_data.py) gets the demo shipping zones
+and tax rates and a large stock on every variant. Without --serve it drives
+whatever runs at --url, which must use the same DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import functools
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen  # bench/ is not a package: imported from its folder
+import make_data
+import storefront
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "checkout"  # the bench store is make_data's "checkout-0001"
+STEPS = ("cart-add", "checkout", "information", "shipping-method", "place", "pay-page", "pay", "paid")
+CONFIRMS = ("return-page", "webhook")
+# Far more than any run sells: the reservation (a row lock and an UPDATE) is measured, never a sell-out.
+STOCK = 1_000_000
+
+BUYER_ADDRESS = {
+    "name": "Erika Mustermann",
+    "street_address": "Hauptstraße 5",
+    "city": "Berlin",
+    "postal_code": "10115",
+    "country": "DE",
+}
+BUYER_PHONE = "+49 30 901820"
+CARD_NUMBER = "4242 4242 4242 4242"  # the test provider's card that succeeds
+_CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+_CONFIRMED = b"is confirmed"  # the return page of a paid order: "Thank you, order #N is confirmed"
+
+
+@dataclass(frozen=True)
+class Shop:
+    """What the buyers need to know of the bench store (picklable: sent to each load-generator process)."""
+
+    host: str
+    variants: tuple[int, ...]
+    lines: int = 1
+    confirm: str = "return-page"
+
+
+# --- one buyer's flow ------------------------------------------------------------------------
+
+
+def _json(answer: loadgen.Answer, *statuses: int) -> dict[str, Any] | None:
+    if answer.status not in statuses:
+        return None
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _read_cart(answer: loadgen.Answer) -> dict[str, Any] | None:
+    data = _json(answer, 200, 201)
+    return data if data is not None and data.get("count") else None
+
+
+def _read_checkout(answer: loadgen.Answer) -> dict[str, Any] | None:
+    data = _json(answer, 200)
+    return data if data is not None and data.get("lines") and data.get("signature") else None
+
+
+def _read_information(answer: loadgen.Answer) -> dict[str, Any] | None:
+    data = _read_checkout(answer)
+    return data if data is not None and data.get("shipping_options") else None
+
+
+def _read_shipping(answer: loadgen.Answer) -> dict[str, Any] | None:
+    data = _read_checkout(answer)
+    return data if data is not None and data.get("ready") else None
+
+
+def _read_placed(answer: loadgen.Answer) -> dict[str, Any] | None:
+    data = _json(answer, 201)
+    return data if data is not None and data.get("payment_url") else None
+
+
+def _read_pay_page(answer: loadgen.Answer) -> dict[str, Any] | None:
+    found = _CSRF_FIELD.search(answer.body) if answer.status == 200 else None
+    return {"csrf": found.group(1).decode()} if found else None
+
+
+def _read_paid_redirect(answer: loadgen.Answer) -> dict[str, Any] | None:
+    location = answer.header("Location") if answer.status == 303 else None
+    return {"return_url": location} if location else None
+
+
+def _read_confirmed(answer: loadgen.Answer) -> dict[str, Any] | None:
+    return {} if answer.status == 200 and _CONFIRMED in answer.body else None
+
+
+READERS: dict[str, Callable[[loadgen.Answer], dict[str, Any] | None]] = {
+    "cart-add": _read_cart,
+    "checkout": _read_checkout,
+    "information": _read_information,
+    "shipping-method": _read_shipping,
+    "place": _read_placed,
+    "pay-page": _read_pay_page,
+    "pay": _read_paid_redirect,
+    "paid": _read_confirmed,
+}
+
+
+def _expect(step: str, client: loadgen.Client) -> Callable[[loadgen.Answer], bool]:
+    """The check of a step's answer; what it read is kept for the next step (parsed once)."""
+
+    def check(answer: loadgen.Answer) -> bool:
+        read = READERS[step](answer)
+        client.state["read"] = read
+        return read is not None
+
+    return check
+
+
+def _card_expiry(today: datetime.date) -> str:
+    return f"{today.month:02d}/{(today.year + 3) % 100:02d}"
+
+
+def _next_step(client: loadgen.Client, shop: Shop) -> str:
+    """The step to take now, from the last one and what its answer said; a failed step starts a new buyer."""
+    state = client.state
+    last = state.get("step")
+    read = state.get("read") if client.answer is not None else None
+    if last is None or read is None:
+        return _new_buyer(client, shop)
+    assert isinstance(read, dict)
+    if last == "cart-add":
+        if read.get("token"):
+            state["cart_token"] = read["token"]
+        return "cart-add" if cast(int, state["added"]) < shop.lines else "checkout"
+    if last == "checkout":
+        return "information"
+    if last == "information":
+        state["method_id"] = read["shipping_options"][0]["method_id"]
+        return "shipping-method"
+    if last == "shipping-method":
+        state["signature"] = read["signature"]
+        return "place"
+    if last == "place":
+        state["payment_url"] = read["payment_url"]
+        return "pay-page"
+    if last == "pay-page":
+        state["csrf"] = read["csrf"]
+        return "pay"
+    if last == "pay" and shop.confirm == "return-page":
+        state["return_url"] = read["return_url"]
+        return "paid"
+    return _new_buyer(client, shop)  # paid (or paid by the webhook later): the next buyer
+
+
+def _new_buyer(client: loadgen.Client, shop: Shop) -> str:
+    """A new visitor: no cookies, no cart, its own variants and email address."""
+    client.cookies.clear()
+    client.state.clear()
+    rng = client.rng
+    client.state["variants"] = rng.sample(shop.variants, min(shop.lines, len(shop.variants)))
+    client.state["added"] = 0
+    client.state["email"] = f"buyer{client.number}.{client.sent}@example.com"
+    return "cart-add"
+
+
+def _api(
+    kind: str, method: str, path: str, client: loadgen.Client, shop: Shop, body: dict[str, Any] | None = None
+) -> loadgen.Request:
+    headers = [("Accept", "application/json")]
+    if body is not None:
+        headers.append(("Content-Type", "application/json"))
+    if client.state.get("cart_token"):
+        headers.append(("X-Cart-Token", str(client.state["cart_token"])))
+    payload = json.dumps(body).encode() if body is not None else b""
+    return loadgen.Request(
+        kind, method, path, shop.host, body=payload, headers=tuple(headers), expect=_expect(kind, client)
+    )
+
+
+def _request(step: str, client: loadgen.Client, shop: Shop) -> loadgen.Request:
+    state = client.state
+    checkout = "/api/v1/storefront/checkout"
+    if step == "cart-add":
+        variants = state["variants"]
+        assert isinstance(variants, list)
+        added = cast(int, state["added"])
+        state["added"] = added + 1
+        body = {"variant_id": variants[added % len(variants)], "quantity": 1}
+        return _api(step, "POST", "/api/v1/storefront/cart/lines", client, shop, body)
+    if step == "checkout":
+        return _api(step, "GET", checkout, client, shop)
+    if step == "information":
+        body = {
+            "email": state["email"],
+            "phone": BUYER_PHONE,
+            "shipping_address": BUYER_ADDRESS,
+            "billing_same": True,
+        }
+        return _api(step, "PUT", f"{checkout}/information", client, shop, body)
+    if step == "shipping-method":
+        return _api(step, "PUT", f"{checkout}/shipping-method", client, shop, {"method_id": state["method_id"]})
+    if step == "place":
+        return _api(step, "POST", f"{checkout}/place", client, shop, {"signature": state["signature"]})
+    if step in ("pay-page", "pay"):
+        url = urlsplit(str(state["payment_url"]))
+        host = url.hostname or ""
+        if step == "pay-page":
+            return loadgen.Request(step, "GET", url.path, host, expect=_expect(step, client))
+        form = {
+            "csrfmiddlewaretoken": state["csrf"],
+            "number": CARD_NUMBER,
+            "expiry": _card_expiry(datetime.date.today()),
+            "cvc": "123",
+            "name": BUYER_ADDRESS["name"],
+        }
+        headers = (("Content-Type", "application/x-www-form-urlencoded"),)
+        encoded = urlencode(form).encode()
+        return loadgen.Request(step, "POST", url.path, host, encoded, headers, expect=_expect(step, client))
+    url = urlsplit(str(state["return_url"]))
+    return loadgen.Request("paid", "GET", url.path, url.hostname or "", expect=_expect("paid", client))
+
+
+def make_plan(shop: Shop) -> loadgen.Plan:
+    """The request maker: each client walks the flow, one step per request, and starts again when done."""
+
+    def plan(client: loadgen.Client) -> loadgen.Request:
+        step = _next_step(client, shop)
+        client.state["step"] = step
+        client.state["read"] = None
+        return _request(step, client, shop)
+
+    return plan
+
+
+# --- the database: the bench store, and what the run left in it ------------------------------
+
+
+def ensure_database(database_url: str) -> None:
+    """Create the PostgreSQL database when it is missing (never drops one)."""
+    parts = urlsplit(database_url)
+    if not parts.scheme.startswith("postgres"):
+        raise SystemExit("bench/checkout.py measures PostgreSQL: DATABASE_URL must be postgres://…")
+    import psycopg
+
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare_store(*, products: int = 20) -> tuple[str, list[int]]:
+    """The bench store (made once) ready to sell: (its handle, the variants buyers pick from).
+
+    Shipping zones and tax rates are the demo store's, loaded by the same
+    service (idempotent); every variant of a published product gets STOCK
+    units, topped up on each run, so no run sells out.
+    """
+    from shopwright.catalog.models import Variant
+    from shopwright.shipping.demo import demo_shipping_load
+    from shopwright.stores.models import Store
+
+    handle = f"{PREFIX}-0001"
+    store = Store.objects.filter(handle=handle).first()
+    if store is None:
+        make_data.generate(stores=1, products=products, prefix=PREFIX, picture_size=200)
+        store = Store.objects.get(handle=handle)
+    demo_shipping_load(store=store)
+    ids = sorted(
+        Variant.objects.filter(store=store, product__store=store, product__status="published").values_list(
+            "id", flat=True
+        )
+    )
+    Variant.objects.filter(store=store, pk__in=ids).update(
+        stock_quantity=STOCK, track_stock=True, continue_selling=False
+    )
+    return handle, ids
+
+
+@dataclass
+class Settled:
+    """What the database says about a run: orders placed and paid in the window, and how long paying took."""
+
+    placed: int
+    paid: int
+    # Seconds from the card accepted at the provider to the order marked paid, for each payment in the window.
+    card_to_paid: list[float]
+
+
+def settled(*, handle: str, start: float, end: float, wait: float = 0.0) -> Settled:
+    """Count in the database. With `wait`, first give late webhooks up to that many seconds to arrive."""
+    from django.db import connection
+
+    from shopwright.orders.models import Order
+    from shopwright.payments.models import Payment, TestGatewayPayment, TestGatewayStatus
+    from shopwright.stores.models import Store
+
+    tz = datetime.UTC
+    window = (datetime.datetime.fromtimestamp(start, tz), datetime.datetime.fromtimestamp(end, tz))
+    store = Store.objects.get(handle=handle)
+    accepted = dict(
+        TestGatewayPayment.objects.filter(
+            account=store.pk, status=TestGatewayStatus.SUCCEEDED, updated_at__range=window
+        ).values_list("id", "updated_at")
+    )
+    deadline = time.time() + wait
+    while True:
+        paid_at = dict(
+            Payment.objects.filter(store=store, reference__in=list(accepted), order__paid_at__isnull=False).values_list(
+                "reference", "order__paid_at"
+            )
+        )
+        if len(paid_at) >= len(accepted) or time.time() >= deadline:
+            break
+        time.sleep(0.5)
+    orders = Order.objects.filter(store=store)
+    result = Settled(
+        placed=orders.filter(created_at__range=window).count(),
+        paid=orders.filter(paid_at__range=window).count(),
+        card_to_paid=sorted((cast(datetime.datetime, paid_at[ref]) - accepted[ref]).total_seconds() for ref in paid_at),
+    )
+    connection.close()  # the load generator forks next: no connection shared with the children
+    return result
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+
+def server_env(*, port: int) -> dict[str, str]:
+    """Shopwright's environment for the run: links (payment page, return and webhook URLs) on this port."""
+    env = storefront.shopwright_env(no_cache=False)
+    env["PLATFORM_URL"] = f"http://{env.get('PLATFORM_DOMAIN', 'localhost')}:{port}"
+    env["TEST_GATEWAY_DELIVERY"] = "http"  # as a real provider: a signed POST to the store's webhook URL
+    return env
+
+
+@contextlib.contextmanager
+def job_consumer(env: dict[str, str]) -> Iterator[None]:
+    """A Huey consumer (`shopwright worker`) for the webhooks and emails the checkouts queue."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shopwright.cli", "worker"],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+# --- where placing an order spends its time (in-process) ----------------------------------------
+
+
+def _normalised(sql: str) -> str:
+    """A statement without its values, so the same query made for different rows is counted as one."""
+    sql = " ".join(sql.split())
+    sql = re.sub(r"^SELECT (?:DISTINCT )?.+? FROM ", "SELECT … FROM ", sql)
+    sql = re.sub(r"'(?:[^']|'')*'", "?", sql)
+    sql = re.sub(r"\b\d+(?:\.\d+)?\b", "?", sql)
+    sql = re.sub(r"\(\?(?:, \?)+\)", "(…)", sql)
+    return re.sub(r"(?:\(…\), )+\(…\)", "(…), …", sql)
+
+
+def profile_place(*, host: str, variants: list[int], orders: int, lines: int = 1) -> str:
+    """Place `orders` orders through the API in this process and say where `POST place` spends its time.
+
+    Each buyer goes through the same requests as in the load run (Django's
+    test client: the whole middleware stack, no socket). For `POST place`
+    only: the statements (normalised, with count and time), the time inside
+    and outside SQL, and cProfile's top functions of Shopwright's code.
+    """
+    import cProfile
+    import pstats
+    from io import StringIO
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    profiler = cProfile.Profile()
+    per_statement: dict[str, list[float]] = {}
+    totals: list[float] = []
+    counts: list[int] = []
+    sql_ms: list[float] = []
+    api = "/api/v1/storefront"
+    for n in range(orders):
+        client = Client(HTTP_HOST=host)
+        headers: dict[str, str] = {}
+        for i in range(lines):
+            body = {"variant_id": variants[(n * lines + i) % len(variants)], "quantity": 1}
+            answer = client.post(f"{api}/cart/lines", body, content_type="application/json", headers=headers)
+            headers = headers or {"X-Cart-Token": answer.json()["token"]}
+        client.get(f"{api}/checkout", headers=headers)
+        information = {
+            "email": f"profile{n}@example.com",
+            "phone": BUYER_PHONE,
+            "shipping_address": BUYER_ADDRESS,
+            "billing_same": True,
+        }
+        priced = client.put(
+            f"{api}/checkout/information", information, content_type="application/json", headers=headers
+        )
+        method = priced.json()["shipping_options"][0]["method_id"]
+        priced = client.put(
+            f"{api}/checkout/shipping-method", {"method_id": method}, content_type="application/json", headers=headers
+        )
+        signature = priced.json()["signature"]
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            profiler.enable()
+            placed = client.post(
+                f"{api}/checkout/place", {"signature": signature}, content_type="application/json", headers=headers
+            )
+            profiler.disable()
+            took = time.perf_counter() - started
+        if placed.status_code != 201:
+            raise SystemExit(f"placing answered {placed.status_code}: {placed.content[:300]!r}")
+        totals.append(took * 1000)
+        counts.append(len(captured.captured_queries))
+        in_sql = 0.0
+        for query in captured.captured_queries:
+            ms = float(query["time"]) * 1000
+            in_sql += ms
+            per_statement.setdefault(_normalised(query["sql"]), []).append(ms)
+        sql_ms.append(in_sql)
+    totals.sort()
+    out = [
+        f"POST place, {orders} orders of {lines} line(s), in process: "
+        f"p50 {loadgen.percentile(totals, 0.5):.1f} ms, mean {sum(totals) / orders:.1f} ms, "
+        f"{sum(counts) / orders:.1f} statements, {sum(sql_ms) / orders:.1f} ms of it waiting on SQL",
+        f"  {'statements/order':>16} {'ms/order':>9}  statement (by time)",
+    ]
+    ranked = sorted(per_statement.items(), key=lambda item: -sum(item[1]))
+    for sql, times in ranked[:40]:
+        out.append(f"  {len(times) / orders:16.1f} {sum(times) / orders:9.2f}  {sql[:150]}")
+    stream = StringIO()
+    stats = pstats.Stats(profiler, stream=stream).sort_stats("cumulative")
+    stats.print_stats(r"shopwright/", 25)
+    out.append("cProfile (cumulative; Shopwright's functions), totals over all orders:")
+    out.extend("  " + line for line in stream.getvalue().splitlines() if line.strip() and "function calls" not in line)
+    return "\n".join(out)
+
+
+# --- measuring and reporting ------------------------------------------------------------------
+
+
+def _ms(values: list[float], fraction: float) -> float:
+    return loadgen.percentile(values, fraction) * 1000
+
+
+def measure(
+    *, url: str, shop: Shop, clients: int, seconds: float, warmup: float, processes: int, handle: str
+) -> dict[str, Any]:
+    """One run at `clients` buyers: figures per step, and the checkouts the database saw completed."""
+    started = time.time()
+    result = loadgen.run(
+        url=url,
+        make_plan=functools.partial(make_plan, shop),
+        clients=clients,
+        seconds=seconds,
+        warmup=warmup,
+        processes=processes,
+    )
+    window = (started + warmup, started + warmup + seconds)
+    # Webhooks still queued when the load stops get a few seconds to land (their lag is part of the figure).
+    db = settled(handle=handle, start=window[0], end=window[1], wait=10.0 if shop.confirm == "webhook" else 0.0)
+    steps = storefront.summarise(result)
+    for row in steps.values():
+        # What errors were not an error status: a wrong answer (a form shown again) or a broken connection.
+        row["other_errors"] = row["errors"] - sum(n for status, n in row["statuses"].items() if int(status) >= 400)
+    lag = db.card_to_paid
+    return {
+        "buyers": clients,
+        "completed_per_s": db.paid / seconds,
+        "orders_placed": db.placed,
+        "orders_paid": db.paid,
+        "card_to_paid": {
+            "count": len(lag),
+            "p50": _ms(lag, 0.5),
+            "p95": _ms(lag, 0.95),
+            "p99": _ms(lag, 0.99),
+        },
+        "steps": {step: steps[step] for step in STEPS if step in steps},
+        "errors": sum(row["errors"] for row in steps.values()),
+    }
+
+
+HEADER = f"  {'step':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  errors"
+
+
+def format_step(name: str, row: dict[str, Any]) -> str:
+    errors = ""
+    if row["errors"]:
+        parts = [f"{status}:{n}" for status, n in row["statuses"].items() if int(status) >= 400]
+        if row["other_errors"]:
+            parts.append(f"wrong answer or broken connection:{row['other_errors']}")
+        errors = f"{row['errors']} ({', '.join(parts)})"
+    return f"  {name:<16} {row['rps']:8.1f} {row['p50']:8.1f} {row['p95']:8.1f} {row['p99']:8.1f}  {errors}"
+
+
+def report(figures: dict[str, Any], *, confirm: str) -> str:
+    lag = figures["card_to_paid"]
+    what = "webhook" if confirm == "webhook" else "card→paid"
+    lines = [
+        f"\n{figures['buyers']} buyer(s): {figures['completed_per_s']:.1f} completed checkouts/s "
+        f"({figures['orders_paid']} orders paid, {figures['orders_placed']} placed in the measured time)",
+        HEADER,
+        *(format_step(step, row) for step, row in figures["steps"].items()),
+        f"  {what + ' (db)':<16} {'':>8} {lag['p50']:8.1f} {lag['p95']:8.1f} {lag['p99']:8.1f}  "
+        f"card accepted → order paid, {lag['count']} payments",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="a running Shopwright (without --serve)")
+    parser.add_argument("--serve", action="store_true", help="start Shopwright (and a job consumer) here")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (with --serve)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per server process")
+    parser.add_argument("--no-worker", action="store_true", help="no job consumer (with --serve)")
+    parser.add_argument("--buyers", default="1,8,32,64", help="comma-separated numbers of concurrent buyers")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each")
+    parser.add_argument("--confirm", choices=CONFIRMS, default="return-page", help="how a buyer sees the order paid")
+    parser.add_argument("--lines", type=int, default=1, help="cart lines per checkout (one add each)")
+    parser.add_argument("--products", type=int, default=20, help="products of the bench store (when made)")
+    parser.add_argument("--processes", type=int, default=2, help="load generator processes")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--profile", type=int, metavar="N", help="no load: place N orders in process and profile")
+    args = parser.parse_args(argv)
+    try:
+        args.buyer_counts = [int(c) for c in args.buyers.split(",") if c.strip()]
+    except ValueError:
+        parser.error("--buyers takes numbers separated by commas, e.g. 1,8,32,64")
+    if not args.buyer_counts or min(args.buyer_counts) < 1:
+        parser.error("--buyers needs at least one count of 1 or more")
+    if args.duration <= 0 or args.warmup < 0:
+        parser.error("--duration must be positive and --warmup not negative")
+    if args.profile is not None and args.profile < 1:
+        parser.error("--profile needs a number of orders of 1 or more")
+    if not 1 <= args.lines <= 20 or args.products < 1:
+        parser.error("--lines must be 1 to 20 and --products at least 1")
+    if args.no_worker and not args.serve:
+        parser.error("--no-worker needs --serve (it changes how the server is started)")
+    if args.no_worker and args.confirm == "webhook":
+        parser.error("--confirm webhook needs the job consumer that delivers the webhooks")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        parser.error("set DATABASE_URL to a PostgreSQL database (created and migrated if missing)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    command = storefront.reproduce_command(sys.argv[1:] if argv is None else argv, os.environ, "bench/checkout.py")
+    database_url = os.environ["DATABASE_URL"]
+    ensure_database(database_url)
+    make_data._setup_django(database_url, os.environ.get("SHOPWRIGHT_VAR_DIR"))
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    handle, variants = prepare_store(products=args.products)
+    if args.profile:
+        print(profile_place(host=f"{handle}.{settings.PLATFORM_DOMAIN}", variants=variants, orders=args.profile))
+        print(f"# reproduce: {command}")
+        return
+    connection.close()
+    shop = Shop(
+        host=f"{handle}.{settings.PLATFORM_DOMAIN}",
+        variants=tuple(variants),
+        lines=args.lines,
+        confirm=args.confirm,
+    )
+    started = datetime.datetime.now(datetime.UTC)
+    print(f"# {started:%Y-%m-%d %H:%M} UTC — {storefront.machine()}")
+    print(f"# load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"# store {shop.host}, {len(variants)} variants, {args.lines} line(s) per cart; "
+        f"{args.duration:g} s per run after {args.warmup:g} s warm-up; paid seen by: {args.confirm}; "
+        + (
+            f"server: {args.server}, {args.workers} workers × {args.threads} threads"
+            + ("" if args.no_worker else ", 1 job consumer")
+            if args.serve
+            else f"server at {args.url}"
+        )
+    )
+    report_json: dict[str, Any] = {"date": started.isoformat(), "machine": storefront.machine(), "command": command}
+    runs: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack:
+        if args.serve:
+            port = storefront._free_port()
+            env = server_env(port=port)
+            if not args.no_worker:
+                stack.enter_context(job_consumer(env))
+            command_line = storefront.server_command(
+                app="shopwright.wsgi:application",
+                port=port,
+                workers=args.workers,
+                threads=args.threads,
+                server=args.server,
+            )
+            url = stack.enter_context(
+                storefront.serving(command_line, env=env, cwd=ROOT, check_host=shop.host, port=port)
+            )
+        else:
+            url = args.url
+        for buyers in args.buyer_counts:
+            figures = measure(
+                url=url,
+                shop=shop,
+                clients=buyers,
+                seconds=args.duration,
+                warmup=args.warmup,
+                processes=args.processes,
+                handle=handle,
+            )
+            runs[str(buyers)] = figures
+            print(report(figures, confirm=args.confirm), flush=True)
+    report_json["runs"] = runs
+    print(f"\n# load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"# reproduce: {command}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report_json, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""bench/checkout.py: its options, each buyer's requests, and a short run against a live server on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import checkout
+import loadgen
+import pytest
+
+from shopwright.orders.models import Order, OrderStatus
+from shopwright.stores.models import Store
+
+PG_URL = "postgres://postgres@127.0.0.1:5432/bench_checkout"
+
+
+@pytest.fixture
+def pg_env(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", PG_URL)
+
+
+def test_defaults_measure_1_8_32_and_64_buyers_for_20_seconds(pg_env):
+    args = checkout.parse_args([])
+    assert args.buyer_counts == [1, 8, 32, 64]
+    assert (args.duration, args.confirm, args.lines, args.serve, args.no_worker) == (
+        20.0,
+        "return-page",
+        1,
+        False,
+        False,
+    )
+    assert (args.server, args.workers) == ("granian", 2)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--buyers", "1,x"],
+        ["--buyers", "0"],
+        ["--duration", "0"],
+        ["--lines", "0"],
+        ["--confirm", "email"],
+        ["--profile", "0"],
+        ["--no-worker"],  # changes how the server starts, so only with --serve
+        ["--serve", "--no-worker", "--confirm", "webhook"],  # nothing would deliver the webhooks
+    ],
+)
+def test_bad_options_are_refused_with_a_message(pg_env, argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        checkout.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["", "sqlite:///var/bench.sqlite3"])
+def test_it_measures_postgresql_only(monkeypatch, capsys, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(SystemExit):
+        checkout.parse_args([])
+    assert "PostgreSQL" in capsys.readouterr().err
+
+
+def _answer(status: int, body: object = b"", **headers: str) -> loadgen.Answer:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items())
+    return loadgen.Answer(status, head.encode() + b"\r\n", raw)
+
+
+def _reply(client: loadgen.Client, request: loadgen.Request, answer: loadgen.Answer) -> None:
+    """What loadgen does with an answer: keep it, and run the request's check unless the status failed."""
+    client.answer = answer
+    loadgen._keep_cookies(answer.head, client)
+    if answer.status < 400:
+        assert request.expect is not None
+        request.expect(answer)
+
+
+PRICED = {"lines": [{"variant_id": 11}], "signature": "sig-1", "ready": False, "shipping_options": []}
+PAY_PAGE = b'<form><input type="hidden" name="csrfmiddlewaretoken" value="tok3n"></form>'
+
+
+def test_a_buyer_walks_the_whole_flow_then_the_next_one_starts_afresh():
+    shop = checkout.Shop(host="shop.localhost", variants=(11, 12))
+    plan = checkout.make_plan(shop)
+    client = loadgen.Client(number=0, rng=random.Random(1))
+    replies = [
+        _answer(201, {"count": 1, "token": "cart-secret"}),
+        _answer(200, PRICED),
+        _answer(200, {**PRICED, "shipping_options": [{"method_id": 7}, {"method_id": 8}]}),
+        _answer(200, {**PRICED, "signature": "sig-2", "ready": True}),
+        _answer(201, {"payment_url": "http://localhost:8000/testpay/tp_1/", "order_token": "secret"}),
+        _answer(200, PAY_PAGE, Set_Cookie="csrftoken=tok3n"),
+        _answer(303, b"", Location="http://shop.localhost:8000/orders/secret/payment/"),
+        _answer(200, b"<h1>Thank you, order #1001 is confirmed</h1>"),
+    ]
+    seen = []
+    for reply in replies:
+        request = plan(client)
+        seen.append(request)
+        _reply(client, request, reply)
+    assert [r.kind for r in seen] == list(checkout.STEPS)
+    add, start, information, method, place, page, pay, paid = seen
+    assert (add.method, add.path, add.host) == ("POST", "/api/v1/storefront/cart/lines", "shop.localhost")
+    assert json.loads(add.body)["variant_id"] in (11, 12)
+    assert ("X-Cart-Token", "cart-secret") not in add.headers  # a new visitor has no cart yet
+    for request in (start, information, method, place):
+        assert ("X-Cart-Token", "cart-secret") in request.headers and request.host == "shop.localhost"
+    assert (start.method, start.path) == ("GET", "/api/v1/storefront/checkout")
+    assert json.loads(information.body)["shipping_address"]["country"] == "DE"
+    assert json.loads(method.body) == {"method_id": 7}
+    assert json.loads(place.body) == {"signature": "sig-2"}  # the signature last read, nothing else
+    # The provider's page is on the platform host; the card form posts its CSRF token back.
+    assert (page.method, page.host, page.path) == ("GET", "localhost", "/testpay/tp_1/")
+    assert (pay.method, pay.path) == ("POST", "/testpay/tp_1/")
+    assert b"csrfmiddlewaretoken=tok3n" in pay.body and b"number=4242+4242+4242+4242" in pay.body
+    assert (paid.method, paid.host, paid.path) == ("GET", "shop.localhost", "/orders/secret/payment/")
+
+    assert client.cookies == {"csrftoken": "tok3n"}
+    following = plan(client)
+    assert following.kind == "cart-add" and client.cookies == {}
+    assert not any(name == "X-Cart-Token" for name, _ in following.headers)
+
+
+@pytest.mark.parametrize(
+    ("step", "wrong"),
+    [
+        ("place", _answer(409, {"code": "checkout_changed"})),
+        ("pay", _answer(402, b"declined")),  # the card form shown again
+        ("paid", _answer(200, b"<h1>Waiting for the payment provider</h1>")),
+    ],
+)
+def test_a_step_that_fails_counts_as_an_error_and_a_new_buyer_starts(step, wrong):
+    shop = checkout.Shop(host="shop.localhost", variants=(11,))
+    plan = checkout.make_plan(shop)
+    client = loadgen.Client(number=0, rng=random.Random(1))
+    good = {
+        "cart-add": _answer(201, {"count": 1, "token": "t"}),
+        "checkout": _answer(200, PRICED),
+        "information": _answer(200, {**PRICED, "shipping_options": [{"method_id": 7}]}),
+        "shipping-method": _answer(200, {**PRICED, "ready": True}),
+        "place": _answer(201, {"payment_url": "http://localhost/testpay/tp_1/"}),
+        "pay-page": _answer(200, PAY_PAGE),
+        "pay": _answer(303, Location="http://shop.localhost/orders/x/payment/"),
+    }
+    while True:
+        request = plan(client)
+        if request.kind == step:
+            break
+        _reply(client, request, good[request.kind])
+    client.answer = wrong
+    assert wrong.status >= 400 or (request.expect is not None and not request.expect(wrong))
+    assert plan(client).kind == "cart-add"
+
+
+def test_webhook_confirmation_stops_each_buyer_after_the_card():
+    shop = checkout.Shop(host="shop.localhost", variants=(11,), confirm="webhook")
+    plan = checkout.make_plan(shop)
+    client = loadgen.Client(number=0, rng=random.Random(1))
+    client.state.update({"step": "pay", "read": {"return_url": "http://shop.localhost/orders/x/payment/"}})
+    client.answer = _answer(303, Location="http://shop.localhost/orders/x/payment/")
+    assert plan(client).kind == "cart-add"
+
+
+def test_a_cart_of_several_lines_adds_each_before_checking_out():
+    shop = checkout.Shop(host="shop.localhost", variants=(11, 12, 13), lines=3)
+    plan = checkout.make_plan(shop)
+    client = loadgen.Client(number=0, rng=random.Random(4))
+    added = []
+    for _ in range(3):
+        request = plan(client)
+        assert request.kind == "cart-add"
+        added.append(json.loads(request.body)["variant_id"])
+        _reply(client, request, _answer(201 if not added[1:] else 200, {"count": len(added), "token": "t"}))
+    assert sorted(added) == [11, 12, 13]
+    assert plan(client).kind == "checkout"
+
+
+def test_statements_are_grouped_without_their_values():
+    one = checkout._normalised('SELECT "a"."id", "a"."b" FROM "a" WHERE "a"."id" IN (1, 2, 3) AND "a"."x" = \'q\'')
+    other = checkout._normalised('SELECT "a"."id", "a"."b" FROM "a" WHERE "a"."id" IN (7, 8) AND "a"."x" = \'z\'')
+    assert one == other == 'SELECT … FROM "a" WHERE "a"."id" IN (…) AND "a"."x" = ?'
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("confirm", ["return-page", "webhook"])
+def test_one_buyer_against_a_live_server_completes_orders_without_errors(postgres, live_server, confirm):
+    """The whole flow for ~2 s after 1 s of warm-up: every step answered as expected, paid orders in the database."""
+    handle, variants = checkout.prepare_store(products=3)
+    assert variants
+    shop = checkout.Shop(host=f"{handle}.localhost", variants=tuple(variants), confirm=confirm)
+    figures = checkout.measure(
+        url=live_server.url, shop=shop, clients=1, seconds=2.0, warmup=1.0, processes=1, handle=handle
+    )
+    assert figures["errors"] == 0, figures["steps"]
+    steps = checkout.STEPS if confirm == "return-page" else checkout.STEPS[:-1]
+    assert list(figures["steps"]) == list(steps)
+    assert figures["orders_paid"] >= 1 and figures["completed_per_s"] > 0
+    assert figures["card_to_paid"]["count"] >= 1
+    store = Store.objects.get(handle=handle)
+    assert Order.objects.filter(store=store, status=OrderStatus.PAID).count() >= figures["orders_paid"]
+    printed = checkout.report(figures, confirm=confirm)
+    assert "completed checkouts/s" in printed and "place" in printed
