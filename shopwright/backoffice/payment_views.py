@@ -33,12 +33,14 @@ STRIPE_EVENTS = (
 )
 
 
+_KEY_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_", "whsec_")
+
+
 def mask_key(value: str) -> str:
     """`sk_test_…1234`: enough to tell which key is stored, never enough to use it."""
     if not value:
         return ""
-    head = value.split("_")
-    prefix = "_".join(head[:2]) + "_" if len(head) > 2 else ""
+    prefix = next((p for p in _KEY_PREFIXES if value.startswith(p)), "")
     return f"{prefix}…{value[-4:]}"
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.core.models import AuditEntry
+from shopwright.core.tenancy import cross_store_access
 from shopwright.core.validation import FieldErrors
 from shopwright.orders.events import order_event
 from shopwright.orders.models import Order, OrderEventKind, OrderStatus
@@ -64,6 +66,7 @@ from shopwright.payments.providers.base import (
 from shopwright.payments.providers.registry import provider_for, provider_named
 from shopwright.privacy.datamap import Category
 from shopwright.privacy.services import sharing_record
+from shopwright.stores.selectors import store_by_id
 
 if TYPE_CHECKING:
     from shopwright.stores.models import Store
@@ -76,6 +79,9 @@ PROVIDER = Actor("provider")
 RETURNED_PAYMENT_REASON = "Returned automatically: the order could not take this payment."
 # First automatic retry of a refund the provider did not answer; the job then backs off.
 REFUND_RETRY_DELAY_SECONDS = 30
+# The sweep picks up refunds unanswered for this long, while their key is still known to the provider.
+STALE_REFUND_AFTER = timedelta(minutes=10)
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=20)
 
 
 class PaymentUnavailable(ApplicationError):
@@ -486,7 +492,8 @@ def refund_send(*, store: Store, refund_id: int) -> Refund:
     refund = Refund.objects.select_related("payment").filter(store=store, pk=refund_id).first()
     if refund is None:
         raise NotFound("There is no such refund.")
-    if refund.status != RefundStatus.PENDING:
+    if refund.status != RefundStatus.PENDING or refund.reference:
+        # Settled, or accepted by the provider and waiting there: its webhook settles it.
         return refund
     payment = refund.payment
     provider = provider_named(store, payment.provider)
@@ -536,6 +543,41 @@ def _refund_settle(*, store: Store, payment: Payment, refund: Refund, answer: Pr
     elif len(fields) > 2:
         # Accepted but not settled yet (some methods take days): its webhook will settle it.
         refund.save(update_fields=["reference", "updated_at"])
+
+
+def refunds_resend_stale(*, now: datetime | None = None, batch: int = 50) -> int:
+    """Ask again for refunds the provider never answered (a crash, or every retry used up); returns how many.
+
+    The periodic sweep. Only refunds without a provider reference are sent
+    (one with a reference was accepted and waits for its webhook), with
+    their own idempotency key, and only while the provider still remembers
+    that key (Stripe keeps keys for 24 hours): an older one is logged for a
+    person to check at the provider, since sending it again could refund twice.
+    """
+    now = now or timezone.now()
+    with cross_store_access("the refund sweep resends every store's unanswered refunds"):
+        stale = Refund.objects.filter(
+            status=RefundStatus.PENDING, reference="", updated_at__lt=now - STALE_REFUND_AFTER
+        ).order_by("updated_at", "id")
+        rows = list(stale.values_list("store_id", "pk", "created_at")[:batch])
+    sent = 0
+    for store_id, refund_id, created_at in rows:
+        if created_at < now - IDEMPOTENCY_KEY_LIFETIME:
+            logger.warning(
+                "refund #%s of store #%s unanswered for a day: check it at the provider", refund_id, store_id
+            )
+            Refund.objects.filter(store_id=store_id, pk=refund_id).update(updated_at=now)
+            continue
+        store = store_by_id(store_id=store_id)
+        if store is None:
+            continue
+        try:
+            refund_send(store=store, refund_id=refund_id)
+        except ProviderError:
+            # Still unreachable: the next sweep tries again (updated_at moves it to the back).
+            Refund.objects.filter(store=store, pk=refund_id).update(updated_at=now)
+        sent += 1
+    return sent
 
 
 def payment_return(*, store: Store, payment_id: int) -> Refund | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from shopwright.stores.selectors import store_by_id
 
@@ -42,3 +43,11 @@ def payment_return_task(store_id: int, payment_id: int) -> None:
     store = store_by_id(store_id=store_id)
     if store is not None:
         payment_return(store=store, payment_id=payment_id)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def refunds_resend_stale_task() -> None:
+    """Refunds nobody heard back about (a worker died between the intent and the call)."""
+    from shopwright.payments.services import refunds_resend_stale
+
+    refunds_resend_stale()

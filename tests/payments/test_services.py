@@ -324,3 +324,29 @@ def test_a_second_payment_of_a_paid_order_is_returned_automatically(buyer: Buyer
     with run_jobs():
         _refund(buyer, "45.00")
     assert buyer.refresh().status == OrderStatus.REFUNDED
+
+
+def test_the_sweep_resends_unanswered_refunds_while_the_key_is_fresh(
+    paid: Buyer, monkeypatch, run_jobs, caplog
+) -> None:
+    _gateway_down(monkeypatch, "refund", times=2)
+    monkeypatch.setattr(refund_retry_task, "schedule", lambda args, delay: None)  # as if the retries ran out
+    for amount in ("5.00", "6.00"):
+        with pytest.raises(services.PaymentUnavailable):
+            _refund(paid, amount)
+    fresh, old = Refund.objects.filter(store=paid.store).order_by("id")
+    now = timezone.now()
+    Refund.objects.filter(store=paid.store, pk=fresh.pk).update(updated_at=now - timedelta(minutes=11))
+    Refund.objects.filter(store=paid.store, pk=old.pk).update(
+        created_at=now - timedelta(hours=21), updated_at=now - timedelta(minutes=11)
+    )
+    with run_jobs():
+        assert services.refunds_resend_stale(now=now) == 1
+    fresh.refresh_from_db()
+    old.refresh_from_db()
+    assert fresh.status == RefundStatus.SUCCEEDED
+    assert old.status == RefundStatus.PENDING  # too old to resend safely: a person checks it
+    assert f"refund #{old.pk} of store #{paid.store.pk} unanswered for a day" in caplog.text
+    assert paid.refresh().refunded_total == Decimal("5.00")
+    # Nothing is due again right away.
+    assert services.refunds_resend_stale(now=now) == 0

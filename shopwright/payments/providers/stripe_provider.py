@@ -117,8 +117,13 @@ def session_payment(session: Mapping[str, Any]) -> ProviderPayment:
 
 
 def _provider_error(exc: stripe.StripeError) -> ProviderError:
-    """Connection trouble, rate limits and Stripe's 5xx are worth a retry; other refusals are not."""
-    retryable = isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (exc.http_status or 0) >= 500
+    """Connection trouble, rate limits, Stripe's 5xx and 409 are worth a retry; other refusals are not.
+
+    409 is Stripe saying a request with the same idempotency key is still in
+    flight: the retry will get that request's answer.
+    """
+    status = exc.http_status or 0
+    retryable = isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or status >= 500 or status == 409
     code = str(getattr(exc, "code", "") or type(exc).__name__)
     return ProviderError(f"Stripe: {type(exc).__name__} ({code})", retryable=retryable, code=code)
 
