@@ -39,6 +39,7 @@ import functools
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -375,25 +376,39 @@ def server_env(*, port: int) -> dict[str, str]:
     return env
 
 
+WORKER_LOG = ROOT / "var" / "bench" / "checkout-worker.log"
+
+
 @contextlib.contextmanager
-def job_consumer(env: dict[str, str]) -> Iterator[None]:
-    """A Huey consumer (`shopwright worker`) for the webhooks and emails the checkouts queue."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shopwright.cli", "worker"],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-    )
+def job_consumer(env: dict[str, str], *, log: Path = WORKER_LOG) -> Iterator[None]:
+    """A Huey consumer (`shopwright worker`) for the webhooks and emails the checkouts queue.
+
+    Jobs an earlier run left behind (webhooks still being retried to its
+    stopped server) are dropped first, or the consumer would spend the run
+    on them. Its log goes to `log`, not onto the report.
+    """
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shopwright.cli", "worker"],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=output,
+            stderr=output,
+        )
     try:
         yield
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, 15)
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
@@ -642,8 +657,6 @@ def main(argv: list[str] | None = None) -> None:
         if args.serve:
             port = storefront._free_port()
             env = server_env(port=port)
-            if not args.no_worker:
-                stack.enter_context(job_consumer(env))
             command_line = storefront.server_command(
                 app="shopwright.wsgi:application",
                 port=port,
@@ -654,6 +667,10 @@ def main(argv: list[str] | None = None) -> None:
             url = stack.enter_context(
                 storefront.serving(command_line, env=env, cwd=ROOT, check_host=shop.host, port=port)
             )
+            if not args.no_worker:
+                # Started after the server and stopped before it: no delivery fails for want of the server.
+                stack.enter_context(job_consumer(env))
+                print(f"# job consumer's log: {WORKER_LOG.relative_to(ROOT)} (the job queue was emptied first)")
         else:
             url = args.url
         for buyers in args.buyer_counts:
