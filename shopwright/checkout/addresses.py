@@ -155,6 +155,10 @@ def address_form_rules(country: str) -> AddressFormRules:
     if "postal_code" in allowed:
         label = _POSTAL_LABELS.get(rules.postal_code_type, "Postal code")
         fields.append(AddressFieldRule("postal_code", label, "postal_code" in required, example=example))
+    if not code:
+        # No country chosen yet (a browser without script): ask for a postal code too, the country decides.
+        fields.append(AddressFieldRule("postal_code", "Postal code", False))
+        return AddressFormRules(country="", country_name="", fields=tuple(fields))
     for index, rule in enumerate(fields):
         if not rule.required and rule.name != "company" and not rule.label.endswith("(optional)"):
             fields[index] = AddressFieldRule(

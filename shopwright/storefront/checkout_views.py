@@ -50,6 +50,7 @@ from shopwright.storefront.checkout_forms import (
     address_initial,
     posted_country,
 )
+from shopwright.storefront.payment_views import allow_payment_redirects
 
 INFORMATION_PATH = "/checkout/"
 SHIPPING_PATH = "/checkout/shipping/"
@@ -92,8 +93,14 @@ def _empty_cart(request: StorefrontRequest) -> HttpResponseBase:
     return redirect(CART_PATH)
 
 
-def _page(request: StorefrontRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponseBase:
+def _page(
+    request: StorefrontRequest, template: str, context: dict[str, Any], *, status: int = 200, pays: bool = False
+) -> HttpResponseBase:
+    """The page; `pays`: its form posts to /checkout/place/, whose answer is a 303 to the provider's page,
+    which the page's CSP form-action must allow (browsers apply it to the redirect too)."""
     response = render(request, f"storefront/checkout/{template}", context, status=status)
+    if pays:
+        allow_payment_redirects(response, store=request.store)
     return apply_pending_cookies(request, response)
 
 
@@ -121,7 +128,9 @@ def _information_forms(
         shipping_country = posted_country(request.POST, "shipping")
         billing_country = posted_country(request.POST, "billing")
     else:
-        shipping_country = str((checkout.shipping_address or {}).get("country", ""))
+        # A store shipping to one country only has it chosen already.
+        only = next(iter(shipped)) if len(shipped) == 1 else ""
+        shipping_country = str((checkout.shipping_address or {}).get("country", "")) or only
         billing_country = str((checkout.billing_address or {}).get("country", "")) or shipping_country
     contact = ContactForm(
         data,
@@ -137,7 +146,7 @@ def _information_forms(
         prefix="shipping",
         country=shipping_country,
         shipped_countries=shipped,
-        initial=address_initial(checkout.shipping_address),
+        initial=address_initial(checkout.shipping_address or {"country": shipping_country}),
     )
     billing = AddressForm(
         data,
@@ -293,7 +302,7 @@ def review(request: StorefrontRequest) -> HttpResponseBase:
     back = _review_redirect(priced)
     if back is not None:
         return back
-    return _page(request, "review.html", _review_context(checkout, priced))
+    return _page(request, "review.html", _review_context(checkout, priced), pays=True)
 
 
 # --- 4. place and pay -------------------------------------------------------------------------
@@ -306,7 +315,7 @@ def _refused(request: StorefrontRequest, checkout: Checkout, changes: list[str],
         return _empty_cart(request)
     context = _review_context(checkout, priced)
     context["changes"] = changes
-    return _page(request, "review.html", context, status=status)
+    return _page(request, "review.html", context, status=status, pays=True)
 
 
 def _seen_snapshot(request: StorefrontRequest) -> Any:
@@ -327,7 +336,7 @@ def _pay(request: StorefrontRequest, order: Order, token: str) -> HttpResponseBa
         payment = payment_services.payment_start(store=request.store, order=order, return_url=return_url)
     except payment_services.PaymentUnavailable:
         context = {"order": order, "order_token": token, "signature": request.POST.get("signature", "")}
-        response = _page(request, "payment_unavailable.html", context, status=503)
+        response = _page(request, "payment_unavailable.html", context, status=503, pays=True)
         response["Retry-After"] = "10"
         return response
     except ApplicationError as exc:

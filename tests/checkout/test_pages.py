@@ -81,6 +81,8 @@ def test_a_guest_goes_from_cart_to_the_payment_page(store) -> None:
     assert "VAT 19%" in page and "$4.75" in page and "$29.75" in page
     assert "Morning (8:00-12:00)" in page and "+4930901820" in page
     assert 'action="/checkout/place/"' in page and "Pay $29.75" in page
+    # The Pay form's answer is a 303 to the provider's page: the page's CSP lets the form go there.
+    assert "form-action 'self' http://localhost:8000" in review["Content-Security-Policy"]
 
     paid = _pay(client, review)
     assert paid.status_code == 303
@@ -154,6 +156,16 @@ def test_a_bad_postal_code_is_a_400_with_the_message_and_nothing_is_saved(store)
     assert 'value="Erika Mustermann"' in page  # what was typed stays
     (checkout,) = checkouts(store)
     assert (checkout.email, checkout.phone, checkout.shipping_address) == ("", "", None)
+
+
+def test_a_store_shipping_to_one_country_has_it_chosen_already(store) -> None:
+    from shopwright.shipping.models import ShippingZone
+
+    ShippingZone.objects.filter(store=store).update(areas=["FR"])
+    client = shopper_with(store, (variant(store), 1))
+    page = text(client.get("/checkout/"))
+    assert '<option value="FR" selected>France</option>' in page
+    assert "Postal code" in page
 
 
 def test_choosing_a_country_redraws_its_fields_without_saving(store) -> None:
