@@ -330,10 +330,9 @@ def checkout_place(request: CartApiRequest, payload: PlaceIn) -> Status[PlacedOu
     if payload.currency is not None and payload.currency.strip().upper() != store.currency:
         message = f"Currency mismatch: this store charges in {store.currency}."
         return Status(422, ErrorOut(code="currency_mismatch", message=message, fields={"currency": [message]}))
-    cart = _cart(request)
-    checkout = selectors.checkout_of_cart(store=store, cart_id=cart.pk)
-    if checkout is None:
-        raise NotFound("This cart has no checkout yet: read GET /checkout first.")
+    # Emptied by the order an earlier request placed, the cart keeps that order on its checkout (a retry finds
+    # it); refilled since, it starts a new one.
+    checkout = _checkout(request)
     try:
         placed = order_services.order_place(
             store=store, checkout=checkout, reviewed_signature=payload.signature, actor=_actor(request)

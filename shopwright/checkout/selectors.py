@@ -208,13 +208,6 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
     )
 
 
-def checkout_of_cart(*, store: Store, cart_id: int) -> Checkout | None:
-    """The cart's checkout if it has one (never makes it: placing an order needs an existing one)."""
-    from shopwright.checkout.models import Checkout
-
-    return Checkout.objects.filter(store=store, cart_id=cart_id).first()
-
-
 def shipping_countries(*, store: Store) -> set[str]:
     """Countries at least one of the store's zones covers, whole or in part (one query)."""
     from shopwright.shipping.models import ShippingZone

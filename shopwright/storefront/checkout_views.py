@@ -227,7 +227,6 @@ def information(request: StorefrontRequest) -> HttpResponseBase:
         )
         context["error_summary"] = exc.message
         return _page(request, "information.html", context, status=400)
-    checkout.refresh_from_db()
     if not selectors.checkout_priced(store=store, checkout=checkout).ships_to_address:
         # Accepted and kept, but there is no way on from here: the page says why.
         return _see_other(INFORMATION_PATH)
@@ -288,7 +287,7 @@ def _review_redirect(priced: CheckoutPriced) -> HttpResponseBase | None:
     """Back to the step that still lacks something, if any."""
     if _information_missing(priced) or not priced.ships_to_address:
         return redirect(INFORMATION_PATH)
-    if "shipping_method" in priced.missing and not priced.problems:
+    if "shipping_method" in priced.missing:
         return redirect(SHIPPING_PATH)
     return None
 
@@ -354,9 +353,10 @@ def place(request: StorefrontRequest) -> HttpResponseBase:
     link secret (`order_token`) back, so the retry can start a payment.
     """
     cart = _shopper_cart(request)
-    checkout = selectors.checkout_of_cart(store=request.store, cart_id=cart.pk) if cart is not None else None
-    if checkout is None:
+    if cart is None:
         return _empty_cart(request)
+    # Emptied by the order a first click placed, the cart keeps that order on its checkout; refilled, it starts anew.
+    checkout = services.checkout_for_cart(store=request.store, cart=cart, customer=getattr(request, "customer", None))
     try:
         placed = order_services.order_place(
             store=request.store,

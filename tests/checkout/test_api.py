@@ -256,3 +256,19 @@ def test_reading_the_checkout_runs_a_fixed_number_of_queries(api, store, lines, 
     with django_assert_max_num_queries(8):
         response = shop.get()
     assert response.status_code == 200 and len(response.json()["lines"]) == lines
+
+
+def test_a_cart_filled_again_after_an_order_places_a_new_one(api, store) -> None:
+    mug = variant(store, title="Mug")
+    shop = _visitor(api, store, (mug, 1))
+    first = shop.place({"signature": shop.ready()["signature"]})
+    assert first.status_code == 201
+    cart_line_add(
+        store=store, actor=Actor.anonymous(), shopper=Shopper(secret=shop.cart_token), variant_id=mug.pk, quantity=2
+    )
+    again = shop.get().json()
+    assert again["lines"][0]["quantity"] == 2 and again["ready"]  # contact, address and method kept
+    second = shop.place({"signature": again["signature"]})
+    assert second.status_code == 201, second.content
+    assert second.json()["order_number"] == first.json()["order_number"] + 1
+    assert [o.total for o in _orders(store)] == [Decimal("17.85"), Decimal("29.75")]
