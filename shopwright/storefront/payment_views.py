@@ -116,7 +116,19 @@ def _page(
     }
     page = render(request, f"storefront/orders/payment_{state}.html", context, status=status)
     also = payment.redirect_url if payment is not None else ""
-    return private_page(allow_payment_redirects(page, store=request.store, also=also))
+    return _private_form_page(allow_payment_redirects(page, store=request.store, also=also))
+
+
+def _private_form_page(response: HttpResponse) -> HttpResponse:
+    """Private like the order status page, but with `same-origin` referrers instead of none.
+
+    Under `no-referrer` a browser sends `Origin: null` with the page's own
+    form, which Django's CSRF check refuses; `same-origin` still sends no
+    Referer (with the token in its path) to the provider or anyone else.
+    """
+    response = private_page(response)
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,7 +150,7 @@ def order_payment(request: StorefrontRequest, token: str) -> HttpResponse:
             order.refresh_from_db(fields=["status", "reserved_until"])
             latest = selectors.latest_payment(store=request.store, order=order)
             return _page(request, order, token, latest, status=409, message=exc.message)
-        return private_page(provider_redirect(payment, store=request.store))
+        return _private_form_page(provider_redirect(payment, store=request.store))
     latest = selectors.latest_payment(store=request.store, order=order)
     if latest is not None:
         latest = services.payment_sync(store=request.store, payment=latest)
