@@ -425,84 +425,131 @@ def _normalised(sql: str) -> str:
     return re.sub(r"(?:\(…\), )+\(…\)", "(…), …", sql)
 
 
-def profile_place(*, host: str, variants: list[int], orders: int, lines: int = 1) -> str:
-    """Place `orders` orders through the API in this process and say where `POST place` spends its time.
+class _StepTimer:
+    """Time, statements and SQL time of each step; statements and cProfile in detail for one of them."""
 
-    Each buyer goes through the same requests as in the load run (Django's
-    test client: the whole middleware stack, no socket). For `POST place`
-    only: the statements (normalised, with count and time), the time inside
-    and outside SQL, and cProfile's top functions of Shopwright's code.
+    def __init__(self, detailed: str) -> None:
+        import cProfile
+
+        self.detailed = detailed
+        self.profiler = cProfile.Profile()
+        self.ms: dict[str, list[float]] = {}
+        self.statements: dict[str, int] = {}
+        self.sql_ms: dict[str, float] = {}
+        self.per_statement: dict[str, list[float]] = {}
+
+    def __call__(self, step: str, call: Callable[..., Any], path: str, *args: Any, **kwargs: Any) -> Any:
+        """Make one request (`call(path, *args, **kwargs)`, a test-client method) as step `step`."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        detailed = step == self.detailed
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            if detailed:
+                self.profiler.enable()
+            answer = call(path, *args, **kwargs)
+            if detailed:
+                self.profiler.disable()
+            took = time.perf_counter() - started
+        if answer.status_code >= 400 or READERS[step](_as_answer(answer)) is None:
+            raise SystemExit(f"{step} answered {answer.status_code}: {answer.content[:300]!r}")
+        self.ms.setdefault(step, []).append(took * 1000)
+        self.statements[step] = self.statements.get(step, 0) + len(captured.captured_queries)
+        for query in captured.captured_queries:
+            ms = float(query["time"]) * 1000
+            self.sql_ms[step] = self.sql_ms.get(step, 0.0) + ms
+            if detailed:
+                self.per_statement.setdefault(_normalised(query["sql"]), []).append(ms)
+        return answer
+
+    def report(self, orders: int) -> list[str]:
+        import pstats
+        from io import StringIO
+
+        out = [f"  {'step':<16} {'p50 ms':>8} {'mean ms':>8} {'stmts':>6} {'SQL ms':>7}   (per request)"]
+        for step in STEPS:
+            values = sorted(self.ms.get(step, []))
+            if values:
+                n = len(values)
+                out.append(
+                    f"  {step:<16} {loadgen.percentile(values, 0.5):8.1f} {sum(values) / n:8.1f} "
+                    f"{self.statements[step] / n:6.1f} {self.sql_ms.get(step, 0.0) / n:7.1f}"
+                )
+        out.append(f"{self.detailed}: statements by time (normalised), per order")
+        out.append(f"  {'count':>6} {'ms':>7}  statement")
+        ranked = sorted(self.per_statement.items(), key=lambda item: -sum(item[1]))
+        for sql, times in ranked[:40]:
+            out.append(f"  {len(times) / orders:6.1f} {sum(times) / orders:7.2f}  {sql[:160]}")
+        stream = StringIO()
+        pstats.Stats(self.profiler, stream=stream).sort_stats("cumulative").print_stats(r"shopwright/", 30)
+        out.append(
+            f"{self.detailed}: cProfile, Shopwright's functions by cumulative time (totals over {orders} orders)"
+        )
+        out.extend(
+            "  " + line for line in stream.getvalue().splitlines() if line.strip() and "function calls" not in line
+        )
+        return out
+
+
+def _as_answer(response: Any) -> loadgen.Answer:
+    """A test-client response as the load generator sees an answer (status, head with Location, body)."""
+    head = f"HTTP/1.1 {response.status_code} -\r\n"
+    if response.get("Location"):
+        head += f"Location: {response['Location']}\r\n"
+    return loadgen.Answer(response.status_code, head.encode("latin-1"), response.content)
+
+
+def profile_checkout(*, host: str, variants: list[int], orders: int, lines: int = 1, detailed: str = "place") -> str:
+    """Go through `orders` checkouts in this process and say where each step, and `detailed` most, spends its time.
+
+    The same requests as in the load run, through Django's test client (the
+    whole middleware stack, no socket, no CSRF check), one buyer at a time:
+    milliseconds, statements and time waiting on SQL per step; for the
+    `detailed` step also its statements (normalised, with count and time)
+    and cProfile's top functions of Shopwright's code.
     """
-    import cProfile
-    import pstats
-    from io import StringIO
-
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    profiler = cProfile.Profile()
-    per_statement: dict[str, list[float]] = {}
-    totals: list[float] = []
-    counts: list[int] = []
-    sql_ms: list[float] = []
+    timer = _StepTimer(detailed)
     api = "/api/v1/storefront"
+    as_json = "application/json"
     for n in range(orders):
         client = Client(HTTP_HOST=host)
         headers: dict[str, str] = {}
         for i in range(lines):
             body = {"variant_id": variants[(n * lines + i) % len(variants)], "quantity": 1}
-            answer = client.post(f"{api}/cart/lines", body, content_type="application/json", headers=headers)
+            answer = timer("cart-add", client.post, f"{api}/cart/lines", body, content_type=as_json, headers=headers)
             headers = headers or {"X-Cart-Token": answer.json()["token"]}
-        client.get(f"{api}/checkout", headers=headers)
+        timer("checkout", client.get, f"{api}/checkout", headers=headers)
         information = {
             "email": f"profile{n}@example.com",
             "phone": BUYER_PHONE,
             "shipping_address": BUYER_ADDRESS,
             "billing_same": True,
         }
-        priced = client.put(
-            f"{api}/checkout/information", information, content_type="application/json", headers=headers
+        priced = timer(
+            "information", client.put, f"{api}/checkout/information", information, content_type=as_json, headers=headers
         )
-        method = priced.json()["shipping_options"][0]["method_id"]
-        priced = client.put(
-            f"{api}/checkout/shipping-method", {"method_id": method}, content_type="application/json", headers=headers
+        method = {"method_id": priced.json()["shipping_options"][0]["method_id"]}
+        priced = timer(
+            "shipping-method",
+            client.put,
+            f"{api}/checkout/shipping-method",
+            method,
+            content_type=as_json,
+            headers=headers,
         )
-        signature = priced.json()["signature"]
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            profiler.enable()
-            placed = client.post(
-                f"{api}/checkout/place", {"signature": signature}, content_type="application/json", headers=headers
-            )
-            profiler.disable()
-            took = time.perf_counter() - started
-        if placed.status_code != 201:
-            raise SystemExit(f"placing answered {placed.status_code}: {placed.content[:300]!r}")
-        totals.append(took * 1000)
-        counts.append(len(captured.captured_queries))
-        in_sql = 0.0
-        for query in captured.captured_queries:
-            ms = float(query["time"]) * 1000
-            in_sql += ms
-            per_statement.setdefault(_normalised(query["sql"]), []).append(ms)
-        sql_ms.append(in_sql)
-    totals.sort()
-    out = [
-        f"POST place, {orders} orders of {lines} line(s), in process: "
-        f"p50 {loadgen.percentile(totals, 0.5):.1f} ms, mean {sum(totals) / orders:.1f} ms, "
-        f"{sum(counts) / orders:.1f} statements, {sum(sql_ms) / orders:.1f} ms of it waiting on SQL",
-        f"  {'statements/order':>16} {'ms/order':>9}  statement (by time)",
-    ]
-    ranked = sorted(per_statement.items(), key=lambda item: -sum(item[1]))
-    for sql, times in ranked[:40]:
-        out.append(f"  {len(times) / orders:16.1f} {sum(times) / orders:9.2f}  {sql[:150]}")
-    stream = StringIO()
-    stats = pstats.Stats(profiler, stream=stream).sort_stats("cumulative")
-    stats.print_stats(r"shopwright/", 25)
-    out.append("cProfile (cumulative; Shopwright's functions), totals over all orders:")
-    out.extend("  " + line for line in stream.getvalue().splitlines() if line.strip() and "function calls" not in line)
-    return "\n".join(out)
+        signature = {"signature": priced.json()["signature"]}
+        placed = timer("place", client.post, f"{api}/checkout/place", signature, content_type=as_json, headers=headers)
+        page = urlsplit(placed.json()["payment_url"])
+        timer("pay-page", client.get, page.path, HTTP_HOST=page.hostname)
+        card = {"number": CARD_NUMBER, "expiry": _card_expiry(datetime.date.today()), "cvc": "123", "name": "E M"}
+        paid = timer("pay", client.post, page.path, card, HTTP_HOST=page.hostname)
+        back = urlsplit(paid["Location"])
+        timer("paid", client.get, back.path, HTTP_HOST=back.hostname)
+    title = f"{orders} checkouts of {lines} line(s), one at a time, in process (Django test client)"
+    return "\n".join([title, *timer.report(orders)])
 
 
 # --- measuring and reporting ------------------------------------------------------------------
@@ -592,7 +639,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--products", type=int, default=20, help="products of the bench store (when made)")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--profile", type=int, metavar="N", help="no load: place N orders in process and profile")
+    parser.add_argument("--profile", type=int, metavar="N", help="no load: N checkouts in process, profiled")
+    parser.add_argument("--profile-step", choices=STEPS, default="place", help="the step --profile details")
     args = parser.parse_args(argv)
     try:
         args.buyer_counts = [int(c) for c in args.buyers.split(",") if c.strip()]
@@ -628,7 +676,12 @@ def main(argv: list[str] | None = None) -> None:
     call_command("migrate", verbosity=0)
     handle, variants = prepare_store(products=args.products)
     if args.profile:
-        print(profile_place(host=f"{handle}.{settings.PLATFORM_DOMAIN}", variants=variants, orders=args.profile))
+        host = f"{handle}.{settings.PLATFORM_DOMAIN}"
+        print(
+            profile_checkout(
+                host=host, variants=variants, orders=args.profile, lines=args.lines, detailed=args.profile_step
+            )
+        )
         print(f"# reproduce: {command}")
         return
     connection.close()

@@ -202,3 +202,15 @@ def test_one_buyer_against_a_live_server_completes_orders_without_errors(postgre
     assert Order.objects.filter(store=store, status=OrderStatus.PAID).count() >= figures["orders_paid"]
     printed = checkout.report(figures, confirm=confirm)
     assert "completed checkouts/s" in printed and "place" in printed
+
+
+@pytest.mark.django_db
+def test_the_profile_goes_through_every_step_and_details_the_one_asked_for():
+    handle, variants = checkout.prepare_store(products=3)
+    printed = checkout.profile_checkout(host=f"{handle}.localhost", variants=variants, orders=2, detailed="place")
+    rows = {line.split()[0] for line in printed.splitlines()[2:10]}
+    assert rows == set(checkout.STEPS)
+    assert 'INSERT INTO "orders_order"' in printed  # place's own statements are listed
+    assert "orders/services.py" in printed and "order_place" in printed  # and its profile
+    store = Store.objects.get(handle=handle)
+    assert Order.objects.filter(store=store, status=OrderStatus.PAID).count() == 2
