@@ -114,6 +114,8 @@ def _base_context(priced: CheckoutPriced, step: str) -> dict[str, Any]:
 def _saved_choice(checkout: Checkout, saved: list[Address]) -> str:
     """The saved address the checkout's delivery address is, else "new"."""
     current = checkout.shipping_address or {}
+    if not current and saved:
+        return str(saved[0].pk)  # nothing given yet: the default address (listed first)
     for address in saved:
         if current and all(str(address.data.get(k, "")) == str(v) for k, v in current.items()):
             return str(address.pk)

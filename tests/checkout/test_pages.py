@@ -126,6 +126,15 @@ def test_a_customer_checks_out_with_a_saved_address(store) -> None:
     assert Address.objects.filter(store=store, customer=customer).count() == 2
 
 
+def test_a_checkout_started_before_the_first_saved_address_offers_it(store) -> None:
+    customer = make_customer(store)
+    client = shopper_with(store, (variant(store), 1), client=signed_in(store, customer.email))
+    assert 'name="saved_address"' not in text(client.get("/checkout/"))
+    home = address_create(store=store, customer=customer, data=address(name="Jo Home"))
+    page = text(client.get("/checkout/"))
+    assert f'name="saved_address" value="{home.pk}" data-saved-address checked' in page
+
+
 def test_a_customer_may_save_a_new_address_at_checkout(store) -> None:
     customer = make_customer(store)
     client = shopper_with(store, (variant(store), 1), client=signed_in(store, customer.email))
