@@ -42,6 +42,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -555,15 +556,85 @@ def profile_checkout(*, host: str, variants: list[int], orders: int, lines: int 
 # --- measuring and reporting ------------------------------------------------------------------
 
 
+def _proc_cpu_and_parent(pid: int) -> tuple[float, int]:
+    """(user + system CPU seconds, parent pid) of a process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+
+def cpu_snapshot(database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by the processes a checkout runs in: "app" and "postgres".
+
+    "app" is every process this script started except its own forks (the
+    load generator): the server's workers and the job consumer. "postgres"
+    is the backends connected to `database` (other databases' are not ours);
+    a backend that exits before the second snapshot takes its CPU time with
+    it, so this needs persistent connections (the served run has them).
+    Linux only.
+    """
+    if not Path("/proc/self/stat").exists():
+        return {}
+    ours = Path("/proc/self/cmdline").read_bytes()
+    processes: dict[int, tuple[float, int, bytes]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                cpu, parent = _proc_cpu_and_parent(int(entry.name))
+                processes[int(entry.name)] = (cpu, parent, (entry / "cmdline").read_bytes())
+    children: dict[int, list[int]] = {}
+    for pid, (_, parent, _) in processes.items():
+        children.setdefault(parent, []).append(pid)
+    app: dict[int, float] = {}
+    stack = list(children.get(os.getpid(), []))
+    while stack:
+        pid = stack.pop()
+        if processes[pid][2] != ours:
+            app[pid] = processes[pid][0]
+        stack.extend(children.get(pid, []))
+    marker = f" {database} ".encode()
+    postgres = {
+        pid: cpu for pid, (cpu, _, line) in processes.items() if line.startswith(b"postgres: ") and marker in line
+    }
+    return {"app": app, "postgres": postgres}
+
+
+def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds each group used between two snapshots (a process that started in between: all of its time)."""
+    return {
+        group: sum(cpu - before.get(group, {}).get(pid, 0.0) for pid, cpu in after.get(group, {}).items())
+        for group in ("app", "postgres")
+    }
+
+
 def _ms(values: list[float], fraction: float) -> float:
     return loadgen.percentile(values, fraction) * 1000
 
 
 def measure(
-    *, url: str, shop: Shop, clients: int, seconds: float, warmup: float, processes: int, handle: str
+    *,
+    url: str,
+    shop: Shop,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    processes: int,
+    handle: str,
+    database: str = "",
 ) -> dict[str, Any]:
-    """One run at `clients` buyers: figures per step, and the checkouts the database saw completed."""
+    """One run at `clients` buyers: figures per step, and the checkouts the database saw completed.
+
+    With `database` (its name), also the CPU time the server, the job
+    consumer and PostgreSQL's backends spent in the measured seconds, per
+    completed checkout: what the flow costs whatever else the machine runs.
+    """
+    snapshots: list[dict[str, dict[int, float]]] = []
+    timers = [
+        threading.Timer(at, lambda: snapshots.append(cpu_snapshot(database))) for at in (warmup, warmup + seconds)
+    ]
     started = time.time()
+    if database:
+        for timer in timers:
+            timer.start()
     result = loadgen.run(
         url=url,
         make_plan=functools.partial(make_plan, shop),
@@ -580,8 +651,12 @@ def measure(
         # What errors were not an error status: a wrong answer (a form shown again) or a broken connection.
         row["other_errors"] = row["errors"] - sum(n for status, n in row["statuses"].items() if int(status) >= 400)
     lag = db.card_to_paid
+    for timer in timers:
+        timer.join()
+    cpu = cpu_used(snapshots[0], snapshots[1]) if len(snapshots) == 2 else {}
     return {
         "buyers": clients,
+        "cpu_ms_per_checkout": {group: used * 1000 / db.paid for group, used in cpu.items()} if db.paid else {},
         "completed_per_s": db.paid / seconds,
         "orders_placed": db.placed,
         "orders_paid": db.paid,
@@ -620,6 +695,13 @@ def report(figures: dict[str, Any], *, confirm: str) -> str:
         f"  {what + ' (db)':<16} {'':>8} {lag['p50']:8.1f} {lag['p95']:8.1f} {lag['p99']:8.1f}  "
         f"card accepted → order paid, {lag['count']} payments",
     ]
+    cpu = figures.get("cpu_ms_per_checkout")
+    if cpu and sum(cpu.values()) > 0:
+        total, cores = sum(cpu.values()), os.cpu_count() or 1
+        lines.append(
+            f"  CPU per completed checkout: {cpu['app']:.1f} ms server and jobs + {cpu['postgres']:.1f} ms PostgreSQL "
+            f"= {total:.1f} ms (at most {1000 * cores / total:.0f}/s on {cores} cores running nothing else)"
+        )
     return "\n".join(lines)
 
 
@@ -735,6 +817,7 @@ def main(argv: list[str] | None = None) -> None:
                 warmup=args.warmup,
                 processes=args.processes,
                 handle=handle,
+                database=urlsplit(database_url).path.lstrip("/"),
             )
             runs[str(buyers)] = figures
             print(report(figures, confirm=args.confirm), flush=True)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import random
+import subprocess
+import sys
+import time
 
 import checkout
 import loadgen
 import pytest
+from django.db import connection
 
 from shopwright.orders.models import Order, OrderStatus
 from shopwright.stores.models import Store
@@ -190,8 +196,16 @@ def test_one_buyer_against_a_live_server_completes_orders_without_errors(postgre
     handle, variants = checkout.prepare_store(products=3)
     assert variants
     shop = checkout.Shop(host=f"{handle}.localhost", variants=tuple(variants), confirm=confirm)
+    database = connection.settings_dict["NAME"]
     figures = checkout.measure(
-        url=live_server.url, shop=shop, clients=1, seconds=2.0, warmup=1.0, processes=1, handle=handle
+        url=live_server.url,
+        shop=shop,
+        clients=1,
+        seconds=2.0,
+        warmup=1.0,
+        processes=1,
+        handle=handle,
+        database=database,
     )
     assert figures["errors"] == 0, figures["steps"]
     steps = checkout.STEPS if confirm == "return-page" else checkout.STEPS[:-1]
@@ -200,6 +214,9 @@ def test_one_buyer_against_a_live_server_completes_orders_without_errors(postgre
     assert figures["card_to_paid"]["count"] >= 1
     store = Store.objects.get(handle=handle)
     assert Order.objects.filter(store=store, status=OrderStatus.PAID).count() >= figures["orders_paid"]
+    # Counted, though not much here: the live server runs in this process, and its database connections
+    # close after each request (their backends' CPU leaves with them; a served run keeps them open).
+    assert set(figures["cpu_ms_per_checkout"]) == {"app", "postgres"}
     printed = checkout.report(figures, confirm=confirm)
     assert "completed checkouts/s" in printed and "place" in printed
 
@@ -214,3 +231,28 @@ def test_the_profile_goes_through_every_step_and_details_the_one_asked_for():
     assert "orders/services.py" in printed and "order_place" in printed  # and its profile
     store = Store.objects.get(handle=handle)
     assert Order.objects.filter(store=store, status=OrderStatus.PAID).count() == 2
+
+
+def _busy(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc (Linux)")
+def test_cpu_is_counted_for_started_processes_but_not_for_the_load_generators_forks():
+    before = checkout.cpu_snapshot("no_such_database")
+    burn = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(5)"
+    server = subprocess.Popen([sys.executable, "-c", burn])
+    fork = multiprocessing.get_context("fork").Process(target=_busy, args=(0.4,))
+    fork.start()
+    try:
+        fork.join()
+        time.sleep(1.0)  # the started one has used its CPU and sleeps
+        after = checkout.cpu_snapshot("no_such_database")
+    finally:
+        server.kill()
+        server.wait()
+    assert server.pid in after["app"] and fork.pid not in after["app"]
+    used = checkout.cpu_used(before, after)
+    assert 0.3 <= used["app"] < 1.0 and used["postgres"] == 0
