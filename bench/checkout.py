@@ -563,10 +563,11 @@ def _proc_cpu_and_parent(pid: int) -> tuple[float, int]:
 
 
 def cpu_snapshot(database: str) -> dict[str, dict[int, float]]:
-    """CPU seconds used so far by the processes a checkout runs in: "app" and "postgres".
+    """CPU seconds used so far by the processes a checkout runs in: "server", "jobs" and "postgres".
 
-    "app" is every process this script started except its own forks (the
-    load generator): the server's workers and the job consumer. "postgres"
+    "jobs" is the job consumer (`shopwright worker`) this script started,
+    "server" every other process it started except its own forks (the load
+    generator): the web server and its workers. "postgres"
     is the backends connected to `database` (other databases' are not ours);
     a backend that exits before the second snapshot takes its CPU time with
     it, so this needs persistent connections (the served run has them).
@@ -584,25 +585,29 @@ def cpu_snapshot(database: str) -> dict[str, dict[int, float]]:
     children: dict[int, list[int]] = {}
     for pid, (_, parent, _) in processes.items():
         children.setdefault(parent, []).append(pid)
-    app: dict[int, float] = {}
-    stack = list(children.get(os.getpid(), []))
+    groups: dict[str, dict[int, float]] = {"server": {}, "jobs": {}, "postgres": {}}
+    stack = [(pid, "server") for pid in children.get(os.getpid(), [])]
     while stack:
-        pid = stack.pop()
-        if processes[pid][2] != ours:
-            app[pid] = processes[pid][0]
-        stack.extend(children.get(pid, []))
+        pid, group = stack.pop()
+        cpu, _, line = processes[pid]
+        if line == ours:
+            continue
+        if b"shopwright.cli\0worker" in line:
+            group = "jobs"
+        groups[group][pid] = cpu
+        stack.extend((child, group) for child in children.get(pid, []))
     marker = f" {database} ".encode()
-    postgres = {
-        pid: cpu for pid, (cpu, _, line) in processes.items() if line.startswith(b"postgres: ") and marker in line
-    }
-    return {"app": app, "postgres": postgres}
+    for pid, (cpu, _, line) in processes.items():
+        if line.startswith(b"postgres: ") and marker in line:
+            groups["postgres"][pid] = cpu
+    return groups
 
 
 def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
     """CPU seconds each group used between two snapshots (a process that started in between: all of its time)."""
     return {
         group: sum(cpu - before.get(group, {}).get(pid, 0.0) for pid, cpu in after.get(group, {}).items())
-        for group in ("app", "postgres")
+        for group in ("server", "jobs", "postgres")
     }
 
 
@@ -699,7 +704,8 @@ def report(figures: dict[str, Any], *, confirm: str) -> str:
     if cpu and sum(cpu.values()) > 0:
         total, cores = sum(cpu.values()), os.cpu_count() or 1
         lines.append(
-            f"  CPU per completed checkout: {cpu['app']:.1f} ms server and jobs + {cpu['postgres']:.1f} ms PostgreSQL "
+            f"  CPU per completed checkout: {cpu['server']:.1f} ms server + {cpu['jobs']:.1f} ms jobs "
+            f"+ {cpu['postgres']:.1f} ms PostgreSQL "
             f"= {total:.1f} ms (at most {1000 * cores / total:.0f}/s on {cores} cores running nothing else)"
         )
     return "\n".join(lines)

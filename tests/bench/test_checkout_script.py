@@ -216,7 +216,7 @@ def test_one_buyer_against_a_live_server_completes_orders_without_errors(postgre
     assert Order.objects.filter(store=store, status=OrderStatus.PAID).count() >= figures["orders_paid"]
     # Counted, though not much here: the live server runs in this process, and its database connections
     # close after each request (their backends' CPU leaves with them; a served run keeps them open).
-    assert set(figures["cpu_ms_per_checkout"]) == {"app", "postgres"}
+    assert set(figures["cpu_ms_per_checkout"]) == {"server", "jobs", "postgres"}
     printed = checkout.report(figures, confirm=confirm)
     assert "completed checkouts/s" in printed and "place" in printed
 
@@ -253,6 +253,6 @@ def test_cpu_is_counted_for_started_processes_but_not_for_the_load_generators_fo
     finally:
         server.kill()
         server.wait()
-    assert server.pid in after["app"] and fork.pid not in after["app"]
+    assert server.pid in after["server"] and fork.pid not in after["server"]
     used = checkout.cpu_used(before, after)
-    assert 0.3 <= used["app"] < 1.0 and used["postgres"] == 0
+    assert 0.3 <= used["server"] < 1.0 and used["jobs"] == used["postgres"] == 0
