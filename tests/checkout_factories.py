@@ -6,11 +6,13 @@ checkout, orders and payments do not depend on the back-office forms.
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from typing import Any
 
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import Variant
+from shopwright.checkout.addresses import delivery_time_clean
 from shopwright.checkout.models import Checkout
 from shopwright.customers.models import Customer
 from shopwright.shipping.models import ShippingMethod, ShippingZone
@@ -62,23 +64,41 @@ def make_checkout(
     method: ShippingMethod | None = None,
     email: str = BUYER_EMAIL,
     phone: str = BUYER_PHONE,
+    extra_phone: str = "",
+    delivery_time: str = "",
     shipping_address: dict[str, str] | None = None,
 ) -> Checkout:
-    """A cart with `lines` and a checkout with contact, address and method filled in (ready to place)."""
-    if customer is not None:
-        cart = Cart.objects.create(store=store, customer=customer)
-    else:
-        import secrets
+    """A cart holding exactly `lines` and its checkout with contact, address and method filled in (ready to place).
 
+    A visitor gets a new cart each time. A customer has one cart per store
+    (a unique constraint), so theirs is reused: its other lines are dropped
+    and its checkout starts over, as checkout.services.checkout_for_cart
+    does for a cart filled again after an order, so a customer can place a
+    second order. `delivery_time` is a choice key ("morning"), stored as
+    its label the way the checkout stores it.
+    """
+    if customer is not None:
+        cart, _ = Cart.objects.get_or_create(store=store, customer=customer)
+        CartLine.objects.filter(store=store, cart=cart).delete()
+    else:
         cart = Cart.objects.create(store=store, token_hash=secrets.token_hex(32))
-    for variant, quantity in lines:
-        CartLine.objects.create(store=store, cart=cart, variant=variant, quantity=quantity)
-    return Checkout.objects.create(
+    CartLine.objects.bulk_create(
+        CartLine(store=store, cart=cart, variant=variant, quantity=quantity) for variant, quantity in lines
+    )
+    checkout, _ = Checkout.objects.update_or_create(
         store=store,
         cart=cart,
-        customer=customer,
-        email=email,
-        phone=phone,
-        shipping_address=shipping_address if shipping_address is not None else address(),
-        shipping_method=method,
+        defaults={
+            "customer": customer,
+            "email": email,
+            "phone": phone,
+            "extra_phone": extra_phone,
+            "delivery_time": delivery_time_clean(delivery_time),
+            "shipping_address": shipping_address if shipping_address is not None else address(),
+            "billing_address": None,
+            "shipping_method": method,
+            "reviewed_signature": "",
+            "order": None,
+        },
     )
+    return checkout

@@ -34,7 +34,8 @@ def place_order(
 ) -> OrderPlaced:
     """A checkout for `lines` (shipping made when the store has none), priced and placed; the buyer's token kept.
 
-    `checkout_kwargs` go to make_checkout (method, email, phone, shipping_address).
+    `checkout_kwargs` go to make_checkout (method, email, phone, extra_phone, delivery_time,
+    shipping_address). A customer's orders all come from their one cart, as in the shop.
     """
     if "method" not in checkout_kwargs:
         method = ShippingMethod.objects.filter(store=store).order_by("id").first()

@@ -261,6 +261,29 @@ def test_a_customers_order_is_theirs_and_their_cart_count_drops_to_zero(
     assert cached_count(store_id=store.pk, customer_id=customer.pk) == 0
 
 
+def test_a_customer_places_a_second_order_from_their_one_cart(store) -> None:
+    """A customer has one cart per store: after the first order empties it, the next order comes from it too."""
+    from shopwright.cart.models import Cart
+    from shopwright.orders.selectors import orders_for_customer
+
+    customer = make_customer(store)
+    shirt, mug = make_variant(store, stock=5, title="Shirt"), make_variant(store, stock=5, title="Mug")
+    first = place_order(store, [(shirt, 1)], customer=customer).order
+    second = place_order(
+        store, [(mug, 2)], customer=customer, extra_phone="+49 30 1234567", delivery_time="evening"
+    ).order
+
+    assert (first.number, second.number) == (1001, 1002)
+    assert [(line.product_title, line.quantity) for line in _lines(second)] == [("Mug", 2)]
+    assert (stock_of(shirt), stock_of(mug)) == (4, 3)
+    second = _fresh(second)
+    assert (second.extra_phone, second.delivery_time) == ("+49 30 1234567", "Evening (18:00-21:00)")
+    assert _fresh(first).delivery_time == ""
+    assert Cart.objects.filter(store=store, customer=customer).count() == 1
+    listed = orders_for_customer(store=store, customer=customer)
+    assert [row.number for row in listed.rows] == [1002, 1001]
+
+
 # --- payments -----------------------------------------------------------------------------------
 
 
