@@ -33,9 +33,9 @@ from shopwright.core.forms import form_add_service_errors
 from shopwright.core.requests import client_ip
 from shopwright.orders import display, merchant_selectors, selectors
 from shopwright.orders.models import Order, OrderStatus
-from shopwright.orders.services import order_cancel, order_fulfil, order_refundable
+from shopwright.orders.services import order_fulfil, order_refundable
 from shopwright.payments.models import PaymentStatus, RefundStatus
-from shopwright.payments.services import PaymentUnavailable, refund_create
+from shopwright.payments.services import PaymentUnavailable, order_cancel_with_refund, refund_create
 from shopwright.stores.models import Role, Store
 
 FULFIL_ROLES: set[str] = {Role.OWNER, Role.ADMIN, Role.STAFF}
@@ -294,41 +294,28 @@ def order_refund_view(request: StorePageRequest, number: int) -> HttpResponse:
 @store_page(roles=MONEY_ROLES)
 @require_POST
 def order_cancel_view(request: StorePageRequest, number: int) -> HttpResponse:
-    """Cancel; a paid order is first refunded whatever is left to refund, then cancelled (which restocks).
-
-    The refund goes through the provider outside any transaction; when it
-    does not succeed at once, the order stays as it is and the page says so.
-    """
+    """Cancel; payments.services.order_cancel_with_refund refunds a paid order first, then cancels (which restocks)."""
     order = _order(request, number)
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, order, cancel_form=form, status=400)
-    if not _cancellable(order):
-        # Checked before any refund: money must not go back for an order that then cannot be cancelled.
-        form.add_error(None, "A shipped order cannot be cancelled; refund it instead.")
-        return _render_detail(request, order, cancel_form=form, status=400)
-    store, actor, reason = _store(request), Actor.user(request.user), form.cleaned_data["reason"]
-    paid = any(p.status == PaymentStatus.SUCCEEDED for p in order.payments.all())
-    refundable = order_refundable(order)
     try:
-        if paid and order.status != OrderStatus.PENDING_PAYMENT and refundable > 0:
-            refund = refund_create(
-                store=store, order=order, amount=refundable, reason=reason or "Order cancelled", actor=actor
-            )
-            if refund.status != RefundStatus.SUCCEEDED:
-                amount = display.money(refund.amount, order.currency)
-                messages.warning(
-                    request,
-                    f"The refund of {amount} is not confirmed yet; cancel the order once it is.",
-                )
-                return redirect("backoffice:order_detail", number=order.number)
-            order = _order(request, number)  # the refund changed its totals and status
-        order_cancel(store=store, order=order, actor=actor, reason=reason)
+        done = order_cancel_with_refund(
+            store=_store(request), order=order, actor=Actor.user(request.user), reason=form.cleaned_data["reason"]
+        )
     except PaymentUnavailable as exc:
         messages.warning(request, f"{exc.message} The order is not cancelled yet: cancel it once it is refunded.")
         return redirect("backoffice:order_detail", number=order.number)
     except ApplicationError as exc:
         form_add_service_errors(form, exc)
         return _render_detail(request, _order(request, number), cancel_form=form, status=400)
+    if not done.cancelled:
+        assert done.refund is not None  # only an unsettled refund stops the cancellation
+        amount = display.money(done.refund.amount, order.currency)
+        if done.refund.status == RefundStatus.FAILED:
+            messages.error(request, f"The provider refused the refund of {amount}: the order is not cancelled.")
+        else:
+            messages.warning(request, f"The refund of {amount} is not confirmed yet; cancel the order once it is.")
+        return redirect("backoffice:order_detail", number=order.number)
     messages.success(request, f"Order #{order.number} is cancelled.")
     return redirect("backoffice:order_detail", number=order.number)

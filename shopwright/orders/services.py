@@ -519,9 +519,10 @@ def order_refund_applied(*, store: Store, order: Order, refund: Refund) -> Order
 def order_cancel(*, store: Store, order: Order, actor: Actor, reason: str = "") -> Order:
     """Cancel an unfulfilled order and put its units back in stock (once, even if retried).
 
-    A paid order must have been refunded in full first (the back office
-    refunds, then cancels); raises ApplicationError otherwise: `invalid_transition`
-    for a shipped (or partly shipped) order, `refund_first` for a paid one.
+    A paid order must have been refunded in full first
+    (payments.services.order_cancel_with_refund refunds, then cancels);
+    raises ApplicationError otherwise: `invalid_transition` for a shipped
+    (or partly shipped) order, `refund_first` for a paid one.
     Writes the timeline and the audit log with the actor.
     """
     reason = " ".join(reason.split())[:200]
@@ -530,12 +531,7 @@ def order_cancel(*, store: Store, order: Order, actor: Actor, reason: str = "") 
         if locked.status == OrderStatus.CANCELLED:
             _sync(order, locked)
             return locked  # a retried click: cancelled once, restocked once
-        if locked.status in (OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED) or locked.fulfilled_at:
-            raise ApplicationError("A shipped order cannot be cancelled; refund it instead.", code="invalid_transition")
-        if OrderLine.objects.filter(store=store, order=locked, quantity_fulfilled__gt=0).exists():
-            raise ApplicationError(
-                "Part of this order has shipped: it cannot be cancelled; refund it instead.", code="invalid_transition"
-            )
+        order_cancel_check(store=store, order=locked)
         if locked.status != OrderStatus.PENDING_PAYMENT and locked.refunded_total < locked.total:
             raise ApplicationError("A paid order is refunded in full before it is cancelled.", code="refund_first")
         units = _cancel(
@@ -554,6 +550,22 @@ def order_cancel(*, store: Store, order: Order, actor: Actor, reason: str = "") 
         )
     _sync(order, locked)
     return locked
+
+
+def order_cancel_check(*, store: Store, order: Order) -> None:
+    """Raise ApplicationError `invalid_transition` when the order has shipped, whole or in part.
+
+    A shipped order is never cancelled (it is refunded instead). order_cancel
+    checks it under the order's lock; a caller that must do something before
+    cancelling (payments refunds a paid order first) checks it beforehand too,
+    so no money goes back for an order that then cannot be cancelled.
+    """
+    if order.status in (OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED) or order.fulfilled_at:
+        raise ApplicationError("A shipped order cannot be cancelled; refund it instead.", code="invalid_transition")
+    if OrderLine.objects.filter(store=store, order=order, quantity_fulfilled__gt=0).exists():
+        raise ApplicationError(
+            "Part of this order has shipped: it cannot be cancelled; refund it instead.", code="invalid_transition"
+        )
 
 
 def _cancel(*, store: Store, order: Order, actor: Actor, code: str, reason: str = "") -> int:

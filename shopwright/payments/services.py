@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -39,6 +40,8 @@ from shopwright.orders.events import order_event
 from shopwright.orders.models import Order, OrderEventKind, OrderStatus
 from shopwright.orders.services import (
     PaymentOutcome,
+    order_cancel,
+    order_cancel_check,
     order_payment_action_required,
     order_payment_failed,
     order_payment_succeeded,
@@ -474,6 +477,50 @@ def refund_create(*, store: Store, order: Order, amount: Decimal, reason: str, a
         raise PaymentUnavailable(
             "The payment provider cannot be reached just now. The refund is recorded and will be retried automatically."
         ) from None
+
+
+@dataclass(frozen=True)
+class CancelWithRefund:
+    """What `order_cancel_with_refund` did: the order as it is now, the refund it asked for (if any)."""
+
+    order: Order
+    refund: Refund | None
+    # False when the refund is not settled yet (pending at the provider, or refused): nothing is cancelled.
+    cancelled: bool
+
+
+def order_cancel_with_refund(*, store: Store, order: Order, actor: Actor, reason: str = "") -> CancelWithRefund:
+    """Cancel an order (which restocks it); a paid one is first refunded whatever is left to refund.
+
+    Not one transaction, on purpose: the refund goes to the provider with no
+    transaction open (see the module docstring), then orders.services.order_cancel
+    runs in its own. A shipped order is refused before any money moves
+    (ApplicationError `invalid_transition`). When the refund is not settled
+    at once (the provider confirms it later, or refused it), the order is
+    left as it is and `cancelled` is False: cancel it again once the refund
+    is confirmed (what is refunded then is only what is left, so nothing is
+    refunded twice). Raises PaymentUnavailable when the provider cannot be
+    reached (the refund is recorded and retried; the order is not cancelled),
+    NotFound for another store's order, and order_cancel's errors.
+    """
+    current = Order.objects.filter(store=store, pk=order.pk).first()
+    if current is None:
+        raise NotFound("There is no such order.")
+    refund = None
+    if current.status != OrderStatus.CANCELLED:
+        order_cancel_check(store=store, order=current)
+        refundable = order_refundable(current)
+        paid = Payment.objects.filter(store=store, order=current, status=PaymentStatus.SUCCEEDED).exists()
+        if paid and current.status != OrderStatus.PENDING_PAYMENT and refundable > 0:
+            refund = refund_create(
+                store=store, order=current, amount=refundable, reason=reason or "Order cancelled", actor=actor
+            )
+            if refund.status != RefundStatus.SUCCEEDED:
+                # The refund's request is on the order's timeline; its totals move only once it is confirmed.
+                current = Order.objects.get(store=store, pk=current.pk)
+                return CancelWithRefund(order=current, refund=refund, cancelled=False)
+    cancelled = order_cancel(store=store, order=current, actor=actor, reason=reason)
+    return CancelWithRefund(order=cancelled, refund=refund, cancelled=True)
 
 
 def _refund_retry_later(*, store: Store, refund: Refund) -> None:

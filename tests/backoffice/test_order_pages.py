@@ -531,6 +531,34 @@ def test_cancel_a_paid_order_when_the_provider_is_down_refunds_nothing_yet(owner
     assert stock_of(variant) == 3
 
 
+def test_cancel_a_paid_order_whose_refund_is_refused_says_so_and_keeps_it(owner, store, gateway_paid, monkeypatch):
+    variant = make_variant(store, stock=5)
+    order = gateway_paid(store, [(variant, 2)])
+
+    def refused(**kwargs: object) -> None:
+        raise gateway.GatewayError("payment_not_succeeded", "only a succeeded payment can be refunded")
+
+    monkeypatch.setattr(gateway, "refund", refused)
+    response = owner.post(detail_url(order) + "cancel/", {"confirm": "on"}, follow=True)
+
+    assert "The provider refused the refund of" in html(response) and "the order is not cancelled" in html(response)
+    assert fresh(order).status == OrderStatus.PAID
+    assert stock_of(variant) == 3
+    assert Refund.objects.get(store=store, order=order).status == RefundStatus.FAILED
+
+
+def test_cancelling_twice_cancels_and_restocks_once(owner, store):
+    variant = make_variant(store, stock=5)
+    order = place_order(store, [(variant, 2)]).order
+    owner.post(detail_url(order) + "cancel/", {"confirm": "on"})
+
+    again = owner.post(detail_url(order) + "cancel/", {"confirm": "on"}, follow=True)
+
+    assert f"Order #{order.number} is cancelled." in html(again)
+    assert stock_of(variant) == 5
+    assert timeline_kinds(owner.get(detail_url(order))).count("cancelled") == 1
+
+
 def test_refund_form_defaults_to_what_is_refundable(owner, store, variant):
     order = make_paid_order(store, [(variant, 1)])
     page = html(owner.get(detail_url(order)))

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from shopwright.core.audit import Actor
-from shopwright.core.exceptions import ApplicationError
+from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.models import AuditEntry, Email
 from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from shopwright.payments import models as pm
@@ -289,6 +289,116 @@ def test_a_refund_repeated_with_its_key_after_a_lost_answer_moves_money_once(
     payment = Payment.objects.get(store=paid.store)
     assert gateway_row(payment).refunded_amount == Decimal("20.00") == paid.refresh().refunded_total
     assert pm.TestGatewayRefund.objects.count() == 1
+
+
+# --- cancelling with a refund ------------------------------------------------------------
+
+
+def _cancel(buyer: Buyer, reason: str = "Out of season") -> services.CancelWithRefund:
+    owner = Membership.objects.get(store=buyer.store).user
+    return services.order_cancel_with_refund(
+        store=buyer.store, order=buyer.order, actor=Actor.user(owner), reason=reason
+    )
+
+
+def _stock(buyer: Buyer) -> int:
+    from shopwright.catalog.models import Variant
+
+    return Variant.objects.get(store=buyer.store, pk=buyer.variant.pk).stock_quantity
+
+
+def test_cancelling_a_paid_order_refunds_what_is_left_then_cancels_and_restocks(paid: Buyer, run_jobs) -> None:
+    with run_jobs():
+        _refund(paid, "5.00")
+    assert _stock(paid) == 8
+    with run_jobs():
+        done = _cancel(paid)
+
+    assert done.cancelled and done.order.status == OrderStatus.CANCELLED
+    assert done.refund is not None and (done.refund.amount, done.refund.status) == (
+        Decimal("40.00"),
+        RefundStatus.SUCCEEDED,
+    )
+    assert done.refund.reason == "Out of season"
+    order = paid.refresh()
+    assert (order.status, order.refunded_total) == (OrderStatus.CANCELLED, Decimal("45.00"))
+    assert gateway_row(Payment.objects.get(store=paid.store)).refunded_amount == Decimal("45.00")
+    assert _stock(paid) == 10
+    kinds = list(OrderEvent.objects.filter(store=paid.store, order=order).order_by("id").values_list("kind", flat=True))
+    assert kinds.index(OrderEventKind.REFUNDED) < kinds.index(OrderEventKind.CANCELLED)
+    # Again (a second click): nothing more is refunded or restocked.
+    again = _cancel(paid)
+    assert again.cancelled and again.refund is None
+    assert pm.TestGatewayRefund.objects.count() == 2 and _stock(paid) == 10
+
+
+def test_cancelling_an_unpaid_order_refunds_nothing(buyer: Buyer) -> None:
+    buyer.start()
+    done = _cancel(buyer, reason="")
+    assert done.cancelled and done.refund is None
+    assert buyer.refresh().status == OrderStatus.CANCELLED
+    assert not Refund.objects.filter(store=buyer.store).exists()
+    assert _stock(buyer) == 10
+
+
+def test_a_shipped_order_is_refused_before_any_money_moves(paid: Buyer) -> None:
+    from shopwright.orders.services import order_fulfil
+
+    owner = Membership.objects.get(store=paid.store).user
+    order_fulfil(
+        store=paid.store, order=paid.order, actor=Actor.user(owner), carrier="DHL", tracking_number="1", quantities=None
+    )
+    with pytest.raises(ApplicationError) as caught:
+        _cancel(paid)
+    assert caught.value.code == "invalid_transition"
+    assert not Refund.objects.filter(store=paid.store).exists()
+    assert not pm.TestGatewayRefund.objects.exists()
+    assert paid.refresh().status == OrderStatus.FULFILLED
+
+
+def test_a_refund_the_provider_confirms_later_leaves_the_order_as_it_is(paid: Buyer, monkeypatch) -> None:
+    real = gateway.refund
+
+    def accepted_not_settled(**kwargs):  # type: ignore[no-untyped-def]
+        return {**real(**kwargs), "status": "pending"}
+
+    monkeypatch.setattr(gateway, "refund", accepted_not_settled)
+    done = _cancel(paid)
+
+    assert not done.cancelled
+    assert done.refund is not None and done.refund.status == RefundStatus.PENDING
+    assert done.order.status == OrderStatus.PAID == paid.refresh().status
+    assert _stock(paid) == 8
+
+
+def test_a_refused_refund_leaves_the_order_as_it_is(paid: Buyer, monkeypatch) -> None:
+    def refused(**kwargs):  # type: ignore[no-untyped-def]
+        raise gateway.GatewayError("payment_not_succeeded", "only a succeeded payment can be refunded")
+
+    monkeypatch.setattr(gateway, "refund", refused)
+    done = _cancel(paid)
+
+    assert not done.cancelled
+    assert done.refund is not None and done.refund.status == RefundStatus.FAILED
+    assert paid.refresh().status == OrderStatus.PAID and _stock(paid) == 8
+
+
+def test_cancelling_with_the_provider_down_keeps_the_refund_pending_and_the_order(paid: Buyer, monkeypatch) -> None:
+    _gateway_down(monkeypatch, "refund", times=99)
+    monkeypatch.setattr(refund_retry_task, "schedule", lambda args, delay: None)
+    with pytest.raises(services.PaymentUnavailable):
+        _cancel(paid)
+    assert Refund.objects.get(store=paid.store).status == RefundStatus.PENDING
+    assert paid.refresh().status == OrderStatus.PAID and _stock(paid) == 8
+
+
+def test_another_stores_order_is_not_found(paid: Buyer) -> None:
+    from tests.factories import make_merchant
+
+    other = make_merchant().store
+    with pytest.raises(NotFound):
+        services.order_cancel_with_refund(store=other, order=paid.order, actor=Actor.system(), reason="")
+    assert paid.refresh().status == OrderStatus.PAID
 
 
 # --- money the order cannot take ---------------------------------------------------------
