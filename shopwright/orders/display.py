@@ -12,15 +12,19 @@ they are kept plain on the order for tax reports and name nobody alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shopwright.catalog.display import format_money
 from shopwright.catalog.money import in_minor_units
 from shopwright.core.masking import mask_email, mask_name, mask_phone, mask_text
 from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
 from shopwright.payments.models import PaymentStatus
+
+if TYPE_CHECKING:
+    from shopwright.orders.selectors import CustomerOrderRow
 
 # A status's tone, for its badge's colour (the CSS class `status-<tone>`).
 STATUS_TONES: dict[str, str] = {
@@ -102,6 +106,19 @@ def money(amount: Decimal, currency: str) -> str:
 def amount_text(amount: Decimal, currency: str) -> str:
     """An order amount as a plain decimal string with the currency's places ("19.90", "1200"): APIs and forms."""
     return str(in_minor_units(amount, currency))
+
+
+def buyer_list_rows(rows: Iterable[CustomerOrderRow]) -> list[dict[str, Any]]:
+    """A customer's orders as their lists show them (My orders, the personal center): status words, badge, total."""
+    return [
+        {
+            "row": row,
+            "status": buyer_status_label(row.status),
+            "tone": status_tone(row.status),
+            "total": money(row.total, row.currency),
+        }
+        for row in rows
+    ]
 
 
 def event_details(event: OrderEvent, currency: str) -> str:

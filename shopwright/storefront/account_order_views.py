@@ -36,15 +36,7 @@ def account_orders(request: CustomerRequest) -> HttpResponse:
             status=400,
         )
         return private_page(response)
-    rows = [
-        {
-            "row": row,
-            "status": display.buyer_status_label(row.status),
-            "tone": display.status_tone(row.status),
-            "total": display.money(row.total, row.currency),
-        }
-        for row in listing.rows
-    ]
+    rows = display.buyer_list_rows(listing.rows)
     return private_page(
         render(
             request,

@@ -16,6 +16,8 @@ from shopwright.core.forms import form_add_service_errors
 from shopwright.core.requests import CustomerRequest, StorefrontRequest, client_ip, safe_next_path
 from shopwright.customers import services
 from shopwright.customers.sessions import session_login, session_logout, session_refresh_fingerprint
+from shopwright.orders import display as order_display
+from shopwright.orders import selectors as order_selectors
 from shopwright.storefront.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -24,6 +26,10 @@ from shopwright.storefront.forms import (
     ProfileForm,
     RegisterForm,
 )
+from shopwright.storefront.order_views import private_page
+
+# Orders the personal center lists; the rest are a click away in /account/orders/.
+RECENT_ORDERS = 3
 
 
 def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -85,7 +91,15 @@ def logout_view(request: StorefrontRequest) -> HttpResponse:
 
 @customer_required
 def account(request: CustomerRequest) -> HttpResponse:
-    return render(request, "storefront/account/center.html", {"customer": request.customer})
+    """The personal center: profile, the most recent orders (two queries) and what the store does with the data."""
+    listing = order_selectors.orders_for_customer(store=request.store, customer=request.customer)
+    context = {
+        "customer": request.customer,
+        "recent_orders": order_display.buyer_list_rows(listing.rows[:RECENT_ORDERS]),
+        "order_count": listing.total,
+    }
+    # It shows the customer's orders: kept out of shared caches like the order pages.
+    return private_page(render(request, "storefront/account/center.html", context))
 
 
 @customer_required

@@ -208,6 +208,58 @@ def test_no_orders_yet(store):
     assert "No orders yet." in html(response)
 
 
+def test_the_personal_center_lists_my_latest_orders(store, variant):
+    alice, bob = make_customer(store), make_customer(store)
+    oldest = place_order(store, [(variant, 1)], customer=alice).order
+    paid = make_paid_order(store, [(variant, 2)], customer=alice)
+    cancelled = place_order(store, [(variant, 1)], customer=alice).order
+    order_cancel(store=store, order=cancelled, actor=Actor.system())
+    newest = place_order(store, [(variant, 1)], customer=alice).order
+    place_order(store, [(variant, 1)], customer=bob)
+
+    response = signed_in(store, alice).get("/account/")
+
+    assert response.status_code == 200
+    assert_private(response)
+    page = html(response)
+    assert "No orders yet" not in page
+    # The three newest, newest first; the oldest is in the full list.
+    listed = [int(n) for n in re.findall(r'href="/account/orders/(\d+)/"', page)]
+    assert listed == [newest.number, cancelled.number, paid.number]
+    assert oldest.number not in listed
+    statuses = re.findall(r'<span class="status status-(\w+)">([^<]+)</span>', page)
+    assert statuses == [
+        ("waiting", "Waiting for payment"),
+        ("closed", "Cancelled"),
+        ("active", "Paid — being prepared"),
+    ]
+    assert f"{paid.total}" in page.replace("$", "")
+    assert '<a href="/account/orders/">See your orders</a> <span class="muted">(4 in all)</span>' in page
+
+
+def test_the_personal_center_without_orders_says_so(store):
+    page = html(signed_in(store, make_customer(store)).get("/account/"))
+    assert "No orders yet." in page and 'href="/collections/"' in page
+    assert "See your orders" not in page
+
+
+def test_the_personal_center_queries_do_not_grow_with_orders(store, variant):
+    alice = make_customer(store)
+    browser = signed_in(store, alice)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert browser.get("/account/").status_code == 200
+        return len(ctx.captured_queries)
+
+    place_order(store, [(variant, 1)], customer=alice)
+    queries()  # the first page counts the cart for the header; later ones find the count remembered
+    one = queries()
+    for _ in range(5):
+        place_order(store, [(variant, 1)], customer=alice)
+    assert queries() == one
+
+
 def test_my_order_shows_status_and_tracking(store, variant):
     alice = make_customer(store)
     order = give(make_paid_order(store, [(variant, 2)], **BUYER), alice)
