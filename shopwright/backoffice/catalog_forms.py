@@ -131,9 +131,15 @@ class VariantRow:
     compare_at_price: str = ""
     weight_grams: str = "0"
     stock_quantity: str = "0"
+    # The stock the page showed for a saved variant (carried in the form's `stock_seen` map): the service
+    # writes the stock only when the merchant changed it, and only over this value (orders change stock
+    # while a page is open).
+    stock_seen: str = ""
     track_stock: bool = True
     continue_selling: bool = False
     image_id: str = ""
+    # Units orders awaiting payment hold (already off the stock); shown beside it, not sent back.
+    held: int = 0
     errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @property
@@ -159,6 +165,7 @@ class VariantRow:
             compare_at_price=_plain(variant.compare_at_price),
             weight_grams=str(variant.weight_grams),
             stock_quantity=str(variant.stock_quantity),
+            stock_seen=str(variant.stock_quantity),
             track_stock=variant.track_stock,
             continue_selling=variant.continue_selling,
             image_id=str(variant.image_id or ""),
@@ -175,6 +182,7 @@ class VariantRow:
             compare_at_price=self.compare_at_price or None,
             weight_grams=self.weight_grams or "0",
             stock_quantity=self.stock_quantity or "0",
+            stock_seen=self.stock_seen or None,
             track_stock=self.track_stock,
             continue_selling=self.continue_selling,
             image_id=image_id,
@@ -216,6 +224,7 @@ def variant_rows_from_post(data: QueryDict) -> list[VariantRow]:
     indices = sorted({int(m.group(1)) for name in data if (m := re.fullmatch(r"variants-(\d{1,4})-key", name))})[
         :MAX_POSTED_ROWS
     ]
+    seen = stock_seen_from_post(data)
     rows = []
     for i in indices:
         try:
@@ -232,12 +241,33 @@ def variant_rows_from_post(data: QueryDict) -> list[VariantRow]:
                 compare_at_price=data.get(f"variants-{i}-compare_at_price", "").strip(),
                 weight_grams=data.get(f"variants-{i}-weight_grams", "").strip(),
                 stock_quantity=data.get(f"variants-{i}-stock_quantity", "").strip(),
+                stock_seen=seen.get(json.dumps([v.strip() for v in key]), ""),
                 track_stock=bool(data.get(f"variants-{i}-track_stock")),
                 continue_selling=bool(data.get(f"variants-{i}-continue_selling")),
                 image_id=data.get(f"variants-{i}-image_id", "").strip(),
             )
         )
     return rows
+
+
+def stock_seen_json(rows: list[VariantRow]) -> str:
+    """The stock the page shows per saved variant, by combination, for the form's one hidden `stock_seen` field.
+
+    One field for the whole table rather than one per row: a 100-variant
+    product already sends nearly as many fields as Django accepts.
+    """
+    return json.dumps({row.key_json: row.stock_seen for row in rows if row.stock_seen})
+
+
+def stock_seen_from_post(data: QueryDict) -> dict[str, str]:
+    """The `stock_seen` map as sent (combination JSON -> stock text); empty when it is missing or malformed."""
+    try:
+        seen = json.loads(data.get("stock_seen", "") or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(seen, dict):
+        return {}
+    return {str(key): str(value) for key, value in seen.items() if isinstance(value, (str, int))}
 
 
 def combination_count(options: list[OptionRow]) -> int:

@@ -43,6 +43,7 @@ from shopwright.catalog.selectors import page_number_checked
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
+from shopwright.orders import merchant_selectors as order_selectors
 from shopwright.stores.models import Store
 
 PRODUCTS_PER_PAGE = 50
@@ -155,6 +156,7 @@ def product_edit(request: StorePageRequest, product_id: int) -> HttpResponse:
             rows=[cf.VariantRow.from_variant(v) for v in editing.variants],
             product=editing.product,
             images=editing.images,
+            variants=editing.variants,
         )
     return _save_product(request, product=editing.product, images=editing.images, variants=editing.variants)
 
@@ -183,7 +185,14 @@ def _save_product(
     if request.POST.get("action") == "options":
         # "Update variants" without JavaScript: show one row per combination, save nothing yet.
         return _render_product(
-            request, form=form, options=options, rows=rows, product=product, images=images, status=200 if valid else 400
+            request,
+            form=form,
+            options=options,
+            rows=rows,
+            product=product,
+            images=images,
+            variants=variants,
+            status=200 if valid else 400,
         )
     if not valid or cf.key_errors(rows):
         return _render_product(
@@ -193,6 +202,7 @@ def _save_product(
             rows=rows,
             product=product,
             images=images,
+            variants=variants,
             errors=[INVALID],
             status=400,
         )
@@ -205,6 +215,10 @@ def _save_product(
             saved = services.product_update(store=store, actor=_actor(request), product=product, data=data)
     except ApplicationError as exc:
         leftover = cf.attach_errors(exc, form, {"options": options, "variants": rows})
+        if isinstance(exc, services.StockChanged):
+            # The next save is checked against the stock now, which the message shows.
+            for index, now in exc.current.items():
+                rows[index].stock_seen = str(now)
         return _render_product(
             request,
             form=form,
@@ -212,6 +226,7 @@ def _save_product(
             rows=rows,
             product=product,
             images=images,
+            variants=variants,
             errors=[exc.message],
             option_errors=leftover.pop("options", []),
             variant_errors=leftover.pop("variants", []),
@@ -235,11 +250,14 @@ def _render_product(
     variant_errors: list[str] | None = None,
     other_errors: list[str] | None = None,
     image_errors: dict[int, list[str]] | None = None,
+    variants: list[Variant] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     images = images or []
     image_errors = image_errors or {}
     store = _store(request)
+    if product is not None and variants:
+        _show_held(store=store, product=product, variants=variants, rows=rows)
     return render(
         request,
         "backoffice/catalog/product_form.html",
@@ -252,6 +270,7 @@ def _render_product(
             # Past the limit only the first rows are shown (the warning gives the count), so the
             # page never sends more fields than Django accepts.
             rows=rows[:MAX_VARIANTS],
+            stock_seen=cf.stock_seen_json(rows[:MAX_VARIANTS]),
             blank_row=cf.VariantRow(),
             combination_count=cf.combination_count(options),
             too_many_rows=len(rows) > MAX_VARIANTS,
@@ -269,6 +288,20 @@ def _render_product(
         ),
         status=status,
     )
+
+
+def _show_held(*, store: Store, product: Product, variants: list[Variant], rows: list[cf.VariantRow]) -> None:
+    """Put on each saved variant's row the units that unpaid orders hold of it (one query)."""
+    held = order_selectors.units_held_for_product(store=store, product_id=product.pk)
+    if not held:
+        return
+    by_key = {_row_key(v.option_values): held.get(v.pk, 0) for v in variants}
+    for row in rows:
+        row.held = by_key.get(_row_key(row.key), 0)
+
+
+def _row_key(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(str(v).casefold() for v in values)
 
 
 def _storefront_link(store: Store, product: Product | None) -> dict[str, str] | None:
@@ -389,6 +422,7 @@ def product_images_manage(request: StorePageRequest, product_id: int) -> HttpRes
             rows=[cf.VariantRow.from_variant(v) for v in editing.variants],
             product=editing.product,
             images=editing.images,
+            variants=editing.variants,
             image_errors={key: [_first_message(exc)]} if key else {},
             errors=[] if key else [_first_message(exc)],
             status=400,

@@ -10,6 +10,10 @@ Rules a merchant can rely on (the import page repeats them):
   or variant as it is (a new one gets the default); a column that is there
   says what the value is (a blank compare-at price is none, a blank stock 0);
 - a blank status keeps the product's status (a new product is a draft);
+- stock_quantity is what is left to sell, as the product page shows it:
+  units in orders awaiting payment are already taken off it and come back
+  if those orders go unpaid. The import writes the file's number as given
+  (an inventory count); a file without the column leaves stock alone;
 - when a handle is in the file, its rows are the product's whole list of
   variants: variants the file leaves out are deleted.
 
@@ -520,6 +524,9 @@ def _variant_input(
         compare_at_price=compare_at or None,
         weight_grams=cell("weight_grams", str(match.weight_grams) if match else "0"),
         stock_quantity=cell("stock_quantity", str(match.stock_quantity) if match else "0"),
+        # Without the column the stock is not the file's to set: product_update leaves it as it is
+        # (orders change it while the import runs). With it, the file's number is written as given.
+        stock_seen=match.stock_quantity if match is not None and "stock_quantity" not in columns else None,
         track_stock=_boolean(row, "track_stock", True, issues)
         if "track_stock" in columns
         else (match.track_stock if match else True),

@@ -28,6 +28,11 @@ class VariantInput:
     compare_at_price: Decimal | str | None = None
     weight_grams: int | str = 0
     stock_quantity: int | str = 0
+    # The stock the caller showed (and the merchant may have changed) for an existing variant.
+    # With it, `product_update` writes the stock only when `stock_quantity` differs from it, and
+    # then only if the variant still has exactly this stock (buyers' orders take stock meanwhile);
+    # None (an import's count, the demo, an API setting an absolute value): `stock_quantity` is written as given.
+    stock_seen: int | str | None = None
     track_stock: bool = True
     continue_selling: bool = False
     # The id of one of the product's images, or None.

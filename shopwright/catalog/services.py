@@ -57,6 +57,30 @@ from shopwright.core.tenancy import cross_store_access
 from shopwright.core.validation import FieldErrors, clean_text
 from shopwright.stores.models import Store
 
+
+class StockChanged(ApplicationError):
+    """A variant's stock moved (orders took or gave back units) since the editor showed it; nothing was saved.
+
+    `current` maps the index of the variant in the input to its stock now, so
+    the page can show it and carry it as the new "seen" value for the next save.
+    """
+
+    status_code = 409
+    code = "stock_changed"
+
+    def __init__(self, current: dict[int, int]):
+        self.current = dict(current)
+        super().__init__(
+            "Please correct the errors below.",
+            fields={
+                f"variants.{i}.stock_quantity": [
+                    f"Stock changed while you were editing (now {now}): check it and save again."
+                ]
+                for i, now in self.current.items()
+            },
+        )
+
+
 HANDLE_TAKEN = "Another product already uses this handle."
 SKU_TAKEN = "Another product already uses this SKU."
 # How many "-2", "-3" … a generated handle tries when the base is taken.
@@ -115,6 +139,15 @@ def product_update(*, store: Store, actor: Actor, product: Product, data: Produc
     blank handle keeps the current one. SKUs may move between the product's
     own variants. Raises ApplicationError (nothing written) like
     `product_create`; `image_id` must be one of this product's images.
+
+    Stock: `Variant.stock_quantity` is what is left to sell, and buyers'
+    orders change it while a merchant edits (catalog.stock). A variant given
+    with `stock_seen` (the editor's hidden field) has its stock written only
+    when `stock_quantity` differs from it, and then only while the stock is
+    still `stock_seen`; when it moved, StockChanged is raised (nothing written)
+    with the stock now. Without `stock_seen` (the CSV import's count, the
+    demo) `stock_quantity` is written as given. The variant rows are locked in
+    id order, as catalog.stock locks them, so an edit and a checkout queue.
     """
     if product.store_id != store.pk:
         raise NotFound("No such product.")
@@ -197,14 +230,16 @@ def _padded(values: tuple[str, ...]) -> tuple[str, str, str]:
     return padded[0], padded[1], padded[2]
 
 
-def _set_variant_fields(variant: Variant, clean: CleanVariant, *, position: int) -> None:
+def _set_variant_fields(variant: Variant, clean: CleanVariant, *, position: int, stock: bool = True) -> None:
+    """Copy the cleaned values onto the row; `stock=False` leaves its stock as it is (not the editor's to set)."""
     variant.position = position
     variant.sku = clean.sku
     variant.option1, variant.option2, variant.option3 = _padded(clean.option_values)
     variant.price = clean.price
     variant.compare_at_price = clean.compare_at_price
     variant.weight_grams = clean.weight_grams
-    variant.stock_quantity = clean.stock_quantity
+    if stock:
+        variant.stock_quantity = clean.stock_quantity
     variant.track_stock = clean.track_stock
     variant.continue_selling = clean.continue_selling
     variant.image_id = clean.image_id
@@ -232,8 +267,15 @@ _VARIANT_FIELDS = [
 ]
 
 
+_VARIANT_FIELDS_BUT_STOCK = [name for name in _VARIANT_FIELDS if name != "stock_quantity"]
+
+
+def _attname(name: str) -> str:
+    return "image_id" if name == "image" else name
+
+
 def _variant_values(row: Variant) -> tuple[object, ...]:
-    return tuple(getattr(row, "image_id" if name == "image" else name) for name in _VARIANT_FIELDS)
+    return tuple(getattr(row, _attname(name)) for name in _VARIANT_FIELDS)
 
 
 def _write_options(*, store: Store, product: Product, clean: CleanProduct) -> None:
@@ -259,7 +301,9 @@ def _write_variants(*, store: Store, product: Product, variants: list[CleanVaria
     kept variants whose SKU changes are blanked, so a SKU can move from one
     variant to another of the same product without a momentary duplicate.
     """
-    existing = list(Variant.objects.filter(store=store, product=product))
+    # Locked in id order, like catalog.stock's reservations: the stock read here stays true until commit,
+    # and an edit and a buyer's checkout of the same variants queue instead of deadlocking.
+    existing = list(Variant.objects.select_for_update(no_key=True).filter(store=store, product=product).order_by("pk"))
     by_options: dict[tuple[str, ...], Variant] = {
         (v.option1.casefold(), v.option2.casefold(), v.option3.casefold()): v for v in existing
     }
@@ -277,6 +321,16 @@ def _write_variants(*, store: Store, product: Product, variants: list[CleanVaria
             used.add(row.pk)
         matches.append(row)
 
+    # A stock the merchant changed is written only over the stock they saw; checked before anything is written.
+    moved = {
+        i: row.stock_quantity
+        for i, (row, wanted) in enumerate(zip(matches, variants, strict=True))
+        if row is not None and wanted.stock_seen is not None and wanted.stock_changed
+        if row.stock_quantity != wanted.stock_seen
+    }
+    if moved:
+        raise StockChanged(moved)
+
     removed = [v.pk for v in existing if v.pk not in used]
     if removed:
         with cross_store_access("cascade from variants already filtered by store"):
@@ -285,20 +339,30 @@ def _write_variants(*, store: Store, product: Product, variants: list[CleanVaria
     if moving:
         Variant.objects.filter(store=store, pk__in=moving).exclude(sku="").update(sku="")
 
-    changed: list[Variant] = []
+    changed: list[tuple[int, Variant, CleanVariant]] = []
     new: list[Variant] = []
     for position, (row, wanted) in enumerate(zip(matches, variants, strict=True)):
         if row is None:
             new.append(_new_variant(store=store, product=product, position=position, variant=wanted))
             continue
         before = _variant_values(row)
-        _set_variant_fields(row, wanted, position=position)
+        _set_variant_fields(row, wanted, position=position, stock=wanted.stock_changed)
         if _variant_values(row) != before:
-            changed.append(row)
-    for row in changed:
+            changed.append((position, row, wanted))
+    for position, row, wanted in changed:
         # One UPDATE per changed row, scoped to the store by TenantModel (bulk_update's
         # `WHERE id IN (...)` carries no store filter); an unchanged variant costs nothing.
-        row.save(update_fields=_VARIANT_FIELDS)
+        if wanted.stock_seen is None or not wanted.stock_changed:
+            # No stock from the editor to guard: its column is written only for an absolute count.
+            fields = _VARIANT_FIELDS if wanted.stock_seen is None else _VARIANT_FIELDS_BUT_STOCK
+            row.save(update_fields=fields)
+            continue
+        # The stock the merchant typed replaces the one they saw, and only that one (the rows are
+        # locked, so this holds; the condition keeps it true for any caller that did not lock).
+        values = {_attname(name): getattr(row, _attname(name)) for name in _VARIANT_FIELDS}
+        if not Variant.objects.filter(store=store, pk=row.pk, stock_quantity=wanted.stock_seen).update(**values):
+            now = Variant.objects.filter(store=store, pk=row.pk).values_list("stock_quantity", flat=True).first()
+            raise StockChanged({position: now if now is not None else 0})
     if new:
         Variant.objects.bulk_create(new)
 

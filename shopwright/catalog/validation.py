@@ -55,9 +55,16 @@ class CleanVariant:
     compare_at_price: Decimal | None
     weight_grams: int
     stock_quantity: int
+    # What the caller showed for this variant's stock (VariantInput.stock_seen); None: write the stock as given.
+    stock_seen: int | None
     track_stock: bool
     continue_selling: bool
     image_id: int | None
+
+    @property
+    def stock_changed(self) -> bool:
+        """Whether this variant's stock is to be written: always without `stock_seen`, else when it was changed."""
+        return self.stock_seen is None or self.stock_quantity != self.stock_seen
 
 
 @dataclass(frozen=True)
@@ -275,7 +282,12 @@ def _clean_variant(
         required=False,
     )
     weight = clean_count(variant.weight_grams, errors, f"{prefix}.weight_grams", label="the weight")
-    stock = clean_count(variant.stock_quantity, errors, f"{prefix}.stock_quantity", label="the stock quantity")
+    seen = _clean_stock_seen(variant.stock_seen, errors, f"{prefix}.stock_quantity")
+    if seen is not None and _same_number(variant.stock_quantity, seen):
+        # Left as shown: never written, so a stock sold below zero (continue selling) is not "an error" to fix.
+        stock = seen
+    else:
+        stock = clean_count(variant.stock_quantity, errors, f"{prefix}.stock_quantity", label="the stock quantity")
     image_id = variant.image_id
     # bool is an int subclass: True must not pass as image 1.
     bad_image = isinstance(image_id, bool) or not isinstance(image_id, int) or image_id not in image_ids
@@ -289,10 +301,37 @@ def _clean_variant(
         compare_at_price=compare_at,
         weight_grams=weight,
         stock_quantity=stock,
+        stock_seen=seen,
         track_stock=bool(variant.track_stock),
         continue_selling=bool(variant.continue_selling),
         image_id=image_id,
     )
+
+
+def _clean_stock_seen(value: Any, errors: FieldErrors, field: str) -> int | None:
+    """The stock a page showed (it may be below zero when overselling is allowed); None when not given.
+
+    Pages send it in a hidden field, so a value that is not a whole number was not sent by one of them.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number: int | None = value
+    elif isinstance(value, str) and len(value.strip()) <= 12 and _INT_RE.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        number = None
+    if number is None or abs(number) > MAX_QUANTITY:
+        errors.add(field, "Reload the page to see the current stock, then save again.")
+        return None
+    return number
+
+
+def _same_number(value: Any, number: int) -> bool:
+    """Whether a typed stock is `number` (the page's own rendering of it, give or take spaces)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value == number
+    return isinstance(value, str) and value.strip() == str(number)
 
 
 def clean_product(*, store: Store, data: ProductInput, product: Product | None = None) -> CleanProduct:

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from shopwright.catalog.selectors import PageNumbers, page_count
 from shopwright.core.crypto import blind_index_candidates
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.masking import mask_name
-from shopwright.orders.models import Order
+from shopwright.orders.models import Order, OrderLine, OrderStatus
 from shopwright.orders.selectors import MAX_ORDER_NUMBER, item_count_annotation
 from shopwright.stores.models import Store, User
 
@@ -166,3 +166,26 @@ def timeline_actor_names(*, order: Order, viewer: User) -> dict[int, str]:
     if viewer.pk in ids:
         names[viewer.pk] = "You"
     return names
+
+
+def units_held_for_product(*, store: Store, product_id: int) -> dict[int, int]:
+    """Variant id -> units that orders awaiting payment hold of the product's variants (one query).
+
+    Those units are already off `Variant.stock_quantity` (catalog.stock takes
+    them when the order is placed); the product editor shows them beside the
+    stock, as they come back if the orders expire or are cancelled unpaid.
+    """
+    rows = (
+        OrderLine.objects.filter(
+            store=store,
+            order__store=store,
+            order__status=OrderStatus.PENDING_PAYMENT,
+            variant__product_id=product_id,
+            restocked=False,
+        )
+        .order_by()
+        .values("variant_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("variant_id", "units")
+    )
+    return {variant_id: units for variant_id, units in rows if units}
