@@ -7,6 +7,11 @@ them back. A reservation is kept by the order that holds it (see
 orders.services): paying turns it into a sale, expiry or cancellation
 releases it.
 
+Reserving says what it took per variant: nothing from a variant that does
+not track stock. The order keeps that (`OrderLine.stock_taken`) and gives
+back exactly that, so a merchant turning tracking on or off between the
+order and its cancellation never makes stock appear or disappear.
+
 OWNER: helper "orders". Contract below is fixed; bodies are filled in.
 """
 
@@ -73,39 +78,43 @@ def _shown(stock: int, track: bool, keep_selling: bool) -> str:
 
 
 def _write(*, store: Store, found: dict[int, tuple[int, bool, bool]], change: dict[int, int]) -> None:
-    """Apply `change` (variant id -> signed units) to the tracked variants among `found`, in one UPDATE.
+    """Apply `change` (variant id -> signed units) to the variants among `found`, in one UPDATE.
 
     Each variant that must not go below zero carries its own condition
     (`stock_quantity >= units taken`), so even a caller that skipped the lock
     could not oversell: it would update fewer rows, and fail. The check
     constraint `variant_stock_not_oversold` stands behind both.
     """
-    tracked = {pk: units for pk, units in change.items() if pk in found and found[pk][1]}
-    if not tracked:
+    change = {pk: units for pk, units in change.items() if pk in found and units}
+    if not change:
         return
     conditions = Q()
-    for pk, units in tracked.items():
-        _, _, keep_selling = found[pk]
-        if units < 0 and not keep_selling:
+    for pk, units in change.items():
+        _, track, keep_selling = found[pk]
+        if units < 0 and track and not keep_selling:
             conditions |= Q(pk=pk, stock_quantity__gte=-units)
         else:
             conditions |= Q(pk=pk)
-    delta = Case(*(When(pk=pk, then=Value(units)) for pk, units in tracked.items()), output_field=IntegerField())
+    delta = Case(*(When(pk=pk, then=Value(units)) for pk, units in change.items()), output_field=IntegerField())
     updated = Variant.objects.filter(conditions, store=store).update(stock_quantity=F("stock_quantity") + delta)
-    if updated != len(tracked):
+    if updated != len(change):
         # Only possible when a row changed between the locked read and this write (no lock held).
-        raise InsufficientStock({pk: max(found[pk][0], 0) for pk in tracked})
+        raise InsufficientStock({pk: max(found[pk][0], 0) for pk in change})
     # Cached catalog pages show a variant's stock state: refresh them only when what they say changes,
     # so a busy store's pages stay cached while its stock merely counts down.
     if any(
-        _shown(found[pk][0], True, found[pk][2]) != _shown(found[pk][0] + units, True, found[pk][2])
-        for pk, units in tracked.items()
+        _shown(found[pk][0], found[pk][1], found[pk][2]) != _shown(found[pk][0] + units, found[pk][1], found[pk][2])
+        for pk, units in change.items()
     ):
         catalog_changed(store.pk)
 
 
-def stock_reserve(*, store: Store, quantities: Mapping[int, int]) -> None:
-    """Take `quantities` (variant id -> units > 0) off the store's variants' stock.
+def stock_reserve(*, store: Store, quantities: Mapping[int, int]) -> dict[int, int]:
+    """Take `quantities` (variant id -> units > 0) off the store's variants' stock; returns what was taken.
+
+    The answer maps each variant id to the units taken off its stock: all of
+    them for a variant that tracks stock, 0 for one that does not (its stock
+    is left alone). The caller keeps it and releases exactly that.
 
     Must run inside `transaction.atomic()`: it locks the variant rows (in id
     order) until the caller commits. Variants that do not track stock, or
@@ -115,7 +124,7 @@ def stock_reserve(*, store: Store, quantities: Mapping[int, int]) -> None:
     """
     wanted = _checked(quantities)
     if not wanted:
-        return
+        return {}
     found = _locked(store=store, ids=sorted(wanted))
     shortfalls: dict[int, int] = {}
     for pk, units in wanted.items():
@@ -128,13 +137,18 @@ def stock_reserve(*, store: Store, quantities: Mapping[int, int]) -> None:
             shortfalls[pk] = max(stock, 0)
     if shortfalls:
         raise InsufficientStock(shortfalls)
-    _write(store=store, found=found, change={pk: -units for pk, units in wanted.items()})
+    taken = {pk: units if found[pk][1] else 0 for pk, units in wanted.items()}
+    _write(store=store, found=found, change={pk: -units for pk, units in taken.items()})
+    return taken
 
 
 def stock_release(*, store: Store, quantities: Mapping[int, int]) -> None:
-    """Put `quantities` back on the store's variants (an expired or cancelled reservation).
+    """Put back `quantities` (variant id -> units > 0) that `stock_reserve` took (an expired or cancelled order).
 
-    Must run inside `transaction.atomic()`. Variants deleted since are skipped.
+    Pass what the reservation took, not what was ordered: the units go back
+    whether or not the variant tracks stock now, so turning tracking off and
+    on again finds the count it left. Must run inside `transaction.atomic()`.
+    Variants deleted since are skipped.
     """
     given = _checked(quantities)
     if not given:

@@ -172,8 +172,9 @@ def units_held_for_product(*, store: Store, product_id: int) -> dict[int, int]:
     """Variant id -> units that orders awaiting payment hold of the product's variants (one query).
 
     Those units are already off `Variant.stock_quantity` (catalog.stock takes
-    them when the order is placed); the product editor shows them beside the
-    stock, as they come back if the orders expire or are cancelled unpaid.
+    them when the order is placed; `OrderLine.stock_taken` says how many); the
+    product editor shows them beside the stock, as they come back if the
+    orders expire or are cancelled unpaid.
     """
     rows = (
         OrderLine.objects.filter(
@@ -182,10 +183,11 @@ def units_held_for_product(*, store: Store, product_id: int) -> dict[int, int]:
             order__status=OrderStatus.PENDING_PAYMENT,
             variant__product_id=product_id,
             restocked=False,
+            stock_taken__gt=0,
         )
         .order_by()
         .values("variant_id")
-        .annotate(units=Sum("quantity"))
+        .annotate(units=Sum("stock_taken"))
         .values_list("variant_id", "units")
     )
     return {variant_id: units for variant_id, units in rows if units}

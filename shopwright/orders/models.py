@@ -133,6 +133,9 @@ class OrderLine(TenantModel):
     tax_amount = _money(default=0)
     weight_grams = models.PositiveIntegerField(default=0)
     quantity_fulfilled = models.PositiveIntegerField(default=0)
+    # Units catalog.stock took off the variant's stock for this line (0 when it did not track stock):
+    # exactly what a cancellation gives back, whatever the variant's tracking is by then.
+    stock_taken = models.PositiveIntegerField(default=0)
     # True once the line's units went back to stock (cancellation), so a retry never restocks twice.
     restocked = models.BooleanField(default=False)
 

@@ -40,7 +40,7 @@ register(
     "orders.OrderLine",
     _not_personal(
         "id store order variant product_title variant_title sku unit_price quantity line_total tax_rate"
-        " tax_amount weight_grams quantity_fulfilled restocked"
+        " tax_amount weight_grams quantity_fulfilled stock_taken restocked"
     ),
 )
 register("orders.OrderTaxLine", _not_personal("id store order name area rate taxable_amount amount"))

@@ -97,8 +97,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _placed_order(*, store: Store, priced: CheckoutPriced, checkout: Checkout, actor: Actor) -> tuple[Order, str]:
-    """Write the order, its lines, tax lines and first event from the one pricing (no further reads)."""
+def _placed_order(
+    *, store: Store, priced: CheckoutPriced, checkout: Checkout, actor: Actor, taken: dict[int, int]
+) -> tuple[Order, str]:
+    """Write the order, its lines, tax lines and first event from the one pricing (no further reads).
+
+    `taken` is what the reservation took per variant (catalog.stock): each line keeps its share.
+    """
     now = timezone.now()
     token = secrets.token_urlsafe(24)
     address = checkout.shipping_address or {}
@@ -142,8 +147,13 @@ def _placed_order(*, store: Store, priced: CheckoutPriced, checkout: Checkout, a
             tax_rate=item.tax_rate,
             tax_amount=item.tax_amount,
             weight_grams=item.weight_grams,
+            stock_taken=units,
         )
-        for item in priced.lines
+        for item, units in zip(
+            priced.lines,
+            _shares(taken, [(item.line.variant_id, item.line.quantity) for item in priced.lines]),
+            strict=True,
+        )
     ]
     tax_lines = [
         OrderTaxLine(
@@ -226,8 +236,11 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
             raise InsufficientStock(shortfalls)
         if priced.problems:
             raise CheckoutIncomplete(priced.problems[0], priced=priced, fields={"__all__": list(priced.problems)})
-        stock_reserve(store=store, quantities={item.line.variant_id: item.line.quantity for item in priced.lines})
-        order, token = _placed_order(store=store, priced=priced, checkout=locked, actor=actor)
+        quantities: dict[int, int] = {}
+        for item in priced.lines:
+            quantities[item.line.variant_id] = quantities.get(item.line.variant_id, 0) + item.line.quantity
+        taken = stock_reserve(store=store, quantities=quantities)
+        order, token = _placed_order(store=store, priced=priced, checkout=locked, actor=actor, taken=taken)
         Checkout.objects.filter(store=store, pk=locked.pk).update(order=order, updated_at=timezone.now())
         CartLine.objects.filter(store=store, cart_id=locked.cart_id).delete()
         if locked.customer_id is not None:
@@ -319,13 +332,28 @@ def _note(order: Order, actor: Actor, code: str, payment: Payment) -> None:
     )
 
 
-def _line_quantities(*, store: Store, order: Order, restocked: bool) -> dict[int, int]:
-    """Units per variant of the order's lines whose stock is (restocked=False) or is not (True) held."""
-    quantities: dict[int, int] = {}
-    rows = OrderLine.objects.filter(store=store, order=order, restocked=restocked, variant__isnull=False)
-    for variant_id, quantity in rows.values_list("variant_id", "quantity"):
-        quantities[variant_id] = quantities.get(variant_id, 0) + quantity
-    return quantities
+def _shares(taken: dict[int, int], lines: list[tuple[int, int]]) -> list[int]:
+    """What each line (variant id, quantity) holds of `taken` (variant id -> units the reservation took).
+
+    A variant's units go to its lines in order, each up to its quantity: a
+    variant that tracks no stock gave none, so its lines hold none.
+    """
+    left = dict(taken)
+    shares = []
+    for variant_id, quantity in lines:
+        share = min(quantity, max(left.get(variant_id, 0), 0))
+        left[variant_id] = left.get(variant_id, 0) - share
+        shares.append(share)
+    return shares
+
+
+def _stock_held(*, store: Store, order: Order) -> dict[int, int]:
+    """Units per variant that the order's lines took off stock and still hold (what releasing gives back)."""
+    held: dict[int, int] = {}
+    rows = OrderLine.objects.filter(store=store, order=order, restocked=False, variant__isnull=False, stock_taken__gt=0)
+    for variant_id, units in rows.values_list("variant_id", "stock_taken"):
+        held[variant_id] = held.get(variant_id, 0) + units
+    return held
 
 
 def _reinstate(*, store: Store, order: Order) -> bool:
@@ -338,14 +366,25 @@ def _reinstate(*, store: Store, order: Order) -> bool:
         return False
     if OrderLine.objects.filter(store=store, order=order, variant__isnull=True).exists():
         return False  # a variant was deleted since: it cannot be sold again
-    quantities = _line_quantities(store=store, order=order, restocked=True)
+    lines = list(
+        OrderLine.objects.filter(store=store, order=order).order_by("id").values_list("pk", "variant_id", "quantity")
+    )
+    quantities: dict[int, int] = {}
+    for _, variant_id, quantity in lines:
+        quantities[variant_id] = quantities.get(variant_id, 0) + quantity
     try:
         # A savepoint: a refusal leaves the caller's transaction usable for the note it then writes.
         with transaction.atomic():
-            stock_reserve(store=store, quantities=quantities)
+            taken = stock_reserve(store=store, quantities=quantities)
     except InsufficientStock:
         return False
-    OrderLine.objects.filter(store=store, order=order).update(restocked=False)
+    shares = _shares(taken, [(variant_id, quantity) for _, variant_id, quantity in lines])
+    held = Case(
+        *(When(pk=pk, then=Value(units)) for (pk, _, _), units in zip(lines, shares, strict=True)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    OrderLine.objects.filter(store=store, order=order).update(restocked=False, stock_taken=held)
     return True
 
 
@@ -569,11 +608,16 @@ def order_cancel_check(*, store: Store, order: Order) -> None:
 
 
 def _cancel(*, store: Store, order: Order, actor: Actor, code: str, reason: str = "") -> int:
-    """Cancel the locked order and put back the units of its lines not yet restocked; returns how many."""
-    quantities = _line_quantities(store=store, order=order, restocked=False)
+    """Cancel the locked order and give back exactly the units its lines took off stock; returns how many.
+
+    What a line took (`stock_taken`) goes back, not what it ordered: a variant
+    that tracked no stock when the order was placed gave none, and gets none
+    back even if tracking was turned on since (and the other way round).
+    """
+    quantities = _stock_held(store=store, order=order)
     if quantities:
         stock_release(store=store, quantities=quantities)
-        OrderLine.objects.filter(store=store, order=order, restocked=False).update(restocked=True)
+    OrderLine.objects.filter(store=store, order=order, restocked=False).update(restocked=True, stock_taken=0)
     _move(order, OrderStatus.CANCELLED)
     order.cancelled_at = timezone.now()
     order.reserved_until = None
@@ -767,7 +811,7 @@ def order_reservations_expire(*, now: datetime | None = None, batch: int = 200) 
                 or order.reserved_until >= now
             ):
                 continue
-            units = _line_quantities(store=store, order=order, restocked=False)
+            units = _stock_held(store=store, order=order)
             order_event(
                 order=order,
                 kind=OrderEventKind.RESERVATION_EXPIRED,
