@@ -12,6 +12,12 @@ not track stock. The order keeps that (`OrderLine.stock_taken`) and gives
 back exactly that, so a merchant turning tracking on or off between the
 order and its cancellation never makes stock appear or disappear.
 
+Lock order, the same for every writer: checkout, cart, variants (id
+order), the store's order-number row. The variant locks are FOR NO KEY
+UPDATE: they keep other writers of the row out but, unlike FOR UPDATE, do
+not block inserting rows that reference it (a cart line being added for a
+variant while its stock is reserved).
+
 OWNER: helper "orders". Contract below is fixed; bodies are filled in.
 """
 
@@ -56,15 +62,15 @@ def _checked(quantities: Mapping[int, int]) -> dict[int, int]:
 def _locked(*, store: Store, ids: list[int]) -> dict[int, tuple[int, bool, bool]]:
     """Lock the variants (id order) and read them: id -> (stock_quantity, track_stock, continue_selling).
 
-    On PostgreSQL this is the row lock (FOR UPDATE), taken in primary-key order so
-    two buyers of the same variants queue instead of deadlocking. SQLite ignores
-    FOR UPDATE; there the IMMEDIATE transaction already holds the write lock.
+    On PostgreSQL this is the row lock (FOR NO KEY UPDATE), taken in primary-key
+    order so two buyers of the same variants queue instead of deadlocking. SQLite
+    ignores it; there the IMMEDIATE transaction already holds the write lock.
     """
     if not transaction.get_connection().in_atomic_block:
         # Outside a transaction the lock would end with the read and the check below would mean nothing.
         raise RuntimeError("catalog.stock must run inside transaction.atomic()")
     rows = (
-        Variant.objects.select_for_update()
+        Variant.objects.select_for_update(no_key=True)
         .filter(store=store, pk__in=ids)
         .order_by("pk")
         .values_list("pk", "stock_quantity", "track_stock", "continue_selling")

@@ -207,10 +207,13 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
     Lock order, the same for every writer: checkout, cart, variants (id
     order, catalog.stock), the store's number counter. An add to cart takes
     the cart lock too, so no line can slip in between pricing and emptying.
-    No network call happens here: payment starts after this commits.
+    Row locks are FOR NO KEY UPDATE (the cart's and the counter's come with
+    their UPDATE, which takes the same): they keep out other writers of the
+    row without blocking inserts of rows that reference it. No network call
+    happens here: payment starts after this commits.
     """
     with transaction.atomic():
-        locked = Checkout.objects.select_for_update().filter(store=store, pk=checkout.pk).first()
+        locked = Checkout.objects.select_for_update(no_key=True).filter(store=store, pk=checkout.pk).first()
         if locked is None:
             raise NotFound("This checkout no longer exists. Start again from your cart.")
         if locked.order_id is not None:
@@ -294,7 +297,7 @@ def _locked_order(*, store: Store, order: Order) -> Order:
     """The order re-read under its row lock (must run inside a transaction); NotFound for another store's."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("order writes lock the order inside the caller's transaction")
-    locked = Order.objects.select_for_update().filter(store=store, pk=order.pk).first()
+    locked = Order.objects.select_for_update(no_key=True).filter(store=store, pk=order.pk).first()
     if locked is None:
         raise NotFound("There is no such order.")
     return locked
@@ -803,7 +806,7 @@ def order_reservations_expire(*, now: datetime | None = None, batch: int = 200) 
             stores[store_id] = Store.objects.get(pk=store_id)
         store = stores[store_id]
         with transaction.atomic():
-            order = Order.objects.select_for_update().filter(store=store, pk=pk).first()
+            order = Order.objects.select_for_update(no_key=True).filter(store=store, pk=pk).first()
             if (
                 order is None
                 or order.status != OrderStatus.PENDING_PAYMENT
