@@ -7,7 +7,6 @@ pages and the back office use.
 from __future__ import annotations
 
 import enum
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.tenancy import cross_store_access
+from shopwright.core.tokens import hash_secret_token
 from shopwright.orders import emails
 from shopwright.orders.events import order_event, order_events
 from shopwright.orders.models import (
@@ -93,10 +93,6 @@ def _stock_shortfalls(priced: CheckoutPriced) -> dict[int, int]:
     }
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _placed_order(
     *, store: Store, priced: CheckoutPriced, checkout: Checkout, actor: Actor, taken: dict[int, int]
 ) -> tuple[Order, str]:
@@ -111,7 +107,8 @@ def _placed_order(
     assert method is not None  # checked by the caller: "shipping_method" is not missing
     order = Order(
         store=store,
-        token_hash=_token_hash(token),
+        # The lookups (orders.selectors.order_for_token) hash the link's secret the same way.
+        token_hash=hash_secret_token(token),
         customer_id=checkout.customer_id,
         status=OrderStatus.PENDING_PAYMENT,
         email=checkout.email,
@@ -122,7 +119,7 @@ def _placed_order(
         shipping_address=address,
         billing_address=checkout.billing_address,
         shipping_country=str(address.get("country", "")),
-        shipping_area=str(address.get("country_area", ""))[:16],
+        shipping_area=str(address.get("country_area", "")),
         currency=priced.currency,
         prices_include_tax=priced.prices_include_tax,
         subtotal=priced.subtotal,
