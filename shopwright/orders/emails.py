@@ -17,6 +17,7 @@ from shopwright.catalog.display import format_money
 from shopwright.catalog.money import in_minor_units
 from shopwright.core.emails import email_queue
 from shopwright.core.links import store_url
+from shopwright.orders.links import order_page_url
 from shopwright.orders.models import OrderLine, OrderTaxLine
 
 if TYPE_CHECKING:
@@ -52,7 +53,10 @@ def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
         "order": order,
         "number": order.number,
         "store_link": store_url(store),
-        # A customer sees the order in their account; a guest has the link of their browser session.
+        # The order page, for guests and customers alike: a signed link made from the order (orders.links),
+        # since the secret of the buyer's first link is not kept. It holds the "Pay" button while unpaid.
+        "order_link": order_page_url(store=store, order=order),
+        # A customer also finds the order in their account.
         "orders_link": store_url(store, f"{ACCOUNT_ORDERS_PATH}{order.number}/") if order.customer_id else "",
         "total": _money(order.total, order.currency),
     }

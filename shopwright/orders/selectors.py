@@ -29,6 +29,7 @@ from shopwright.catalog.selectors import PageNumbers, page_count
 from shopwright.core.exceptions import NotFound
 from shopwright.core.tokens import hash_secret_token
 from shopwright.customers.models import Customer
+from shopwright.orders import links
 from shopwright.orders.models import Fulfillment, FulfillmentLine, Order, OrderEvent, OrderLine, OrderTaxLine
 from shopwright.payments.models import Payment, Refund
 from shopwright.stores.models import Store
@@ -86,12 +87,26 @@ def order_for_number(*, store: Store, number: int) -> Order:
 def order_for_token(*, store: Store, token: str) -> Order:
     """The order behind a buyer's order link, with its detail; NotFound for an unknown or another store's link.
 
-    Only the token's SHA-256 is stored, so a leaked database does not hand
-    out working links; the lookup is by that digest (store, token_hash is unique).
+    Two forms of link open an order. The secret given at placement: only its
+    SHA-256 is stored, so a leaked database does not hand out working links;
+    the lookup is by that digest (store, token_hash is unique). The signed
+    link of the emails (orders.links): looked up by the order id it names,
+    within this store, and valid only while it matches the order's
+    token_hash. The secret is tried first; a signed link has a ":" the
+    secret never has, so it costs no query for the secret form.
     """
     if not token or len(token) > 200 or "\x00" in token:
         raise NotFound(NOT_FOUND)
-    return _one(orders_with_detail(store=store).filter(token_hash=hash_secret_token(token)))
+    if ":" not in token:
+        return _one(orders_with_detail(store=store).filter(token_hash=hash_secret_token(token)))
+    signed = links.order_link_read(token)
+    if signed is None:
+        raise NotFound(NOT_FOUND)
+    order_id, digest = signed
+    order = _one(orders_with_detail(store=store).filter(pk=order_id))
+    if not links.order_link_matches(digest, order):
+        raise NotFound(NOT_FOUND)
+    return order
 
 
 def order_for_customer(*, store: Store, customer: Customer, number: int) -> Order:

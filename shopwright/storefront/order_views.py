@@ -1,8 +1,10 @@
 """The buyer's order status page, `/orders/<token>/`: what the link in the confirmation email opens.
 
-The token is the order's secret; whoever holds the link is treated as the
-buyer (who is the subject of the order's personal data, so nothing is
-masked). An unknown link is a 404, like an order of another store.
+The token is the order's secret given at placement, or the signed link the
+order emails carry (orders.links, valid as long as the order is kept);
+whoever holds the link is treated as the buyer (who is the subject of the
+order's personal data, so nothing is masked). An unknown, forged or
+expired link is a 404, like an order of another store.
 
 These pages are private to one buyer: they are never cached (not by the
 storefront's page cache, which only serves views that ask for it, nor by
