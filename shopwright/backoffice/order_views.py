@@ -32,18 +32,14 @@ from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.requests import client_ip
 from shopwright.orders import display, merchant_selectors, selectors
-from shopwright.orders.models import Order, OrderStatus
-from shopwright.orders.services import order_fulfil, order_refundable
+from shopwright.orders.models import Order
+from shopwright.orders.services import order_fulfil
 from shopwright.payments.models import PaymentStatus, RefundStatus
 from shopwright.payments.services import PaymentUnavailable, order_cancel_with_refund, refund_create
 from shopwright.stores.models import Role, Store
 
 FULFIL_ROLES: set[str] = {Role.OWNER, Role.ADMIN, Role.STAFF}
 MONEY_ROLES: set[str] = {Role.OWNER, Role.ADMIN}
-# Statuses in which an order still has units to ship.
-_SHIPPABLE = {OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.PARTIALLY_REFUNDED}
-# Statuses in which an order may still be cancelled (if nothing has shipped yet).
-_CANCELLABLE = {OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}
 
 
 def _store(request: StorePageRequest) -> Store:
@@ -125,12 +121,6 @@ def _line_rows(order: Order) -> list[dict[str, Any]]:
     ]
 
 
-def _cancellable(order: Order) -> bool:
-    """Nothing shipped and a status that may still become cancelled (orders.services.order_cancel's rule)."""
-    shipped = any(line.quantity_fulfilled for line in order.lines.all()) or bool(order.fulfillments.all())
-    return order.status in _CANCELLABLE and order.fulfilled_at is None and not shipped
-
-
 def _render_detail(
     request: StorePageRequest,
     order: Order,
@@ -141,15 +131,16 @@ def _render_detail(
     cancel_form: CancelForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    refundable = order_refundable(order)
+    # What the order's state allows, by the rules its services check; the member's role narrows it.
+    actions = selectors.order_actions(order)
+    refundable = actions.refundable
     payments = list(order.payments.all())
-    paid = any(p.status == PaymentStatus.SUCCEEDED for p in payments)
     lines = list(order.lines.all())
-    has_left = any(line.quantity > line.quantity_fulfilled for line in lines)
-    can_fulfil = _can(request, FULFIL_ROLES) and order.status in _SHIPPABLE and has_left
-    can_refund = _can(request, MONEY_ROLES) and paid and refundable > 0 and order.status != OrderStatus.PENDING_PAYMENT
-    can_cancel = _can(request, MONEY_ROLES) and _cancellable(order)
-    cancel_refund = refundable if paid and order.status != OrderStatus.PENDING_PAYMENT else Decimal(0)
+    can_fulfil = _can(request, FULFIL_ROLES) and actions.can_fulfil
+    can_refund = _can(request, MONEY_ROLES) and actions.can_refund
+    can_cancel = _can(request, MONEY_ROLES) and actions.can_cancel
+    # Cancelling a paid order refunds first what is left of it (payments.services.order_cancel_with_refund).
+    cancel_refund = refundable if actions.can_refund else Decimal(0)
     if can_fulfil and fulfil_form is None:
         fulfil_form = FulfilForm(lines=lines)
     if can_refund and refund_form is None:
@@ -263,7 +254,7 @@ def order_fulfil_view(request: StorePageRequest, number: int) -> HttpResponse:
 @require_POST
 def order_refund_view(request: StorePageRequest, number: int) -> HttpResponse:
     order = _order(request, number)
-    form = RefundForm(request.POST, refundable=order_refundable(order), currency=order.currency)
+    form = RefundForm(request.POST, refundable=selectors.order_actions(order).refundable, currency=order.currency)
     if not form.is_valid():
         return _render_detail(request, order, refund_form=form, status=400)
     try:

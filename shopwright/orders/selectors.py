@@ -29,9 +29,17 @@ from shopwright.catalog.selectors import PageNumbers, page_count
 from shopwright.core.exceptions import NotFound
 from shopwright.core.tokens import hash_secret_token
 from shopwright.customers.models import Customer
-from shopwright.orders import links
-from shopwright.orders.models import Fulfillment, FulfillmentLine, Order, OrderEvent, OrderLine, OrderTaxLine
-from shopwright.payments.models import Payment, Refund
+from shopwright.orders import links, rules
+from shopwright.orders.models import (
+    Fulfillment,
+    FulfillmentLine,
+    Order,
+    OrderEvent,
+    OrderEventKind,
+    OrderLine,
+    OrderTaxLine,
+)
+from shopwright.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from shopwright.stores.models import Store
 
 # Orders per page of the personal center (and the API's list).
@@ -170,3 +178,51 @@ def item_count_annotation(store: Store) -> Coalesce:
         .values("units")[:1]
     )
     return Coalesce(Subquery(units, output_field=IntegerField()), 0)
+
+
+@dataclass(frozen=True)
+class OrderActions:
+    """What may be done to an order now, by the rules its services check (orders.rules); roles are the caller's."""
+
+    can_fulfil: bool
+    can_refund: bool
+    # What a refund may still take: what the order has left to refund, at most what is left of the payment
+    # that paid it, less refunds the provider has not confirmed yet (as payments.services.refund_create counts).
+    refundable: Decimal
+    can_cancel: bool
+
+
+def order_actions(order: Order) -> OrderActions:
+    """The actions a page may offer for an order loaded by `order_detail` (reads its prefetched rows, no query).
+
+    A refund needs the payment that paid the order (its "paid" event): money
+    that arrived for an order that could not take it was returned on its
+    own, and leaves nothing to refund even though a payment succeeded.
+    """
+    lines = list(order.lines.all())
+    paid_events = sorted((e for e in order.events.all() if e.kind == OrderEventKind.PAID), key=lambda e: -e.pk)
+    payment_id = rules.paid_by(e.data for e in paid_events)
+    paying = next(
+        (p for p in order.payments.all() if p.pk == payment_id and p.status == PaymentStatus.SUCCEEDED),
+        None,
+    )
+    refundable = Decimal(0)
+    if paying is not None and order.status in rules.REFUNDABLE_STATUSES:
+        pending = sum(
+            (r.amount for r in order.refunds.all() if r.payment_id == paying.pk and r.status == RefundStatus.PENDING),
+            Decimal(0),
+        )
+        left = min(order.total - order.refunded_total, paying.amount - paying.refunded_amount) - pending
+        refundable = max(left, Decimal(0))
+    shipped = rules.has_shipped(
+        status=order.status,
+        fulfilled_at=order.fulfilled_at,
+        any_line_shipped=any(line.quantity_fulfilled for line in lines),
+    )
+    return OrderActions(
+        can_fulfil=order.status in rules.SHIPPABLE_STATUSES
+        and any(line.quantity > line.quantity_fulfilled for line in lines),
+        can_refund=refundable > 0,
+        refundable=refundable,
+        can_cancel=order.status in rules.CANCELLABLE_STATUSES and not shipped,
+    )

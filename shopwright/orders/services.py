@@ -30,7 +30,7 @@ from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.tenancy import cross_store_access
 from shopwright.core.tokens import hash_secret_token
-from shopwright.orders import emails
+from shopwright.orders import emails, rules
 from shopwright.orders.events import order_event, order_events
 from shopwright.orders.models import (
     Fulfillment,
@@ -311,16 +311,8 @@ def _paid_by(*, store: Store, order: Order) -> int | None:
     """The payment that paid the order, from its timeline; None when no payment was applied."""
     if order.status == OrderStatus.PENDING_PAYMENT:
         return None
-    data = (
-        OrderEvent.objects.filter(store=store, order=order, kind=OrderEventKind.PAID)
-        .order_by("-id")
-        .values_list("data", flat=True)
-        .first()
-    )
-    if not data or not isinstance(data, dict):
-        return None
-    payment_id = data.get("payment_id")
-    return int(payment_id) if isinstance(payment_id, int) else None
+    paid = OrderEvent.objects.filter(store=store, order=order, kind=OrderEventKind.PAID).order_by("-id")
+    return rules.paid_by(paid.values_list("data", flat=True)[:1])
 
 
 def _note(order: Order, actor: Actor, code: str, payment: Payment) -> None:
@@ -599,12 +591,11 @@ def order_cancel_check(*, store: Store, order: Order) -> None:
     cancelling (payments refunds a paid order first) checks it beforehand too,
     so no money goes back for an order that then cannot be cancelled.
     """
-    if order.status in (OrderStatus.PARTIALLY_FULFILLED, OrderStatus.FULFILLED) or order.fulfilled_at:
-        raise ApplicationError("A shipped order cannot be cancelled; refund it instead.", code="invalid_transition")
-    if OrderLine.objects.filter(store=store, order=order, quantity_fulfilled__gt=0).exists():
-        raise ApplicationError(
-            "Part of this order has shipped: it cannot be cancelled; refund it instead.", code="invalid_transition"
-        )
+    if rules.has_shipped(status=order.status, fulfilled_at=order.fulfilled_at, any_line_shipped=False):
+        raise ApplicationError(rules.SHIPPED_MESSAGE, code="invalid_transition")
+    shipped = OrderLine.objects.filter(store=store, order=order, quantity_fulfilled__gt=0).exists()
+    if rules.has_shipped(status=order.status, fulfilled_at=order.fulfilled_at, any_line_shipped=shipped):
+        raise ApplicationError(rules.PARTLY_SHIPPED_MESSAGE, code="invalid_transition")
 
 
 def _cancel(*, store: Store, order: Order, actor: Actor, code: str, reason: str = "") -> int:
@@ -658,7 +649,7 @@ def order_fulfil(
     now = timezone.now()
     with transaction.atomic():
         locked = _locked_order(store=store, order=order)
-        if locked.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
+        if locked.status not in rules.SHIPPABLE_STATUSES:
             raise ApplicationError(
                 f"An order that is {OrderStatus(locked.status).label.lower()} cannot be shipped.",
                 code="invalid_transition",

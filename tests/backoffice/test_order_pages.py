@@ -589,3 +589,31 @@ def test_a_member_of_another_store_sees_only_their_own(store, variant):
     stranger = platform_client(make_merchant().user)
     assert list_numbers(stranger.get("/office/orders/")) == []
     assert stranger.get(detail_url(order)).status_code == 404
+
+
+def test_an_order_whose_late_payment_was_returned_offers_no_refund(owner, store):
+    """Its payment arrived after the hold ran out and the stock was sold: the money goes back on its own.
+
+    The page used to offer a refund (a payment had succeeded) that then failed with "no payment to refund".
+    """
+    from datetime import timedelta
+
+    from shopwright.orders.services import (
+        RESERVATION_MINUTES,
+        PaymentOutcome,
+        order_payment_succeeded,
+        order_reservations_expire,
+    )
+    from tests.order_factories import make_payment
+
+    item = make_variant(store, stock=1)
+    order = place_order(store, [(item, 1)]).order
+    order_reservations_expire(now=timezone.now() + timedelta(minutes=RESERVATION_MINUTES + 1))
+    Variant.objects.filter(store=store, pk=item.pk).update(stock_quantity=0)
+    outcome = order_payment_succeeded(store=store, order=order, payment=make_payment(order))
+    assert outcome is PaymentOutcome.REFUND_NEEDED
+
+    page = html(owner.get(detail_url(order)))
+
+    assert 'id="refund"' not in page and 'id="cancel"' not in page
+    assert 'id="fulfil"' not in page
