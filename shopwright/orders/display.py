@@ -209,8 +209,15 @@ def payment_state(order: Order) -> str:
     succeeded = [p for p in payments if p.status == PaymentStatus.SUCCEEDED]
     if succeeded:
         last = succeeded[-1]
-        if last.card_last4:
-            return f"Paid with {last.card_brand or 'card'} ending in {last.card_last4}."
+        card = f"{last.card_brand or 'card'} ending in {last.card_last4}" if last.card_last4 else ""
+        if order.status == OrderStatus.CANCELLED:
+            # A cancelled order keeps no money: it was refunded in full first, or it arrived too late
+            # (the hold ran out and the stock was sold) and goes back on its own.
+            if last.refunded_amount >= last.amount:
+                return f"Payment returned to your {card}." if card else "Payment returned."
+            return f"Your payment is being returned to your {card}." if card else "Your payment is being returned."
+        if card:
+            return f"Paid with {card}."
         return "Paid."
     if order.status == OrderStatus.CANCELLED:
         return "Not paid; the order is cancelled."
