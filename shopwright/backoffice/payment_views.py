@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from shopwright.backoffice.payment_forms import PaymentSettingsForm
@@ -30,6 +31,10 @@ STRIPE_EVENTS = (
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "charge.refunded",
+    # Refunds that Stripe leaves pending (some cards and methods) settle or fail later.
+    "refund.created",
+    "refund.updated",
+    "refund.failed",
 )
 
 
@@ -44,6 +49,7 @@ def mask_key(value: str) -> str:
     return f"{prefix}…{value[-4:]}"
 
 
+@sensitive_post_parameters("stripe_secret_key", "stripe_webhook_secret")
 @store_page(roles=MANAGERS)
 @require_http_methods(["GET", "POST"])
 def payment_settings(request: StorePageRequest) -> HttpResponse:

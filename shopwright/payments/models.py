@@ -31,13 +31,19 @@ class PaymentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-# How far along a payment is; a webhook may move a payment forward, never back.
-PAYMENT_RANK = {
-    PaymentStatus.CREATED: 0,
-    PaymentStatus.ACTION_REQUIRED: 1,
-    PaymentStatus.FAILED: 2,
-    PaymentStatus.CANCELLED: 2,
-    PaymentStatus.SUCCEEDED: 3,
+# Where a provider's news may move a payment from (anything else is old news, or a replay, and
+# changes nothing): forward only, with SUCCEEDED final. A declined attempt's page takes another card,
+# so FAILED may still become ACTION_REQUIRED (3-D Secure on the next card), SUCCEEDED or CANCELLED
+# (expired); a CANCELLED one may still report SUCCEEDED (paid just before it closed: the money is
+# then returned, see services._apply_state).
+PAYMENT_MOVES: dict[str, frozenset[str]] = {
+    PaymentStatus.CREATED: frozenset(
+        {PaymentStatus.ACTION_REQUIRED, PaymentStatus.FAILED, PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED}
+    ),
+    PaymentStatus.ACTION_REQUIRED: frozenset({PaymentStatus.FAILED, PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED}),
+    PaymentStatus.FAILED: frozenset({PaymentStatus.ACTION_REQUIRED, PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED}),
+    PaymentStatus.CANCELLED: frozenset({PaymentStatus.SUCCEEDED}),
+    PaymentStatus.SUCCEEDED: frozenset(),
 }
 
 
@@ -74,7 +80,16 @@ class Payment(TenantModel):
             ),
             models.UniqueConstraint(fields=["store", "idempotency_key"], name="payment_store_idem_unique"),
         ]
-        indexes = [models.Index(fields=["store", "order"], name="payment_store_order")]
+        indexes = [
+            models.Index(fields=["store", "order"], name="payment_store_order"),
+            # The sweep that closes attempts of orders no longer payable: only unfinished attempts that
+            # reached a provider, a few per live order.
+            models.Index(
+                fields=["store", "updated_at"],
+                condition=models.Q(status__in=["created", "action_required", "failed"]) & ~models.Q(reference=""),
+                name="payment_store_unfinished",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} payment #{self.pk}"
@@ -154,6 +169,9 @@ class TestGatewayStatus(models.TextChoices):
     REQUIRES_ACTION = "requires_action", "Requires action"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    # Closed without a charge: its time ran out (expires_at), or the store closed it (the cancel call).
+    EXPIRED = "expired", "Expired"
+    CANCELED = "canceled", "Canceled"
 
 
 class TestGatewayPayment(models.Model):
@@ -174,6 +192,8 @@ class TestGatewayPayment(models.Model):
     card_last4 = models.CharField(max_length=4, blank=True, default="")
     failure_code = models.CharField(max_length=64, blank=True, default="")
     refunded_amount = _money(default=0)
+    # After it the hosted page takes no card (the store's hold on the order's stock ends then); null: never.
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

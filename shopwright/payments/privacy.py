@@ -56,7 +56,7 @@ register(
     {
         **_not_personal(
             "account amount currency description status return_url webhook_url idempotency_key failure_code"
-            " refunded_amount created_at updated_at"
+            " refunded_amount expires_at created_at updated_at"
         ),
         "id": personal(Category.PAYMENT_REFERENCE, plain_reason=_REF, **_P),
         "card_brand": personal(Category.PAYMENT_REFERENCE, plain_reason="a brand name (Visa) names nobody", **_P),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from shopwright.orders.models import Order, OrderEvent, OrderEventKind
 from shopwright.payments.models import Payment, PaymentSettings, PaymentStatus, Refund, RefundStatus
@@ -16,7 +16,19 @@ from shopwright.payments.models import Payment, PaymentSettings, PaymentStatus, 
 if TYPE_CHECKING:
     from shopwright.stores.models import Store
 
-OPEN_STATUSES = (PaymentStatus.CREATED, PaymentStatus.ACTION_REQUIRED)
+# Not finished: the provider's page of such an attempt may still take money (a declined card may be
+# followed by another on the same page, as on Stripe Checkout).
+UNFINISHED_STATUSES = (PaymentStatus.CREATED, PaymentStatus.ACTION_REQUIRED, PaymentStatus.FAILED)
+# Failures after which the provider's page takes no other card (Stripe's delayed payment methods: the
+# session is complete and its payment failed).
+FINAL_FAILURES = ("async_payment_failed",)
+
+
+def _resumable() -> Q:
+    """An attempt whose provider page the buyer can still pay on (or whose create call is still in flight)."""
+    waiting = Q(status__in=(PaymentStatus.CREATED, PaymentStatus.ACTION_REQUIRED))
+    declined_page_open = Q(status=PaymentStatus.FAILED) & ~Q(reference="") & ~Q(failure_code__in=FINAL_FAILURES)
+    return waiting | declined_page_open
 
 
 def order_for_token(*, store: Store, token: str) -> Order:
@@ -32,9 +44,28 @@ def latest_payment(*, store: Store, order: Order) -> Payment | None:
 
 
 def open_payment(*, store: Store, order: Order) -> Payment | None:
-    """The order's newest attempt still waiting for the buyer or the provider, if any."""
-    attempts = Payment.objects.filter(store=store, order=order, status__in=OPEN_STATUSES)
+    """The order's payable attempt, if any: waiting for the buyer, needing authentication, or declined
+    with its provider page still open for another card. payment_start resumes it rather than make another.
+
+    A failed attempt that never reached the provider (no reference) is not
+    one: nothing was ever payable through it.
+    """
+    attempts = Payment.objects.filter(_resumable(), store=store, order=order)
     return attempts.order_by("-created_at", "-id").first()
+
+
+def attempts_to_replace(*, store: Store, order: Order, provider_name: str) -> list[int]:
+    """Ids of the order's attempts that reached a provider and are unfinished, but will not be resumed:
+    another provider's (the store switched), or failed for good. A new attempt closes them first."""
+    unfinished = Payment.objects.filter(store=store, order=order, status__in=UNFINISHED_STATUSES).exclude(reference="")
+    resumable = _resumable() & Q(provider=provider_name)
+    return list(unfinished.exclude(resumable).order_by("pk").values_list("pk", flat=True))
+
+
+def unfinished_attempt_ids(*, store: Store, order: Order) -> list[int]:
+    """Ids of the order's attempts whose provider page may still take money (to close when the order closes)."""
+    unfinished = Payment.objects.filter(store=store, order=order, status__in=UNFINISHED_STATUSES).exclude(reference="")
+    return list(unfinished.order_by("pk").values_list("pk", flat=True))
 
 
 def paying_payment(*, store: Store, order: Order) -> Payment | None:

@@ -7,26 +7,50 @@ open, then applies the answer in another (the lesson of Saleor issue
 outgoing call carries an idempotency key stored with the intent, so a
 retried call never makes a second payment or refund.
 
+Every service that calls a provider refuses to start inside a transaction
+(`_outside_transaction`), so a caller that wraps one in `atomic()` fails at
+once instead of holding its locks for as long as the provider takes.
+
 What a provider says is applied by one function, `_apply_state`, whether
 it came by webhook or by fetch: a payment only ever moves forward
-(models.PAYMENT_RANK), so a late "failed" never undoes a "succeeded", and
+(models.PAYMENT_MOVES), so a late "failed" never undoes a "succeeded", and
 the order's services are called inside the transaction that holds the
-payment's row lock (payment first, then order: one lock order everywhere).
+payment's row lock.
+
+Lock order, the same in every transaction here: the payment row first,
+then its refunds, then the order (orders.services locks it). Two writers
+that both need a payment and its order (a refund asked for while the
+provider's refund webhook settles another) then queue on the payment
+instead of each holding what the other waits for. Row locks are taken
+`FOR NO KEY UPDATE` (`select_for_update(no_key=True)`): on PostgreSQL it
+does not block inserts of rows that reference the locked one (a refund or
+an order event inserted by another transaction takes a key-share lock on
+its payment and order, which FOR UPDATE would make wait).
+
+One attempt per order may be payable at a time: an attempt whose provider
+page still takes a card (waiting, needing authentication, or declined
+with the page open for another card) is resumed, never doubled. A closed
+attempt is closed at its provider too (`payment_close`, a job): when the
+order stops waiting for payment, when the store changes provider, and
+before a new attempt replaces one that reached the provider.
 
 OWNER: helper "payments".
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shopwright.catalog.money import currency_places
@@ -35,6 +59,7 @@ from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.core.models import AuditEntry
 from shopwright.core.tenancy import cross_store_access
+from shopwright.core.tokens import hash_secret_token
 from shopwright.core.validation import FieldErrors
 from shopwright.orders.events import order_event
 from shopwright.orders.models import Order, OrderEventKind, OrderStatus
@@ -49,8 +74,9 @@ from shopwright.orders.services import (
     order_refundable,
 )
 from shopwright.payments import selectors
+from shopwright.payments.display import NO_PAYMENT_PROVIDER
 from shopwright.payments.models import (
-    PAYMENT_RANK,
+    PAYMENT_MOVES,
     Payment,
     PaymentSettings,
     PaymentStatus,
@@ -85,6 +111,11 @@ REFUND_RETRY_DELAY_SECONDS = 30
 # The sweep picks up refunds unanswered for this long, while their key is still known to the provider.
 STALE_REFUND_AFTER = timedelta(minutes=10)
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=20)
+# A refund the provider accepted but has not settled is asked about after this long without its webhook.
+UNSETTLED_REFUND_AFTER = timedelta(hours=1)
+# The buyer's return page asks the provider at most this often per payment (it reloads every 5 s while
+# waiting); in between, webhooks bring the news.
+SYNC_INTERVAL_SECONDS = 10
 
 
 class PaymentUnavailable(ApplicationError):
@@ -111,10 +142,23 @@ def _new_key() -> str:
     return uuid.uuid4().hex
 
 
+def _outside_transaction(what: str) -> None:
+    """Refuse to call a provider with a transaction open: a slow provider would hold its locks.
+
+    The transactions a test case wraps every test in do not count (Django's
+    own check of durable atomic blocks makes the same exception), so a test
+    still fails when the code under test opens one of its own.
+    """
+    connection = transaction.get_connection()
+    blocks = connection.atomic_blocks
+    if connection.in_atomic_block and (not blocks or not all(block._from_testcase for block in blocks)):
+        raise RuntimeError(f"{what} must not run inside a transaction: it calls the payment provider")
+
+
 def _locked_payment(*, store: Store, payment_id: int) -> Payment:
     """The payment under its row lock, with its order loaded but not locked (orders locks it, after)."""
     payment = (
-        Payment.objects.select_for_update(of=("self",))
+        Payment.objects.select_for_update(of=("self",), no_key=True)
         .select_related("order")
         .filter(store=store, pk=payment_id)
         .first()
@@ -139,35 +183,95 @@ def _shared_categories(provider: PaymentProvider) -> list[Category]:
     return categories
 
 
+def order_payable(order: Order, *, now: datetime | None = None) -> bool:
+    """Whether the order may be paid now: waiting for payment, with its hold on the stock still running.
+
+    What payment_start checks (under the order's lock); pages ask it to offer "Pay now" or not.
+    """
+    return (
+        order.status == OrderStatus.PENDING_PAYMENT
+        and order.reserved_until is not None
+        and order.reserved_until > (now or timezone.now())
+    )
+
+
+def payment_return_url(*, store: Store, token: str) -> str:
+    """The buyer's payment-return page of an order (its link secret in the path): where providers send them back."""
+    return store_url(store, f"/orders/{token}/payment/")
+
+
+def order_token_matches(order: Order, token: str) -> bool:
+    """Whether `token` is the secret of the order's link (compared in constant time)."""
+    return bool(token) and hmac.compare_digest(hash_secret_token(token), order.token_hash)
+
+
+def payment_resume(*, store: Store, order: Order, token: str = "") -> Payment | None:
+    """The payment to send the buyer of a just-placed order to, or None when there is none to give.
+
+    With the order's link secret (the answer that placed the order has it;
+    a retry after "provider unreachable" posts it back), the payment is
+    started or resumed (payment_start, with the return page of that link).
+    Without it (a second click whose first answer took the secret), only
+    the attempt the first click opened is given, so its page is reached
+    again and nothing new is started. Raises payment_start's errors (only
+    with the secret): PaymentUnavailable, ApplicationError `order_not_payable`.
+    """
+    if order_token_matches(order, token) and order.status == OrderStatus.PENDING_PAYMENT:
+        return payment_start(store=store, order=order, return_url=payment_return_url(store=store, token=token))
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return None
+    payment = selectors.open_payment(store=store, order=order)
+    return payment if payment is not None and payment.redirect_url else None
+
+
 def payment_start(*, store: Store, order: Order, return_url: str) -> Payment:
     """Start (or resume) collecting an order pending payment; the buyer is then sent to `redirect_url`.
 
-    An open attempt of the order (created, or needing action) is returned as
-    it is, so a double click never creates a second payment; an attempt
-    whose create call is still in flight (no redirect yet) is created again
-    with its own idempotency key, which the provider answers with the same
-    payment. Records the hand-over in the sharing ledger. Raises
-    PaymentUnavailable, ApplicationError (order not payable).
+    The order's payable attempt (selectors.open_payment: waiting, needing
+    authentication, or declined while its page takes another card) is
+    returned as it is, so a double click or "Try again" never makes a
+    second payable attempt; an attempt whose create call is still in flight
+    (no redirect yet) is created again with its own idempotency key, which
+    the provider answers with the same payment. Attempts that reached the
+    provider but can no longer be resumed (another provider's, since the
+    store switched) are closed first, there too. Records the hand-over in
+    the sharing ledger. An order with nothing to pay is paid at once, with
+    no provider (see `_pay_nothing`). Must run outside any transaction.
+    Raises PaymentUnavailable, ApplicationError (order not payable).
 
     A failed create marks its attempt failed; the next try makes a new
     attempt with a new key. Whatever the failed call may have created at
     the provider was never shown to the buyer, so nothing can be paid
-    through it, and it expires there.
+    through it, and it expires there with the order's hold.
     """
+    _outside_transaction("payment_start")
+    payment = _start(store=store, order=order, return_url=return_url)
+    if payment.status == PaymentStatus.CANCELLED:
+        # Closed while its create call was in flight (the store switched provider): close it at its
+        # provider too, and start once more with the store's provider now.
+        _close_later(store=store, payment_ids=[payment.pk])
+        payment = _start(store=store, order=order, return_url=return_url)
+    return payment
+
+
+def _start(*, store: Store, order: Order, return_url: str) -> Payment:
     provider = provider_for(store)
+    _close_replaced_attempts(store=store, order=order, provider_name=provider.name)
     with transaction.atomic():
-        locked = Order.objects.select_for_update().filter(store=store, pk=order.pk).first()
+        locked = Order.objects.select_for_update(no_key=True).filter(store=store, pk=order.pk).first()
         if locked is None:
             raise NotFound("There is no such order.")
-        live = locked.reserved_until is not None and locked.reserved_until > timezone.now()
-        if locked.status != OrderStatus.PENDING_PAYMENT or not live:
+        if not order_payable(locked):
             raise _order_not_payable()
+        if locked.total <= 0:
+            # The caller's `order` is passed on so that it reads "paid" afterwards, as the order does.
+            return _pay_nothing(store=store, order=order, locked=locked, return_url=return_url)
         payment = selectors.open_payment(store=store, order=locked)
+        if payment is not None and payment.provider != provider.name:
+            payment = None  # switched provider meanwhile: a new attempt; the job closes the old one
         if payment is not None and payment.redirect_url:
             return payment
-        if payment is not None:
-            provider = provider_named(store, payment.provider)
-        else:
+        if payment is None:
             payment = Payment.objects.create(
                 store=store,
                 order=locked,
@@ -195,6 +299,9 @@ def payment_start(*, store: Store, order: Order, return_url: str) -> Payment:
         email=locked.email if provider.sends_email else "",
         order_id=locked.pk,
         store_id=store.pk,
+        # The provider's page closes when the order's hold on the stock ends: no payment after it.
+        expires_at=locked.reserved_until,
+        created_at=payment.created_at,
     )
     try:
         answer = provider.create_payment(request)
@@ -234,6 +341,66 @@ def payment_start(*, store: Store, order: Order, return_url: str) -> Payment:
     return payment
 
 
+def _pay_nothing(*, store: Store, order: Order, locked: Order, return_url: str) -> Payment:
+    """An order that costs nothing (free items, free shipping) is paid at once: no provider is asked.
+
+    Providers refuse amounts of zero, and there is nothing to collect: a
+    payment of 0 by the "none" provider records it (its page is the order's
+    confirmation, `return_url`), and the order is paid through the same
+    orders service as any payment, in the caller's transaction (which holds
+    the order's lock, `locked`). Nothing is handed to anyone: no sharing record.
+    """
+    payment = Payment.objects.create(
+        store=store,
+        order=locked,
+        provider=NO_PAYMENT_PROVIDER,
+        idempotency_key=_new_key(),
+        amount=locked.total,
+        currency=locked.currency,
+        status=PaymentStatus.SUCCEEDED,
+        redirect_url=return_url,
+    )
+    order_payment_succeeded(store=store, order=order, payment=payment)
+    return payment
+
+
+def _close_replaced_attempts(*, store: Store, order: Order, provider_name: str) -> None:
+    """Close the order's attempts that reached a provider but will not be resumed, before a new one starts.
+
+    Each is marked cancelled in its own short transaction (payment lock
+    first, as everywhere), then closed at its provider by a job, so its
+    page cannot take a second payment beside the new attempt's.
+    """
+    replaced = selectors.attempts_to_replace(store=store, order=order, provider_name=provider_name)
+    closed = [pk for pk in replaced if _mark_closed(store=store, payment_id=pk, code="replaced")]
+    _close_later(store=store, payment_ids=closed)
+
+
+def _mark_closed(*, store: Store, payment_id: int, code: str) -> bool:
+    """Mark an unfinished attempt cancelled (nothing more is taken through it); True if it was unfinished."""
+    with transaction.atomic():
+        payment = _locked_payment(store=store, payment_id=payment_id)
+        if payment.status not in selectors.UNFINISHED_STATUSES:
+            return False
+        payment.status = PaymentStatus.CANCELLED
+        payment.failure_code = code[:64]
+        payment.save(update_fields=["status", "failure_code", "updated_at"])
+    return True
+
+
+def _close_later(*, store: Store, payment_ids: list[int]) -> None:
+    """Queue the closing of these attempts at their providers once the caller's transaction commits."""
+    from shopwright.payments.tasks import payment_close_task
+
+    store_id = store.pk
+
+    def close(payment_id: int) -> Callable[[], object]:
+        return lambda: payment_close_task(store_id, payment_id)
+
+    for payment_id in payment_ids:
+        transaction.on_commit(close(payment_id))
+
+
 def _start_failed(*, store: Store, payment: Payment, exc: ProviderError) -> None:
     code = "provider_unavailable" if exc.retryable else (exc.code or "provider_refused")[:64]
     logger.warning("payment #%s at %s not started: %s", payment.pk, payment.provider, code)
@@ -249,12 +416,38 @@ def _start_failed(*, store: Store, payment: Payment, exc: ProviderError) -> None
 # --- applying what the provider says ------------------------------------------------
 
 
-def _rank(status: str) -> int:
-    """How far along a status is (models.PAYMENT_RANK); -1 for a word no provider should send."""
+def _moves(current: str, new: str) -> bool:
+    """Whether a provider's `new` status moves a payment on from `current` (models.PAYMENT_MOVES).
+
+    A word no provider should send moves nothing.
+    """
     try:
-        return PAYMENT_RANK[PaymentStatus(status)]
+        return PaymentStatus(new) in PAYMENT_MOVES.get(PaymentStatus(current), frozenset())
     except ValueError:
-        return -1
+        return False
+
+
+def _note(payment: Payment, code: str, actor: Actor = PROVIDER) -> None:
+    """A line on the order's timeline about this payment (the merchant reads `code` with spaces)."""
+    order_event(
+        order=payment.order,
+        kind=OrderEventKind.NOTE,
+        actor=actor,
+        data={
+            "code": code,
+            "payment_id": payment.pk,
+            "provider": payment.provider,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+        },
+    )
+
+
+def _amount_differs(payment: Payment, state: ProviderPayment) -> bool:
+    """Whether the provider reports another amount or currency than the attempt asked for."""
+    if state.amount is not None and state.amount != payment.amount:
+        return True
+    return bool(state.currency) and state.currency.upper() != payment.currency.upper()
 
 
 def _apply_state(*, store: Store, payment: Payment, state: ProviderPayment) -> bool:
@@ -262,25 +455,55 @@ def _apply_state(*, store: Store, payment: Payment, state: ProviderPayment) -> b
 
     Details only fill in what is missing (a fetch after the webhook adds the
     card); the status moves only forward, and each move tells the order once.
+    A success whose amount or currency is not what the attempt asked for is
+    not applied (the order is not paid; a note says "amount mismatch" for a
+    person to check at the provider). A success on an attempt already closed
+    here (the store switched provider, or the attempt was replaced) slipped
+    through the closing: the money is returned automatically, with a note,
+    and the order is not touched.
     """
     fields: list[str] = []
     if state.charge_reference and not payment.charge_reference:
         payment.charge_reference = state.charge_reference[:255]
         fields.append("charge_reference")
-    if state.status == PaymentStatus.SUCCEEDED and state.card_last4 and not payment.card_last4:
+    succeeded = state.status == PaymentStatus.SUCCEEDED
+    if succeeded and _amount_differs(payment, state):
+        logger.warning(
+            "payment #%s at %s reported paid with another amount or currency: not applied",
+            payment.pk,
+            payment.provider,
+        )
+        if payment.status != PaymentStatus.SUCCEEDED and payment.failure_code != "amount_mismatch":
+            payment.failure_code = "amount_mismatch"
+            payment.save(update_fields=[*fields, "failure_code", "updated_at"])
+            _note(payment, "amount_mismatch")
+        elif fields:
+            payment.save(update_fields=[*fields, "updated_at"])
+        return False
+    if succeeded and state.card_last4 and not payment.card_last4:
         payment.card_brand, payment.card_last4 = state.card_brand[:20], state.card_last4[-4:]
         fields += ["card_brand", "card_last4"]
-    moved = _rank(state.status) > _rank(payment.status)
+    moved = _moves(payment.status, state.status)
+    closed_here = payment.status == PaymentStatus.CANCELLED
     if moved:
         payment.status = state.status
-        payment.failure_code = (state.failure_code or "declined")[:64] if state.status == PaymentStatus.FAILED else ""
+        if state.status == PaymentStatus.FAILED:
+            payment.failure_code = (state.failure_code or "declined")[:64]
+        elif state.status == PaymentStatus.CANCELLED:
+            payment.failure_code = (state.failure_code or "expired")[:64]
+        else:
+            payment.failure_code = ""
         fields += ["status", "failure_code"]
     if fields:
         payment.save(update_fields=[*fields, "updated_at"])
     if not moved:
         return False
     order = payment.order
-    if payment.status == PaymentStatus.SUCCEEDED:
+    if payment.status == PaymentStatus.SUCCEEDED and closed_here:
+        logger.warning("payment #%s at %s paid after it was closed: returned", payment.pk, payment.provider)
+        _note(payment, "paid_after_closing")
+        _return_payment_later(store=store, payment=payment)
+    elif payment.status == PaymentStatus.SUCCEEDED:
         outcome = order_payment_succeeded(store=store, order=order, payment=payment)
         if outcome is PaymentOutcome.REFUND_NEEDED:
             _return_payment_later(store=store, payment=payment)
@@ -315,9 +538,16 @@ def payment_sync(*, store: Store, payment: Payment) -> Payment:
 
     Runs outside any transaction (it calls the provider). A provider that
     cannot be reached leaves the payment as it was: the webhook will come.
+    The provider is asked at most once every SYNC_INTERVAL_SECONDS per
+    payment, however often the page is loaded (it reloads itself while
+    waiting, and a buyer may keep reloading): in between, the payment is
+    returned as the webhooks left it.
     """
+    _outside_transaction("payment_sync")
     if not payment.reference or (payment.status == PaymentStatus.SUCCEEDED and payment.card_last4):
         return payment  # nothing to ask, or nothing more to learn
+    if not cache.add(f"payments:sync:{store.pk}:{payment.pk}", 1, timeout=SYNC_INTERVAL_SECONDS):
+        return payment  # asked a moment ago
     provider = provider_named(store, payment.provider)
     try:
         state = provider.fetch_payment(payment.reference)
@@ -332,7 +562,7 @@ def payment_sync(*, store: Store, payment: Payment) -> Payment:
 
 def _payment_for_event(*, store: Store, provider_name: str, state: ProviderPayment) -> Payment | None:
     payments = (
-        Payment.objects.select_for_update(of=("self",))
+        Payment.objects.select_for_update(of=("self",), no_key=True)
         .select_related("order")
         .filter(store=store, provider=provider_name)
     )
@@ -405,7 +635,7 @@ def webhook_receive(*, store: Store, provider_name: str, body: bytes, headers: M
 def _refund_event(*, store: Store, payment: Payment, answer: ProviderRefund) -> None:
     """A provider confirming a refund we asked for and that was still pending (the payment is locked)."""
     refund = (
-        Refund.objects.select_for_update()
+        Refund.objects.select_for_update(no_key=True)
         .filter(store=store, payment=payment, reference=answer.reference, status=RefundStatus.PENDING)
         .first()
     )
@@ -431,12 +661,17 @@ def refund_create(*, store: Store, order: Order, amount: Decimal, reason: str, a
             "amount", f"Use at most {places} decimal places for {order.currency}.", code="invalid_amount"
         )
     reason = " ".join((reason or "").split())[:200]
+    current = Order.objects.filter(store=store, pk=order.pk).first()
+    if current is None:
+        raise NotFound("There is no such order.")
+    paying = selectors.paying_payment(store=store, order=current)
+    if paying is None:
+        raise ApplicationError("This order has no payment to refund.", code="not_refundable")
     with transaction.atomic():
-        locked = Order.objects.select_for_update().filter(store=store, pk=order.pk).first()
-        if locked is None:
-            raise NotFound("There is no such order.")
-        payment = selectors.paying_payment(store=store, order=locked)
-        if payment is None:
+        # The payment first, then the order (the module's lock order), both read again under their locks.
+        payment = _locked_payment(store=store, payment_id=paying.pk)
+        locked = Order.objects.select_for_update(no_key=True).get(store=store, pk=current.pk)
+        if selectors.paying_payment(store=store, order=locked) != payment:
             raise ApplicationError("This order has no payment to refund.", code="not_refundable")
         pending = selectors.pending_refund_total(store=store, payment=payment)
         available = min(order_refundable(locked), payment.amount - payment.refunded_amount) - pending
@@ -520,13 +755,17 @@ def order_cancel_with_refund(*, store: Store, order: Order, actor: Actor, reason
                 current = Order.objects.get(store=store, pk=current.pk)
                 return CancelWithRefund(order=current, refund=refund, cancelled=False)
     cancelled = order_cancel(store=store, order=current, actor=actor, reason=reason)
+    # Its provider pages must take no money now (the periodic sweep would close them within a minute).
+    _close_later(store=store, payment_ids=selectors.unfinished_attempt_ids(store=store, order=cancelled))
     return CancelWithRefund(order=cancelled, refund=refund, cancelled=True)
 
 
 def _refund_retry_later(*, store: Store, refund: Refund) -> None:
+    """Queue a retry of the refund once whatever transaction is open commits (at once when none is)."""
     from shopwright.payments.tasks import refund_retry_task
 
-    refund_retry_task.schedule((store.pk, refund.pk), delay=REFUND_RETRY_DELAY_SECONDS)
+    args = (store.pk, refund.pk)
+    transaction.on_commit(lambda: refund_retry_task.schedule(args, delay=REFUND_RETRY_DELAY_SECONDS))
 
 
 def refund_send(*, store: Store, refund_id: int) -> Refund:
@@ -536,6 +775,7 @@ def refund_send(*, store: Store, refund_id: int) -> Refund:
     be reached (the refund stays pending; repeating this is safe); a refusal
     marks the refund failed. A refund no longer pending is returned as is.
     """
+    _outside_transaction("refund_send")
     refund = Refund.objects.select_related("payment").filter(store=store, pk=refund_id).first()
     if refund is None:
         raise NotFound("There is no such refund.")
@@ -559,7 +799,7 @@ def refund_send(*, store: Store, refund_id: int) -> Refund:
         answer = ProviderRefund(reference="", status=RefundStatus.FAILED, failure_code=exc.code or "refused")
     with transaction.atomic():
         locked_payment = _locked_payment(store=store, payment_id=payment.pk)
-        locked = Refund.objects.select_for_update().get(store=store, pk=refund.pk)
+        locked = Refund.objects.select_for_update(no_key=True).get(store=store, pk=refund.pk)
         if locked.status == RefundStatus.PENDING:
             _refund_settle(store=store, payment=locked_payment, refund=locked, answer=answer)
     return locked
@@ -627,6 +867,55 @@ def refunds_resend_stale(*, now: datetime | None = None, batch: int = 50) -> int
     return sent
 
 
+def refunds_settle_unsettled(*, now: datetime | None = None, batch: int = 50) -> int:
+    """Ask the provider about refunds it accepted but whose settling webhook never came; returns how many.
+
+    The periodic sweep behind the webhooks: a refund pending with a provider
+    reference (accepted, e.g. Stripe's "pending") for over an hour is
+    fetched (provider.fetch_refund) and settled as the provider says. One
+    still pending there is looked at again an hour later.
+    """
+    now = now or timezone.now()
+    with cross_store_access("the refund sweep asks about every store's unsettled refunds"):
+        due = Refund.objects.filter(status=RefundStatus.PENDING, updated_at__lt=now - UNSETTLED_REFUND_AFTER).exclude(
+            reference=""
+        )
+        rows = list(due.order_by("updated_at", "id").values_list("store_id", "pk")[:batch])
+    asked = 0
+    for store_id, refund_id in rows:
+        store = store_by_id(store_id=store_id)
+        if store is None:
+            continue
+        try:
+            refund_settle_from_provider(store=store, refund_id=refund_id)
+        except ProviderError as exc:
+            logger.warning("refund #%s of store #%s not fetched: %s", refund_id, store_id, exc.code or "unreachable")
+        # Asked (or tried): back of the queue until the next hour.
+        Refund.objects.filter(store=store, pk=refund_id, status=RefundStatus.PENDING).update(updated_at=now)
+        asked += 1
+    return asked
+
+
+def refund_settle_from_provider(*, store: Store, refund_id: int) -> Refund:
+    """Fetch a pending refund's state from its provider and settle it if the provider has. Raises ProviderError.
+
+    Outside any transaction (it calls the provider).
+    """
+    _outside_transaction("refund_settle_from_provider")
+    refund = Refund.objects.select_related("payment").filter(store=store, pk=refund_id).first()
+    if refund is None:
+        raise NotFound("There is no such refund.")
+    if refund.status != RefundStatus.PENDING or not refund.reference:
+        return refund
+    answer = provider_named(store, refund.payment.provider).fetch_refund(refund.reference)
+    with transaction.atomic():
+        locked_payment = _locked_payment(store=store, payment_id=refund.payment_id)
+        locked = Refund.objects.select_for_update(no_key=True).get(store=store, pk=refund.pk)
+        if locked.status == RefundStatus.PENDING and answer.status != RefundStatus.PENDING:
+            _refund_settle(store=store, payment=locked_payment, refund=locked, answer=answer)
+    return locked
+
+
 def payment_return(*, store: Store, payment_id: int) -> Refund | None:
     """Give back in full a payment the order could not take (the job after REFUND_NEEDED).
 
@@ -673,9 +962,14 @@ def payment_settings_update(
     """Choose the store's provider and set Stripe's keys (an empty key keeps the one stored).
 
     Stripe needs both keys before it can be chosen: without the webhook
-    secret no payment could ever be confirmed. The audit entry says what
-    changed, never a key. Raises ApplicationError with per-field messages.
+    secret no payment could ever be confirmed; nor can it be chosen for a
+    store charging in a three-decimal currency. The audit entry says what
+    changed, never a key. Switching provider closes every unfinished
+    attempt of the previous one (`_close_for_switch`). Raises
+    ApplicationError with per-field messages.
     """
+    from shopwright.payments.providers.stripe_provider import supports_currency as stripe_supports_currency
+
     errors = FieldErrors()
     choices = {choice.value for choice in PaymentSettings.Provider}
     if provider not in choices:
@@ -688,6 +982,11 @@ def payment_settings_update(
         )
     if webhook_secret and (not webhook_secret.startswith("whsec_") or len(webhook_secret) > 255):
         errors.add("stripe_webhook_secret", "A Stripe webhook signing secret starts with whsec_.")
+    if provider == PaymentSettings.Provider.STRIPE and not stripe_supports_currency(store.currency):
+        errors.add(
+            "provider",
+            f"Stripe cannot take payments in {store.currency} here: its amounts have three decimal places.",
+        )
     errors.raise_if_any()
     with transaction.atomic():
         row, _created = PaymentSettings.objects.select_for_update().get_or_create(store=store)
@@ -704,7 +1003,10 @@ def payment_settings_update(
                 missing.add("stripe_webhook_secret", "Enter the webhook signing secret Stripe shows for the endpoint.")
             missing.raise_if_any()
         row.provider = provider
-        row.save()
+        row.save(update_fields=["provider", "stripe_secret_key", "stripe_webhook_secret", "updated_at"])
+        closed: list[int] = []
+        if provider != before:
+            closed = _close_for_switch(store=store, provider=provider)
         audit_record(
             action="payment.settings_changed",
             actor=actor,
@@ -716,6 +1018,89 @@ def payment_settings_update(
                 "previous_provider": before,
                 "stripe_secret_key_changed": bool(secret_key),
                 "stripe_webhook_secret_changed": bool(webhook_secret),
+                "payments_closed": len(closed),
             },
         )
     return row
+
+
+def _close_for_switch(*, store: Store, provider: str) -> list[int]:
+    """Cancel every unfinished attempt of another provider than `provider`; returns their ids.
+
+    In the caller's transaction: the attempts are marked cancelled (a buyer's
+    "Pay now" then starts one with the new provider), and closed at their
+    provider by jobs after commit, so a test-provider page left open in a
+    tab can no longer "pay" an order once the store takes real money. A
+    success that slips through anyway is returned (see _apply_state).
+    """
+    unfinished = (
+        Payment.objects.filter(store=store, status__in=selectors.UNFINISHED_STATUSES)
+        .exclude(provider=provider)
+        .exclude(provider=NO_PAYMENT_PROVIDER)
+    )
+    ids = list(unfinished.order_by("pk").values_list("pk", flat=True))
+    if ids:
+        Payment.objects.filter(store=store, pk__in=ids, status__in=selectors.UNFINISHED_STATUSES).update(
+            status=PaymentStatus.CANCELLED, failure_code="provider_changed", updated_at=timezone.now()
+        )
+        _close_later(store=store, payment_ids=ids)
+    return ids
+
+
+# --- closing attempts at their provider ------------------------------------------------------
+
+
+def payment_close(*, store: Store, payment_id: int) -> Payment | None:
+    """Close an attempt at its provider, so its page takes no payment any more; None for an unknown id.
+
+    The job behind every closing (the order stopped waiting for payment, the
+    store switched provider, a new attempt replaced this one). Idempotent:
+    closing a closed attempt again is harmless. Outside any transaction (it
+    calls the provider); raises ProviderError while the provider cannot be
+    reached (the job retries). When the provider says the attempt was paid
+    just before, the payment is applied as any success is (the order takes
+    it, or it is returned).
+    """
+    _outside_transaction("payment_close")
+    payment = Payment.objects.filter(store=store, pk=payment_id).first()
+    if payment is None or not payment.reference or payment.status == PaymentStatus.SUCCEEDED:
+        return payment
+    state = provider_named(store, payment.provider).cancel_payment(payment.reference)
+    with transaction.atomic():
+        locked = _locked_payment(store=store, payment_id=payment.pk)
+        _apply_state(store=store, payment=locked, state=state)
+    return locked
+
+
+def payments_close_stale(*, now: datetime | None = None, batch: int = 100) -> int:
+    """Close at their providers the attempts of orders that no longer wait for payment; returns how many.
+
+    The periodic job (every minute): an order cancelled, expired (its hold
+    ran out) or paid by another attempt leaves no provider page that can
+    still take money. Idempotent: each closed attempt leaves the set.
+    A provider that cannot be reached is asked again at the next run.
+    """
+    now = now or timezone.now()
+    with cross_store_access("the payment sweep closes every store's attempts of orders no longer payable"):
+        due = (
+            Payment.objects.filter(status__in=selectors.UNFINISHED_STATUSES)
+            .exclude(reference="")
+            .filter(~Q(order__status=OrderStatus.PENDING_PAYMENT) | Q(order__reserved_until__lt=now))
+        )
+        rows = list(due.order_by("updated_at", "id").values_list("store_id", "pk")[:batch])
+    closed = 0
+    for store_id, payment_id in rows:
+        store = store_by_id(store_id=store_id)
+        if store is None:
+            continue
+        try:
+            payment = payment_close(store=store, payment_id=payment_id)
+        except ProviderError as exc:
+            logger.warning("payment #%s of store #%s not closed: %s", payment_id, store_id, exc.code or "unreachable")
+            payment = None
+        if payment is None or payment.status in selectors.UNFINISHED_STATUSES:
+            # Not closed this time (unreachable, or the provider still finishing it): to the back of the queue.
+            Payment.objects.filter(store=store, pk=payment_id).update(updated_at=now)
+            continue
+        closed += 1
+    return closed

@@ -51,3 +51,29 @@ def refunds_resend_stale_task() -> None:
     from shopwright.payments.services import refunds_resend_stale
 
     refunds_resend_stale()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def refunds_settle_unsettled_task() -> None:
+    """Refunds the provider accepted but whose settling webhook has not come for an hour: ask the provider."""
+    from shopwright.payments.services import refunds_settle_unsettled
+
+    refunds_settle_unsettled()
+
+
+@db_task(retries=8, retry_delay=30, retry_backoff=2)  # 30 s, 1 min, 2 min, ... about 2 hours in all
+def payment_close_task(store_id: int, payment_id: int) -> None:
+    """Close an attempt at its provider (its order closed, the store switched provider, or it was replaced)."""
+    from shopwright.payments.services import payment_close
+
+    store = store_by_id(store_id=store_id)
+    if store is not None:
+        payment_close(store=store, payment_id=payment_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def payments_close_stale_task() -> None:
+    """Close the provider pages of orders that stopped waiting for payment (cancelled, expired, paid)."""
+    from shopwright.payments.services import payments_close_stale
+
+    payments_close_stale()

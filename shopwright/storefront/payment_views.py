@@ -1,10 +1,11 @@
 """The buyer's payment-return page, `/orders/<token>/payment/`: where the provider sends the buyer back.
 
 GET asks the provider for the latest attempt's state (payment_sync, outside
-any transaction: the webhook may not have arrived yet) and says where the
-payment stands: paid, declined (with "Try again"), or still waiting. POST
-("Try again", "Pay now") starts a new attempt, or resumes the open one,
-and sends the buyer (303) to the provider's hosted page.
+any transaction, at most every few seconds: the webhook may not have
+arrived yet) and says where the payment stands: paid, declined (with "Try
+again"), or still waiting. POST ("Try again", "Pay now") resumes the
+order's payable attempt (after a decline its provider page takes another
+card) or starts one, and sends the buyer (303) to the provider's page.
 
 Like the order status page, this page is private to the holder of the
 link: never cached, indexed or referred from.
@@ -26,7 +27,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from shopwright.core.exceptions import ApplicationError, NotFound
-from shopwright.core.links import store_url
 from shopwright.core.requests import StorefrontRequest
 from shopwright.orders.models import Order, OrderStatus
 from shopwright.payments import selectors, services
@@ -72,20 +72,10 @@ def provider_redirect(payment: Payment, *, store: Store) -> HttpResponse:
     )
 
 
-def _payable(order: Order) -> bool:
-    from django.utils import timezone
-
-    return (
-        order.status == OrderStatus.PENDING_PAYMENT
-        and order.reserved_until is not None
-        and order.reserved_until > timezone.now()
-    )
-
-
 def _state(order: Order, payment: Payment | None) -> str:
     if order.status in PAID_STATUSES:
         return "paid"
-    if not _payable(order):
+    if not services.order_payable(order):
         return "closed"
     if payment is None:
         return "unpaid"
@@ -138,7 +128,7 @@ def order_payment(request: StorefrontRequest, token: str) -> HttpResponse:
     except NotFound as exc:
         return order_not_found(request, exc)
     if request.method == "POST":
-        return_url = store_url(request.store, f"/orders/{token}/payment/")
+        return_url = services.payment_return_url(store=request.store, token=token)
         try:
             payment = services.payment_start(store=request.store, order=order, return_url=return_url)
         except services.PaymentUnavailable as exc:

@@ -58,6 +58,7 @@ def test_an_owner_switches_to_stripe_and_the_keys_are_never_shown_again(merchant
         "previous_provider": "test",
         "stripe_secret_key_changed": True,
         "stripe_webhook_secret_changed": True,
+        "payments_closed": 0,
     }
     assert "9876" not in str(entry.details) and "5555" not in str(entry.details)
 
@@ -129,3 +130,29 @@ def test_the_page_is_not_served_on_a_store_host(merchant) -> None:
     browser = Client(HTTP_HOST="harbour-goods.localhost")
     browser.force_login(merchant.user, backend="shopwright.stores.auth.EmailBlindIndexBackend")
     assert browser.get(URL).status_code == 404
+
+
+def test_the_page_lists_the_refund_events_to_subscribe_to(owner) -> None:
+    body = owner.get(URL).content.decode()
+    for event in ("refund.created", "refund.updated", "refund.failed", "charge.refunded"):
+        assert f"<code>{event}</code>" in body
+
+
+def test_an_error_report_would_hide_the_posted_keys(owner, monkeypatch) -> None:
+    """The keys are marked sensitive: Django's error reports (mails, logs) show stars in their place."""
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from shopwright.backoffice import payment_views
+
+    seen = []
+
+    def remember(request):  # type: ignore[no-untyped-def]
+        seen.append(request)
+        return "127.0.0.1"
+
+    monkeypatch.setattr(payment_views, "client_ip", remember)
+    owner.post(URL, {"provider": "stripe", "stripe_secret_key": SECRET_KEY, "stripe_webhook_secret": WEBHOOK_SECRET})
+    (request,) = seen
+    shown = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert SECRET_KEY not in str(shown) and WEBHOOK_SECRET not in str(shown)
+    assert shown["provider"] == "stripe"

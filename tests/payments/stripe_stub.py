@@ -142,10 +142,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, bytes]:
         if method == "POST" and path == "/v1/checkout/sessions":
             return self._session_create(params)
+        if method == "POST" and path.startswith("/v1/checkout/sessions/") and path.endswith("/expire"):
+            return self._session_expire(path.split("/")[4])
         if method == "GET" and path.startswith("/v1/checkout/sessions/"):
             return self._session_retrieve(path.rsplit("/", 1)[1], params)
         if method == "POST" and path == "/v1/refunds":
             return self._refund_create(params)
+        if method == "GET" and path.startswith("/v1/refunds/"):
+            return self._refund_retrieve(path.rsplit("/", 1)[1])
         return self._error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
     def _session_create(self, params: dict[str, str]) -> tuple[int, bytes]:
@@ -173,6 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
             "success_url": params.get("success_url"),
             "cancel_url": params.get("cancel_url"),
             "payment_intent": None,
+            "expires_at": int(params["expires_at"]) if params.get("expires_at") else None,
             "url": f"https://checkout.stripe.com/c/pay/{session_id}",
             "livemode": False,
         }
@@ -196,6 +201,29 @@ class _Handler(BaseHTTPRequestHandler):
             intent["latest_charge"] = intent["latest_charge"]["id"] if intent["latest_charge"] else None
             answer["payment_intent"] = intent
         return 200, json.dumps(answer).encode()
+
+    def _session_expire(self, session_id: str) -> tuple[int, bytes]:
+        """Only an open session can be expired (as at Stripe); its page then takes no payment."""
+        session = self.server.state.sessions.get(session_id)
+        if session is None:
+            return self._error(
+                404, "invalid_request_error", f"No such checkout.session: '{session_id}'", "resource_missing"
+            )
+        if session["status"] != "open":
+            return self._error(
+                400,
+                "invalid_request_error",
+                f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a '
+                f'status of "{session["status"]}".',
+            )
+        session.update(status="expired", url=None)
+        return 200, json.dumps(session).encode()
+
+    def _refund_retrieve(self, refund_id: str) -> tuple[int, bytes]:
+        refund = self.server.state.refunds.get(refund_id)
+        if refund is None:
+            return self._error(404, "invalid_request_error", f"No such refund: '{refund_id}'", "resource_missing")
+        return 200, json.dumps(refund).encode()
 
     def _refund_create(self, params: dict[str, str]) -> tuple[int, bytes]:
         state = self.server.state
@@ -299,10 +327,12 @@ class StripeStub:
             }
             session["payment_intent"] = intent_id
 
-    def settle_refunds(self) -> None:
+    def settle_refunds(self, status: str = "succeeded") -> list[dict[str, Any]]:
+        """Stripe settles the pending refunds (or fails them); returns them as refund.* events carry them."""
         with self.state.lock:
             for refund in self.state.refunds.values():
-                refund["status"] = "succeeded"
+                refund["status"] = status
+            return [dict(refund) for refund in self.state.refunds.values()]
 
     def charge_of(self, session_id: str) -> dict[str, Any]:
         """The charge object of a paid session, with its refunds (what charge.refunded carries)."""

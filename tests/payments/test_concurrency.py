@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -49,3 +50,81 @@ def test_two_submits_of_the_card_form_at_once_charge_once(postgres) -> None:
     assert buyer.refresh().status == OrderStatus.PAID
     assert WebhookEvent.objects.filter(store=buyer.store).count() == 1
     assert Email.objects.filter(kind="order_confirmation").count() == 1
+
+
+def test_a_refund_asked_while_a_refund_webhook_settles_another_never_deadlocks(postgres, monkeypatch, client) -> None:
+    """refund_create (the merchant) and a refund webhook (the provider) need the same payment and order.
+
+    Both take the payment first, then the order: whichever is second waits
+    for the first instead of each holding what the other needs. The first
+    rounds make the two meet while each holds its first lock (where, with
+    the order locked first by refund_create, PostgreSQL found a deadlock);
+    the others run as they come.
+    """
+    from decimal import Decimal
+
+    from shopwright.core.audit import Actor
+    from shopwright.payments import selectors, services, tasks
+    from shopwright.payments.models import Refund, RefundStatus
+    from tests.payments.conftest import pay
+
+    buyer = make_buyer(price="100.00")
+    pay(client, buyer.start())
+    assert buyer.refresh().status == OrderStatus.PAID
+    # The gateway accepts refunds as pending and holds back its webhooks: the test delivers them.
+    real_refund = gateway.refund
+    monkeypatch.setattr(gateway, "refund", lambda **kwargs: {**real_refund(**kwargs), "status": "pending"})
+    held: list[tuple] = []
+    monkeypatch.setattr(tasks, "testgateway_event_deliver_task", lambda *args: held.append(args))
+
+    meet = {"on": False}
+    barrier = threading.Barrier(2)
+
+    def wait_for_the_other() -> None:
+        if meet["on"]:
+            # A broken barrier: the other waits for a lock this one holds (as it should): go on alone.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=1)
+
+    real_pending, real_applied = selectors.pending_refund_total, services.order_refund_applied
+
+    def pending_then_meet(**kwargs):  # type: ignore[no-untyped-def]
+        wait_for_the_other()  # refund_create, holding its first lock(s)
+        return real_pending(**kwargs)
+
+    def applied_after_meeting(**kwargs):  # type: ignore[no-untyped-def]
+        wait_for_the_other()  # the webhook, holding the payment's lock
+        return real_applied(**kwargs)
+
+    monkeypatch.setattr(selectors, "pending_refund_total", pending_then_meet)
+    monkeypatch.setattr(services, "order_refund_applied", applied_after_meeting)
+
+    def refund() -> Refund:
+        return services.refund_create(
+            store=buyer.store, order=buyer.order, amount=Decimal("1.00"), reason="", actor=Actor.system()
+        )
+
+    def race(event: tuple) -> dict[int, object]:
+        """The merchant asks for a refund while the provider's webhook settles the previous one."""
+
+        def work(n: int) -> object:
+            if n == 1:
+                return refund()
+            payment_id, event_id, event_type, created, _failure, refund_id = event
+            return gateway.event_deliver(
+                payment_id=payment_id, event_id=event_id, event_type=event_type, created=created, refund_id=refund_id
+            )
+
+        return run_at_once(work)
+
+    first = refund()
+    assert first.status == RefundStatus.PENDING and len(held) == 1
+    for round_ in range(12):
+        meet["on"] = round_ < 3
+        barrier.reset()
+        outcomes = race(held.pop())
+        assert isinstance(outcomes[1], Refund) and outcomes[2] == "applied", outcomes
+        assert len(held) == 1  # the new refund's event, for the next round
+    settled = Refund.objects.filter(store=buyer.store, status=RefundStatus.SUCCEEDED).count()
+    assert settled == 12
+    assert buyer.refresh().refunded_total == Decimal("12.00")

@@ -18,7 +18,7 @@ from django.db import connection
 from shopwright.core.audit import Actor
 from shopwright.orders.models import OrderStatus
 from shopwright.payments import services
-from shopwright.payments.models import Payment, PaymentStatus, RefundStatus
+from shopwright.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from shopwright.payments.providers.base import PaymentRequest, ProviderEvent, ProviderPayment, ProviderRefund
 from shopwright.payments.providers.test_provider import TestProvider
 from tests.payments.conftest import make_buyer, pay
@@ -53,9 +53,17 @@ class SpyProvider:
         self._check("fetch_payment")
         return self.real.fetch_payment(reference)
 
+    def cancel_payment(self, reference: str) -> ProviderPayment:
+        self._check("cancel_payment")
+        return self.real.cancel_payment(reference)
+
     def refund(self, **kwargs: Any) -> ProviderRefund:
         self._check("refund")
         return self.real.refund(**kwargs)
+
+    def fetch_refund(self, reference: str) -> ProviderRefund:
+        self._check("fetch_refund")
+        return self.real.fetch_refund(reference)
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         self._check("parse_webhook")
@@ -88,23 +96,49 @@ def test_start_pay_sync_and_refund_call_the_provider_outside_transactions(calls:
     )
     assert refund.status == RefundStatus.SUCCEEDED
     assert buyer.refresh().status == OrderStatus.PARTIALLY_REFUNDED
+    Refund.objects.filter(store=buyer.store, pk=refund.pk).update(status=RefundStatus.PENDING)
+    services.refund_settle_from_provider(store=buyer.store, refund_id=refund.pk)
+    other = make_buyer(buyer.store)
+    services.payment_close(store=other.store, payment_id=other.start().pk)
     # Every kind of call was made, and each one passed the check.
-    assert {"create_payment", "parse_webhook", "fetch_payment", "refund"} <= set(calls)
+    assert {"create_payment", "parse_webhook", "fetch_payment", "refund", "fetch_refund", "cancel_payment"} <= set(
+        calls
+    )
 
 
-def test_the_spy_would_catch_a_call_inside_a_transaction(calls: list[str]) -> None:
-    """The check itself: the same start, wrapped in a transaction by its caller, fails."""
+@pytest.mark.parametrize("service", ["payment_start", "payment_sync", "refund_send", "payment_close"])
+def test_a_service_that_calls_the_provider_refuses_to_run_inside_a_transaction(
+    calls: list[str], client, service: str
+) -> None:
+    """A caller that wraps one in a transaction fails at once, before the provider is asked anything."""
     from django.db import transaction
 
     buyer = make_buyer()
-    with pytest.raises(AssertionError, match="inside a transaction"), transaction.atomic():
-        buyer.start()
+    payment = buyer.start()
+    if service == "refund_send":
+        pay(client, payment)
+        refund = services.refund_create(
+            store=buyer.store, order=buyer.order, amount=Decimal("1.00"), reason="", actor=Actor.system()
+        )
+    made = len(calls)
+    run = {
+        "payment_start": lambda: services.payment_start(
+            store=buyer.store, order=buyer.order, return_url=buyer.return_url
+        ),
+        "payment_sync": lambda: services.payment_sync(store=buyer.store, payment=payment),
+        "refund_send": lambda: services.refund_send(store=buyer.store, refund_id=refund.pk),
+        "payment_close": lambda: services.payment_close(store=buyer.store, payment_id=payment.pk),
+    }[service]
+    with pytest.raises(RuntimeError, match="must not run inside a transaction"), transaction.atomic():
+        run()
+    assert len(calls) == made
 
 
 def test_returning_a_second_payment_calls_the_provider_outside_transactions(calls: list[str], client) -> None:
     buyer = make_buyer()
     first = buyer.start()
-    Payment.objects.filter(store=buyer.store, pk=first.pk).update(status=PaymentStatus.FAILED)
+    # Closed here, but its page still open at the provider (the closing job has not run yet).
+    Payment.objects.filter(store=buyer.store, pk=first.pk).update(status=PaymentStatus.CANCELLED)
     second = buyer.start()
     pay(client, second)
     pay(client, first)  # paid twice: the job returns it through the provider

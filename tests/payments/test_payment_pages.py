@@ -41,9 +41,10 @@ def test_paid_shows_the_confirmation_and_the_order_link(
     assert response["X-Robots-Tag"] == "noindex, nofollow"
 
 
-def test_declined_offers_try_again_which_starts_a_new_attempt(
+def test_declined_then_try_again_resumes_the_same_page_and_charges_once(
     buyer: Buyer, client, page, django_capture_on_commit_callbacks
 ) -> None:
+    """A declined attempt's page takes another card: "Try again" goes back to it, never to a second one."""
     first = buyer.start()
     with django_capture_on_commit_callbacks(execute=True):
         pay(client, first, number=CARD_DECLINED)
@@ -56,16 +57,19 @@ def test_declined_offers_try_again_which_starts_a_new_attempt(
 
     again = page(buyer, "post")
     assert again.status_code == 303
-    second = Payment.objects.filter(store=buyer.store).latest("id")
-    assert second.pk != first.pk and again["Location"] == second.redirect_url
-    assert pm.TestGatewayPayment.objects.count() == 2
-    # A double click on "Try again" goes to the same new attempt.
-    assert page(buyer, "post")["Location"] == second.redirect_url
-    assert Payment.objects.filter(store=buyer.store).count() == 2
+    assert again["Location"] == first.redirect_url  # the same page: no second payable attempt
+    # A double click on "Try again" too.
+    assert page(buyer, "post")["Location"] == first.redirect_url
+    assert Payment.objects.filter(store=buyer.store).count() == 1
+    assert pm.TestGatewayPayment.objects.count() == 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        pay(client, second)
+        assert pay(client, first).status_code == 303
     assert "is confirmed" in page(buyer).content.decode()
+    first.refresh_from_db()
+    assert first.status == PaymentStatus.SUCCEEDED
+    assert buyer.refresh().status == OrderStatus.PAID
+    assert pm.TestGatewayPayment.objects.filter(status="succeeded").count() == 1
 
 
 def test_waiting_links_back_to_the_hosted_page(buyer: Buyer, client, page, django_capture_on_commit_callbacks) -> None:

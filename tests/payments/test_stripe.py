@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shopwright.core.audit import Actor
+from shopwright.core.exceptions import ApplicationError
 from shopwright.core.models import AuditEntry, Email
-from shopwright.orders.models import OrderStatus
+from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from shopwright.payments import services
 from shopwright.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
 from shopwright.payments.providers.base import PaymentRequest, ProviderError, WebhookRejected
-from shopwright.payments.providers.stripe_provider import StripeProvider, to_minor
+from shopwright.payments.providers.stripe_provider import StripeProvider, from_minor, to_minor
 from shopwright.privacy.models import SharingRecord
-from tests.payments.conftest import Buyer
+from shopwright.stores.models import Store
+from tests.payments.conftest import CARD_DECLINED, Buyer, gateway_row, make_buyer, pay
 from tests.payments.stripe_stub import StripeStub, event_payload, sign
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +49,14 @@ def stripe_buyer(buyer: Buyer, stub: StripeStub) -> Buyer:
         stripe_webhook_secret=WEBHOOK_SECRET,
     )
     return buyer
+
+
+@pytest.fixture
+def run_jobs(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    def capture():  # type: ignore[no-untyped-def]
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return capture
 
 
 @pytest.fixture
@@ -126,6 +138,49 @@ def test_minor_units() -> None:
     assert to_minor(Decimal("12.50"), "EUR") == 1250
     assert to_minor(Decimal("1200"), "JPY") == 1200
     assert to_minor(Decimal("0.01"), "USD") == 1
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "minor"),
+    [
+        ("1200", "JPY", 1200),
+        ("5000", "KRW", 5000),
+        ("990", "XOF", 990),
+        ("2500", "CLP", 2500),
+        # Stripe's special cases: two decimals in the API whatever ISO 4217 says.
+        ("500", "ISK", 50000),
+        ("5000", "UGX", 500000),
+        ("12.50", "HUF", 1250),
+        ("100", "TWD", 10000),
+    ],
+)
+def test_stripes_own_minor_units(amount: str, currency: str, minor: int) -> None:
+    assert to_minor(Decimal(amount), currency) == minor
+    assert from_minor(minor, currency) == Decimal(amount)
+
+
+def test_three_decimal_currencies_and_part_units_are_refused() -> None:
+    for currency in ("KWD", "BHD", "JOD", "OMR", "TND"):
+        with pytest.raises(ProviderError) as caught:
+            to_minor(Decimal("10.00"), currency)
+        assert (caught.value.code, caught.value.retryable) == ("currency_not_supported", False)
+    with pytest.raises(ProviderError) as caught:
+        to_minor(Decimal("0.5"), "JPY")
+    assert caught.value.code == "invalid_amount"
+
+
+def test_stripe_cannot_be_chosen_for_a_three_decimal_store(buyer: Buyer) -> None:
+    Store.objects.filter(pk=buyer.store.pk).update(currency="KWD")
+    buyer.store.refresh_from_db()
+    with pytest.raises(ApplicationError) as caught:
+        services.payment_settings_update(
+            store=buyer.store,
+            actor=Actor.system(),
+            provider="stripe",
+            stripe_secret_key=SECRET_KEY,
+            stripe_webhook_secret=WEBHOOK_SECRET,
+        )
+    assert "three decimal places" in caught.value.fields["provider"][0]
 
 
 def test_a_wrong_key_or_stripe_down_is_provider_unavailable(stripe_buyer: Buyer, stub: StripeStub) -> None:
@@ -235,7 +290,7 @@ def test_an_expired_session_cancels_the_attempt_and_async_failure_fails_it(
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CANCELLED
     assert stripe_buyer.refresh().status == OrderStatus.PENDING_PAYMENT
-    # A later async failure does not move a cancelled attempt (same rank).
+    # A later async failure does not move a cancelled attempt (closed stays closed).
     payload = event_payload("checkout.session.async_payment_failed", session)
     post(stripe_buyer, payload, sign(payload, WEBHOOK_SECRET))
     payment.refresh_from_db()
@@ -316,3 +371,181 @@ def test_construct_event_checks_the_signature_directly() -> None:
     unconfigured = StripeProvider(secret_key=SECRET_KEY, webhook_secret="")
     with pytest.raises(WebhookRejected):
         unconfigured.parse_webhook(body=payload.encode(), headers={"Stripe-Signature": sign(payload, "")})
+
+
+# --- the session's lifetime, and closing it ----------------------------------------------------------
+
+
+def test_the_session_closes_with_the_orders_hold_but_not_before_stripes_minimum(
+    stripe_buyer: Buyer, stub: StripeStub
+) -> None:
+    payment = stripe_buyer.start()
+    (call,) = stub.calls("POST", "/v1/checkout/sessions")
+    # The hold is 15 minutes: Stripe's 30-minute minimum (and a minute's margin) wins.
+    expected = payment.created_at + timedelta(minutes=31)
+    assert abs(int(call.params["expires_at"]) - expected.timestamp()) <= 1
+
+    # A longer hold is kept as it is.
+    later = make_buyer(stripe_buyer.store)
+    held = timezone.now() + timedelta(hours=2)
+    Order.objects.filter(store=later.store, pk=later.order.pk).update(reserved_until=held)
+    later.order.refresh_from_db()
+    later.start()
+    assert stub.calls("POST", "/v1/checkout/sessions")[-1].params["expires_at"] == str(int(held.timestamp()))
+
+
+def test_a_retried_create_sends_the_same_expiry(stripe_buyer: Buyer, stub: StripeStub) -> None:
+    """The same idempotency key must carry the same parameters, or Stripe refuses the retry."""
+    provider = StripeProvider(secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET)
+    made = timezone.now() - timedelta(seconds=20)
+    request = PaymentRequest(
+        amount=Decimal("12.50"),
+        currency="EUR",
+        description="#1001 at Stub Store",
+        order_reference="1001",
+        return_url="http://s.localhost:8000/orders/t/payment/",
+        webhook_url="http://s.localhost:8000/api/v1/payments/webhooks/stripe",
+        idempotency_key="key-expiry",
+        expires_at=made + timedelta(minutes=15),
+        created_at=made,
+    )
+    first = provider.create_payment(request)
+    time.sleep(1.1)
+    assert provider.create_payment(request).reference == first.reference  # no idempotency_error
+
+
+def test_cancelling_the_order_expires_the_session(stripe_buyer: Buyer, stub: StripeStub, run_jobs) -> None:
+    payment = stripe_buyer.start()
+    with run_jobs():
+        services.order_cancel_with_refund(store=stripe_buyer.store, order=stripe_buyer.order, actor=Actor.system())
+    assert len(stub.calls("POST", f"/v1/checkout/sessions/{payment.reference}/expire")) == 1
+    assert stub.state.sessions[payment.reference]["status"] == "expired"
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CANCELLED
+    # Closing again is harmless: Stripe refuses to expire it twice, the state is read instead.
+    assert services.payment_close(store=stripe_buyer.store, payment_id=payment.pk).status == PaymentStatus.CANCELLED
+
+
+def test_closing_a_session_paid_just_before_applies_it(stripe_buyer: Buyer, stub: StripeStub, run_jobs) -> None:
+    payment = stripe_buyer.start()
+    stub.complete(payment.reference)  # paid; its webhook not here yet
+    with run_jobs():
+        closed = services.payment_close(store=stripe_buyer.store, payment_id=payment.pk)
+    assert closed is not None and closed.status == PaymentStatus.SUCCEEDED
+    assert stripe_buyer.refresh().status == OrderStatus.PAID
+
+
+# --- switching provider -------------------------------------------------------------------------------
+
+
+def test_switching_to_stripe_closes_the_test_providers_open_pages(
+    buyer: Buyer, stub: StripeStub, client, run_jobs
+) -> None:
+    declined, waiting = buyer.start(), make_buyer(buyer.store).start()
+    with run_jobs():
+        pay(client, declined, number=CARD_DECLINED)
+    with run_jobs():
+        _switch_to_stripe(buyer)
+    for payment in (declined, waiting):
+        payment.refresh_from_db()
+        assert (payment.status, payment.failure_code) == (PaymentStatus.CANCELLED, "provider_changed")
+        assert gateway_row(payment).status == "canceled"
+        with run_jobs():
+            assert pay(client, payment).status_code == 410  # the page takes no card any more
+    assert buyer.refresh().status == OrderStatus.PENDING_PAYMENT
+    entry = AuditEntry.objects.filter(store_id=buyer.store.pk, action="payment.settings_changed").latest("id")
+    assert entry.details["payments_closed"] == 2
+    # "Pay now" starts a Stripe attempt, not the test provider's page again.
+    again = buyer.start()
+    assert again.provider == "stripe" and again.redirect_url.startswith("https://checkout.stripe.com/")
+
+
+def test_a_test_payment_that_slips_through_a_switch_is_returned_not_applied(
+    buyer: Buyer, stub: StripeStub, client, run_jobs
+) -> None:
+    """Paid on a test page left open in a tab before its closing job ran: no real money, no order paid."""
+    payment = buyer.start()
+    _switch_to_stripe(buyer)  # its closing job has not run yet
+    with run_jobs():
+        assert pay(client, payment).status_code == 303
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.refunded_amount == payment.amount
+    assert buyer.refresh().status == OrderStatus.PENDING_PAYMENT
+    assert gateway_row(payment).refunded_amount == payment.amount
+    note = OrderEvent.objects.get(store=buyer.store, order=buyer.order, kind=OrderEventKind.NOTE)
+    assert (note.data["code"], note.data["provider"]) == ("paid_after_closing", "test")
+    returned = Refund.objects.get(store=buyer.store)
+    assert (returned.reason, returned.status) == (services.RETURNED_PAYMENT_REASON, RefundStatus.SUCCEEDED)
+
+
+# --- refunds Stripe settles later ----------------------------------------------------------------------
+
+
+def _pending_refund(stub: StripeStub, buyer: Buyer, post) -> Refund:  # type: ignore[no-untyped-def]
+    _paid(stub, buyer, post)
+    stub.state.refund_status = "pending"
+    refund = services.refund_create(
+        store=buyer.store, order=buyer.order, amount=Decimal("5.00"), reason="", actor=Actor.system()
+    )
+    assert refund.status == RefundStatus.PENDING and refund.reference.startswith("re_")
+    return refund
+
+
+def test_refund_updated_settles_a_pending_refund(stripe_buyer: Buyer, stub: StripeStub, post) -> None:
+    refund = _pending_refund(stub, stripe_buyer, post)
+    created = event_payload("refund.created", dict(stub.state.refunds[refund.reference]))
+    assert post(stripe_buyer, created, sign(created, WEBHOOK_SECRET)).json() == {"result": "applied"}
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.PENDING  # created pending: nothing settled yet
+    (settled,) = stub.settle_refunds()
+    updated = event_payload("refund.updated", settled)
+    assert post(stripe_buyer, updated, sign(updated, WEBHOOK_SECRET)).json() == {"result": "applied"}
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+    order = stripe_buyer.refresh()
+    assert (order.status, order.refunded_total) == (OrderStatus.PARTIALLY_REFUNDED, Decimal("5.00"))
+    assert post(stripe_buyer, updated, sign(updated, WEBHOOK_SECRET)).json() == {"result": "duplicate"}
+    assert stripe_buyer.refresh().refunded_total == Decimal("5.00")
+
+
+def test_refund_failed_fails_a_pending_refund(stripe_buyer: Buyer, stub: StripeStub, post) -> None:
+    refund = _pending_refund(stub, stripe_buyer, post)
+    (failed,) = stub.settle_refunds(status="failed")
+    payload = event_payload("refund.failed", dict(failed, failure_reason="expired_or_canceled_card"))
+    assert post(stripe_buyer, payload, sign(payload, WEBHOOK_SECRET)).json() == {"result": "applied"}
+    refund.refresh_from_db()
+    assert (refund.status, refund.failure_code) == (RefundStatus.FAILED, "expired_or_canceled_card")
+    assert stripe_buyer.refresh().refunded_total == 0
+    event = OrderEvent.objects.get(store=stripe_buyer.store, kind=OrderEventKind.REFUND_FAILED)
+    assert event.data["refund_id"] == refund.pk
+
+
+def test_the_sweep_asks_stripe_about_refunds_whose_webhook_never_came(
+    stripe_buyer: Buyer, stub: StripeStub, post
+) -> None:
+    refund = _pending_refund(stub, stripe_buyer, post)
+    now = timezone.now()
+    assert services.refunds_settle_unsettled(now=now) == 0  # not an hour old yet
+    Refund.objects.filter(store=stripe_buyer.store, pk=refund.pk).update(updated_at=now - timedelta(minutes=61))
+    assert services.refunds_settle_unsettled(now=now) == 1  # still pending at Stripe: asked, left as is
+    assert stub.calls("GET", f"/v1/refunds/{refund.reference}")
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.PENDING and refund.updated_at == now
+
+    stub.settle_refunds()
+    later = now + timedelta(minutes=61)
+    assert services.refunds_settle_unsettled(now=later) == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert stripe_buyer.refresh().refunded_total == Decimal("5.00")
+    assert services.refunds_settle_unsettled(now=later + timedelta(hours=2)) == 0
+
+
+def _switch_to_stripe(buyer: Buyer) -> None:
+    services.payment_settings_update(
+        store=buyer.store,
+        actor=Actor.system(),
+        provider="stripe",
+        stripe_secret_key=SECRET_KEY,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+    )

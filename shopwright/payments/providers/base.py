@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -54,6 +55,12 @@ class PaymentRequest:
     # Ids (not personal) a provider keeps as metadata, to tie its records back to ours.
     order_id: int | None = None
     store_id: int | None = None
+    # After it the provider's page must take no payment: the order's hold on its stock ends then.
+    # A provider with a minimum lifetime (Stripe: 30 minutes) keeps it open at least that long.
+    expires_at: datetime | None = None
+    # When the attempt was made: a minimum lifetime counts from it, so that a repeated create (the
+    # same idempotency key) sends exactly the same parameters as the first.
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -108,9 +115,22 @@ class PaymentProvider(Protocol):
 
     def fetch_payment(self, reference: str) -> ProviderPayment: ...
 
+    def cancel_payment(self, reference: str) -> ProviderPayment:
+        """Close the payment's page so nothing more can be paid through it; answers its state afterwards.
+
+        Closing one already closed is harmless (its state is answered); one
+        paid just before the call is answered SUCCEEDED, not an error, so the
+        caller applies the payment instead of losing it. Raises ProviderError.
+        """
+        ...
+
     def refund(
         self, *, reference: str, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> ProviderRefund: ...
+
+    def fetch_refund(self, reference: str) -> ProviderRefund:
+        """A refund's state at the provider (the sweep of refunds whose webhook never came). Raises ProviderError."""
+        ...
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify signature and timestamp (5-minute tolerance), then parse; raises WebhookRejected."""

@@ -10,18 +10,23 @@ refund.
 
 Webhooks are checked with `stripe.Webhook.construct_event` (signature and a
 5-minute timestamp tolerance) against the store's webhook secret.
+
+Amounts go to Stripe in its own minor units, which are not always ISO
+4217's: see `to_minor`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import stripe
+from babel.numbers import get_currency_precision
 from django.conf import settings
+from django.utils import timezone
 
-from shopwright.catalog.money import currency_places, in_minor_units
 from shopwright.payments.models import PaymentStatus, RefundStatus
 from shopwright.payments.providers.base import (
     PaymentRequest,
@@ -41,6 +46,8 @@ _SESSION_EVENTS = {
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
 }
+# A refund's own events: their object is the Refund (id, status, amount, currency, payment_intent).
+_REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed"}
 _REFUND_STATUS = {
     "succeeded": RefundStatus.SUCCEEDED,
     "pending": RefundStatus.PENDING,
@@ -50,15 +57,65 @@ _REFUND_STATUS = {
 }
 
 
+# Stripe's zero-decimal currencies (docs.stripe.com/currencies#zero-decimal): 1200 JPY is sent as 1200.
+ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
+# Stripe's special cases: sent as two-decimal amounts whatever ISO 4217 says (5 ISK is 500, and so is 5 UGX,
+# although UGX is in the list above), for backwards compatibility of its API.
+TIMES_100 = frozenset("ISK HUF TWD UGX".split())
+# Three-decimal currencies: Stripe wants them with a last digit of 0; Shopwright's money columns keep two
+# places, so it cannot send them right, and refuses them instead of charging a tenth of the price.
+THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+# Stripe keeps a Checkout Session open at least 30 minutes (and at most 24 hours) after it is created;
+# a minute more leaves room for the time the request takes to reach it.
+SESSION_MIN_LIFETIME = timedelta(minutes=31)
+SESSION_MAX_LIFETIME = timedelta(hours=23, minutes=59)
+
+
+def supports_currency(currency: str) -> bool:
+    """False for a currency Stripe's minor units cannot carry from our amounts (three decimals)."""
+    code = currency.upper()
+    try:
+        places = get_currency_precision(code)
+    except (KeyError, ValueError):
+        places = 2
+    return code not in THREE_DECIMAL and places < 3
+
+
+def _factor(currency: str) -> int:
+    code = currency.upper()
+    return 1 if code in ZERO_DECIMAL and code not in TIMES_100 else 100
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
-    """Stripe counts in the currency's smallest unit: 12.50 EUR is 1250, 1200 JPY is 1200."""
-    return int(in_minor_units(amount, currency).scaleb(currency_places(currency)))
+    """`amount` in Stripe's minor units: 12.50 EUR is 1250, 1200 JPY is 1200, 500 ISK is 50000.
+
+    Raises ProviderError (not retryable, code `currency_not_supported`) for a
+    three-decimal currency, and (`invalid_amount`) for an amount with more
+    places than Stripe's unit holds (0.5 JPY).
+    """
+    if not supports_currency(currency):
+        raise ProviderError(
+            f"Stripe: {currency} amounts have three decimals", retryable=False, code="currency_not_supported"
+        )
+    minor = amount * _factor(currency)
+    if minor != minor.to_integral_value():
+        raise ProviderError(
+            f"Stripe: {amount} {currency} is not a whole minor unit", retryable=False, code="invalid_amount"
+        )
+    return int(minor)
 
 
 def from_minor(value: Any, currency: str) -> Decimal | None:
-    if not isinstance(value, int) or not currency:
+    if not isinstance(value, int) or isinstance(value, bool) or not currency:
         return None
-    return Decimal(value).scaleb(-currency_places(currency.upper()))
+    return Decimal(value) / _factor(currency)
+
+
+def session_expires_at(wanted: datetime | None, *, now: datetime | None = None) -> int:
+    """When a new Checkout Session closes (Unix time): the order's hold, kept within Stripe's 30 min to 24 h."""
+    now = now or timezone.now()
+    earliest, latest = now + SESSION_MIN_LIFETIME, now + SESSION_MAX_LIFETIME
+    return int(min(max(wanted or latest, earliest), latest).timestamp())
 
 
 def _id(value: Any) -> str:
@@ -116,6 +173,16 @@ def session_payment(session: Mapping[str, Any]) -> ProviderPayment:
     )
 
 
+def _refund(data: Mapping[str, Any], currency: str) -> ProviderRefund:
+    """A Stripe Refund object as a ProviderRefund."""
+    return ProviderRefund(
+        reference=str(data.get("id") or ""),
+        status=_REFUND_STATUS.get(str(data.get("status")), RefundStatus.PENDING),
+        failure_code=str(data.get("failure_reason") or ""),
+        amount=from_minor(data.get("amount"), str(data.get("currency") or currency).upper()),
+    )
+
+
 def _provider_error(exc: stripe.StripeError) -> ProviderError:
     """Connection trouble, rate limits, Stripe's 5xx and 409 are worth a retry; other refusals are not.
 
@@ -169,6 +236,7 @@ class StripeProvider:
             "success_url": request.return_url,
             "cancel_url": request.return_url,
             "client_reference_id": request.order_reference,
+            "expires_at": session_expires_at(request.expires_at, now=request.created_at),
             "metadata": metadata,
             "payment_intent_data": {"metadata": metadata, "description": request.description},
         }
@@ -192,6 +260,24 @@ class StripeProvider:
             raise _provider_error(exc) from None
         return session_payment(_as_dict(session))
 
+    def cancel_payment(self, reference: str) -> ProviderPayment:
+        """Expire the Checkout Session (its page then takes no payment); one no longer open answers its state."""
+        try:
+            session = self._client().v1.checkout.sessions.expire(reference)
+        except stripe.InvalidRequestError:
+            # Not open any more: completed (paid just before) or already expired. Say which.
+            return self.fetch_payment(reference)
+        except stripe.StripeError as exc:
+            raise _provider_error(exc) from None
+        return session_payment(_as_dict(session))
+
+    def fetch_refund(self, reference: str) -> ProviderRefund:
+        try:
+            refund = self._client().v1.refunds.retrieve(reference)
+        except stripe.StripeError as exc:
+            raise _provider_error(exc) from None
+        return _refund(_as_dict(refund), "")
+
     def refund(
         self, *, reference: str, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> ProviderRefund:
@@ -205,13 +291,7 @@ class StripeProvider:
             )
         except stripe.StripeError as exc:
             raise _provider_error(exc) from None
-        data = _as_dict(made)
-        return ProviderRefund(
-            reference=str(data.get("id") or ""),
-            status=_REFUND_STATUS.get(str(data.get("status")), RefundStatus.PENDING),
-            failure_code=str(data.get("failure_reason") or ""),
-            amount=from_minor(data.get("amount"), str(data.get("currency") or currency)),
-        )
+        return _refund(_as_dict(made), currency)
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         if not self._webhook_secret:
@@ -249,7 +329,24 @@ class StripeProvider:
             return ProviderEvent(event_id=event_id, event_type=event_type, payment=payment)
         if event_type == "charge.refunded":
             return self._charge_refunded(event_id, obj)
+        if event_type in _REFUND_EVENTS:
+            return self._refund_event(event_id, event_type, obj)
         return ProviderEvent(event_id=event_id, event_type=event_type)
+
+    def _refund_event(self, event_id: str, event_type: str, obj: Mapping[str, Any]) -> ProviderEvent:
+        """A refund created, moving (pending → succeeded) or failing: it names its PaymentIntent."""
+        refund = _refund(obj, "")
+        if event_type == "refund.failed":
+            refund = ProviderRefund(
+                reference=refund.reference,
+                status=RefundStatus.FAILED,
+                failure_code=refund.failure_code or "failed",
+                amount=refund.amount,
+            )
+        payment = ProviderPayment(
+            reference="", status=PaymentStatus.SUCCEEDED, charge_reference=_id(obj.get("payment_intent"))
+        )
+        return ProviderEvent(event_id=event_id, event_type=event_type, payment=payment, refund=refund)
 
     def _charge_refunded(self, event_id: str, charge: Mapping[str, Any]) -> ProviderEvent:
         """A refund settled: the charge names its PaymentIntent (our charge_reference) and its refunds."""

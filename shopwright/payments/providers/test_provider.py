@@ -34,6 +34,8 @@ _STATUS = {
     "requires_action": PaymentStatus.ACTION_REQUIRED,
     "succeeded": PaymentStatus.SUCCEEDED,
     "failed": PaymentStatus.FAILED,
+    "expired": PaymentStatus.CANCELLED,
+    "canceled": PaymentStatus.CANCELLED,
 }
 _EVENT_TYPES = {
     gateway.EVENT_SUCCEEDED,
@@ -78,13 +80,14 @@ class TestProvider:
         return result
 
     def _payment(self, data: Mapping[str, Any]) -> ProviderPayment:
+        status = str(data.get("status"))
         return ProviderPayment(
             reference=str(data["id"]),
-            status=_STATUS.get(str(data.get("status")), PaymentStatus.CREATED),
+            status=_STATUS.get(status, PaymentStatus.CREATED),
             redirect_url=str(data.get("url") or ""),
             card_brand=str(data.get("card_brand") or ""),
             card_last4=str(data.get("card_last4") or ""),
-            failure_code=str(data.get("failure_code") or ""),
+            failure_code=status if status in ("expired", "canceled") else str(data.get("failure_code") or ""),
             amount=_decimal(data.get("amount")),
             currency=str(data.get("currency") or ""),
         )
@@ -99,6 +102,7 @@ class TestProvider:
                 "return_url": request.return_url,
                 "webhook_url": request.webhook_url,
                 "idempotency_key": request.idempotency_key,
+                "expires_at": int(request.expires_at.timestamp()) if request.expires_at else None,
             },
         )
         return self._payment(data)
@@ -106,10 +110,19 @@ class TestProvider:
     def fetch_payment(self, reference: str) -> ProviderPayment:
         return self._payment(self._call(gateway.retrieve, payment_id=reference))
 
+    def cancel_payment(self, reference: str) -> ProviderPayment:
+        return self._payment(self._call(gateway.cancel, payment_id=reference))
+
     def refund(
         self, *, reference: str, charge_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> ProviderRefund:
         data = self._call(gateway.refund, payment_id=reference, amount=amount, idempotency_key=idempotency_key)
+        return self._refund(data)
+
+    def fetch_refund(self, reference: str) -> ProviderRefund:
+        return self._refund(self._call(gateway.retrieve_refund, refund_id=reference))
+
+    def _refund(self, data: Mapping[str, Any]) -> ProviderRefund:
         return ProviderRefund(
             reference=str(data["id"]),
             status=RefundStatus.SUCCEEDED if data.get("status") == "succeeded" else RefundStatus.PENDING,

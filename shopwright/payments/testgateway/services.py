@@ -2,12 +2,16 @@
 
 It stands in for a real provider, so it keeps to what a real one offers:
 
-- an API shaped like HTTP endpoints (`create`, `retrieve`, `refund`): the
+- an API shaped like HTTP endpoints (`create`, `retrieve`, `cancel`,
+  `refund`, `retrieve_refund`): the
   Shopwright-side adapter (providers/test_provider.py) calls only these,
   gets JSON-shaped dicts back, and never reads the gateway's tables;
 - a hosted page (views.py) holding the only card form: `card_submit` and
   `authentication_finish` decide outcomes from the test card numbers;
-- signed webhooks after every outcome, delivered by a job with retries.
+- signed webhooks after every outcome, delivered by a job with retries;
+- an expiry, as Stripe's Checkout Sessions have: after `expires_at` the
+  page takes no card and the payment reads "expired"; `cancel` closes a
+  payment at once (the store's order was cancelled, or it moved on).
 
 The card number is used to pick an outcome and to compute the brand and
 last four digits, then dropped: it is never stored, logged or returned.
@@ -30,6 +34,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -49,6 +54,9 @@ DECLINE_CARD = "4000000000000002"
 AUTHENTICATION_CARD = "4000002760003184"
 # Statuses in which the hosted page still takes a card (a declined payment may be retried, as at Stripe).
 PAYABLE = {TestGatewayStatus.OPEN, TestGatewayStatus.FAILED}
+# Not finished: what an expiry or a cancel closes (a payment waiting for authentication too).
+UNFINISHED = PAYABLE | {TestGatewayStatus.REQUIRES_ACTION}
+CLOSED = {TestGatewayStatus.EXPIRED, TestGatewayStatus.CANCELED}
 MAX_AMOUNT = Decimal("99999999.99")
 
 EVENT_SUCCEEDED = "payment.succeeded"
@@ -93,11 +101,29 @@ def _money_text(amount: Decimal | int) -> str:
     return format(Decimal(amount).quantize(Decimal("0.01")), "f")
 
 
+def status_now(payment: TestGatewayPayment, now: datetime | None = None) -> str:
+    """The payment's status as of `now`: an unfinished payment past its expires_at reads "expired"."""
+    expires_at = payment.expires_at
+    if payment.status in UNFINISHED and expires_at is not None and (now or timezone.now()) >= expires_at:
+        return TestGatewayStatus.EXPIRED
+    return payment.status
+
+
+def _close_if_expired(payment: TestGatewayPayment) -> bool:
+    """Write down an expiry the clock already decided (the caller holds the row lock); True if it expired."""
+    if status_now(payment) != TestGatewayStatus.EXPIRED or payment.status == TestGatewayStatus.EXPIRED:
+        return payment.status == TestGatewayStatus.EXPIRED
+    payment.status = TestGatewayStatus.EXPIRED
+    payment.card_brand = payment.card_last4 = ""
+    payment.save(update_fields=["status", "card_brand", "card_last4", "updated_at"])
+    return True
+
+
 def _payment_json(payment: TestGatewayPayment) -> dict[str, Any]:
     return {
         "id": payment.id,
         "object": "payment",
-        "status": payment.status,
+        "status": status_now(payment),
         "amount": _money_text(payment.amount),
         "currency": payment.currency,
         "description": payment.description,
@@ -105,6 +131,7 @@ def _payment_json(payment: TestGatewayPayment) -> dict[str, Any]:
         "card_last4": payment.card_last4,
         "failure_code": payment.failure_code,
         "refunded_amount": _money_text(payment.refunded_amount),
+        "expires_at": int(payment.expires_at.timestamp()) if payment.expires_at else None,
         "url": hosted_page_url(payment.id),
     }
 
@@ -143,12 +170,26 @@ def _url(value: Any, name: str) -> str:
     return url
 
 
+def _expires_at(value: Any) -> datetime | None:
+    """A Unix time in the future (as Stripe's `expires_at`), or nothing: a payment that never expires."""
+    if value in (None, ""):
+        return None
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        raise GatewayError("invalid_expires_at", "expires_at must be a Unix time") from None
+    if seconds <= time.time():
+        raise GatewayError("invalid_expires_at", "expires_at must be in the future")
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
 def create(*, account: int, params: Mapping[str, Any]) -> dict[str, Any]:
     """POST /payments: a payment waiting for the buyer on the hosted page.
 
     `params`: amount (decimal text), currency, description, return_url,
-    webhook_url, idempotency_key. A repeated key answers the payment the
-    first call made, even when both calls race.
+    webhook_url, idempotency_key, and optionally expires_at (Unix time:
+    the page takes no card after it). A repeated key answers the payment
+    the first call made, even when both calls race.
     """
     key = str(params.get("idempotency_key") or "")
     if not key or len(key) > 64:
@@ -168,6 +209,7 @@ def create(*, account: int, params: Mapping[str, Any]) -> dict[str, Any]:
         return_url=_url(params.get("return_url"), "return_url"),
         webhook_url=_url(params.get("webhook_url"), "webhook_url"),
         idempotency_key=key,
+        expires_at=_expires_at(params.get("expires_at")),
     )
     try:
         with transaction.atomic():
@@ -184,6 +226,33 @@ def retrieve(*, account: int, payment_id: str) -> dict[str, Any]:
     if payment is None:
         raise GatewayError("not_found", "no such payment", status=404)
     return _payment_json(payment)
+
+
+def cancel(*, account: int, payment_id: str) -> dict[str, Any]:
+    """POST /payments/<id>/cancel: close an unfinished payment, so its page takes no card any more.
+
+    Answers the payment as it is afterwards: "canceled" (or "expired" when
+    its time had run out), or unchanged when it had already succeeded or
+    closed, so a repeated call is harmless and a payment paid just before
+    the call is reported paid.
+    """
+    with transaction.atomic():
+        payment = TestGatewayPayment.objects.select_for_update().filter(account=account, pk=payment_id).first()
+        if payment is None:
+            raise GatewayError("not_found", "no such payment", status=404)
+        if not _close_if_expired(payment) and payment.status in UNFINISHED:
+            payment.status = TestGatewayStatus.CANCELED
+            payment.card_brand = payment.card_last4 = ""
+            payment.save(update_fields=["status", "card_brand", "card_last4", "updated_at"])
+    return _payment_json(payment)
+
+
+def retrieve_refund(*, account: int, refund_id: str) -> dict[str, Any]:
+    """GET /refunds/<id>: a refund as the gateway knows it (the gateway settles refunds at once)."""
+    made = TestGatewayRefund.objects.filter(payment__account=account, pk=refund_id).first()
+    if made is None:
+        raise GatewayError("not_found", "no such refund", status=404)
+    return _refund_json(made)
 
 
 def refund(*, account: int, payment_id: str, amount: Decimal | str, idempotency_key: str) -> dict[str, Any]:
@@ -294,14 +363,15 @@ def card_submit(*, payment_id: str, card: Card) -> TestGatewayPayment:
     """Charge a checked card: succeeded, declined (still payable) or waiting for authentication.
 
     The payment row is locked, so a double submit finds the first one's
-    success and charges nothing; a payment that succeeded, or waits for
-    authentication, is returned unchanged.
+    success and charges nothing; a payment that succeeded, waits for
+    authentication, expired or was cancelled is returned unchanged (an
+    expiry the clock decided is written down first): nothing is charged.
     """
     with transaction.atomic():
         payment = TestGatewayPayment.objects.select_for_update().filter(pk=payment_id).first()
         if payment is None:
             raise NotFound("There is no such payment.")
-        if payment.status not in PAYABLE:
+        if _close_if_expired(payment) or payment.status not in PAYABLE:
             return payment
         if card.behaviour == "decline":
             payment.status = TestGatewayStatus.FAILED
@@ -329,7 +399,7 @@ def authentication_finish(*, payment_id: str, complete: bool) -> TestGatewayPaym
         payment = TestGatewayPayment.objects.select_for_update().filter(pk=payment_id).first()
         if payment is None:
             raise NotFound("There is no such payment.")
-        if payment.status != TestGatewayStatus.REQUIRES_ACTION:
+        if _close_if_expired(payment) or payment.status != TestGatewayStatus.REQUIRES_ACTION:
             return payment
         if complete:
             payment.status = TestGatewayStatus.SUCCEEDED

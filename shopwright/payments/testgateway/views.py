@@ -74,6 +74,12 @@ def _context(payment: TestGatewayPayment, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _closed_page(request: HttpRequest, payment: TestGatewayPayment, *, status: int = 200) -> HttpResponse:
+    """An expired or cancelled payment: no card form, nothing charged, a way back to the store."""
+    context = _context(payment, expired=gateway.status_now(payment) == TestGatewayStatus.EXPIRED)
+    return _with_policy(render(request, "payments/testgateway/closed.html", context, status=status), payment)
+
+
 def _form_page(request: HttpRequest, payment: TestGatewayPayment, *, status: int = 200, **extra: Any) -> HttpResponse:
     notice = _FAILURES.get(payment.failure_code, "") if payment.status == TestGatewayStatus.FAILED else ""
     context = _context(payment, **{"notice": notice, "errors": {}, "values": {}, **extra})
@@ -85,6 +91,9 @@ def _form_page(request: HttpRequest, payment: TestGatewayPayment, *, status: int
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, payment_id: str) -> HttpResponse:
     payment = _payment(payment_id)
+    if gateway.status_now(payment) in gateway.CLOSED:
+        # Past its time, or closed by the store: the card is not asked for, let alone charged.
+        return _closed_page(request, payment, status=200 if request.method == "GET" else 410)
     if payment.status == TestGatewayStatus.REQUIRES_ACTION:
         return _to_authentication(payment)
     if request.method == "GET":
@@ -110,8 +119,11 @@ def pay(request: HttpRequest, payment_id: str) -> HttpResponse:
         return _back_to_store(payment)
     if payment.status == TestGatewayStatus.REQUIRES_ACTION:
         return _to_authentication(payment)
-    # Declined: the same page again with the reason; the buyer may try another card.
-    return _form_page(request, payment, status=402)
+    if payment.status in gateway.CLOSED:
+        return _closed_page(request, payment, status=410)  # it expired while the buyer typed
+    # Declined: the same page again with the reason; the buyer may try another card. The name on
+    # the card is kept for that; the number and CVC never come back into a page.
+    return _form_page(request, payment, status=402, values={"name": request.POST.get("name", "")[:100]})
 
 
 @never_cache
@@ -119,7 +131,7 @@ def pay(request: HttpRequest, payment_id: str) -> HttpResponse:
 def authenticate(request: HttpRequest, payment_id: str) -> HttpResponse:
     """The "bank's" extra step: two buttons, no JavaScript."""
     payment = _payment(payment_id)
-    if payment.status != TestGatewayStatus.REQUIRES_ACTION:
+    if gateway.status_now(payment) != TestGatewayStatus.REQUIRES_ACTION:
         if payment.status == TestGatewayStatus.SUCCEEDED and request.method == "POST":
             return _back_to_store(payment)
         return _with_policy(HttpResponseRedirect(f"/testpay/{payment.id}/", status=303), payment)
@@ -138,4 +150,6 @@ def authenticate(request: HttpRequest, payment_id: str) -> HttpResponse:
     payment = gateway.authentication_finish(payment_id=payment.id, complete=outcome == "complete")
     if payment.status == TestGatewayStatus.SUCCEEDED:
         return _back_to_store(payment)
+    if payment.status in gateway.CLOSED:
+        return _closed_page(request, payment, status=410)
     return _with_policy(HttpResponseRedirect(f"/testpay/{payment.id}/", status=303), payment)
