@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from shopwright.catalog.display import format_money
 from shopwright.catalog.money import in_minor_units
@@ -248,6 +249,21 @@ class Shipment:
     link: str
     created_at: Any  # datetime
     items: list[ShipmentItem]
+
+    @property
+    def link_masked(self) -> str:
+        """The tracking link for a merchant page before a reveal: the carrier's site only ("https://dhl.example/…").
+
+        The rest of the link usually holds the tracking number, which finds the buyer's address.
+        """
+        return link_masked(self.link)
+
+
+def link_masked(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}/…"
 
 
 def shipments(order: Order) -> list[Shipment]:

@@ -57,10 +57,14 @@ register(
 register(
     "orders.Fulfillment",
     {
-        **_not_personal("id store order carrier tracking_url created_at"),
+        **_not_personal("id store order carrier created_at"),
         # A parcel's tracking number finds the recipient's address at the carrier.
         "tracking_number": personal(
             Category.ADDRESS, plain_reason="the carrier's reference; the buyer reads it to track the parcel", **_T
+        ),
+        # The carrier's tracking link almost always holds the tracking number (…/track?id=JJD…).
+        "tracking_url": personal(
+            Category.ADDRESS, plain_reason="the carrier's tracking link; the buyer opens it to track the parcel", **_T
         ),
     },
 )

@@ -329,7 +329,10 @@ def test_fulfil_part_then_the_rest(owner, store):
     assert fresh(order).status == OrderStatus.FULFILLED
     after = owner.get(detail_url(order))
     assert timeline_kinds(after).count("fulfilled") == 2
-    assert 'href="https://ups.example/track/1Z999"' in html(after)
+    # The tracking link holds the number: the carrier's site only, until the buyer's details are revealed.
+    assert "ups.example/track/1Z999" not in html(after) and "https://ups.example/…" in html(after)
+    revealed = owner.post(detail_url(order) + "reveal/")
+    assert 'href="https://ups.example/track/1Z999"' in html(revealed)
     assert "Ship items" not in html(after)  # nothing left to ship
 
 
