@@ -12,8 +12,8 @@ from typing import Any
 
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import Variant
-from shopwright.checkout.addresses import delivery_time_clean
 from shopwright.checkout.models import Checkout
+from shopwright.core.addresses import delivery_time_clean
 from shopwright.customers.models import Customer
 from shopwright.shipping.models import ShippingMethod, ShippingZone
 from shopwright.stores.models import Store

@@ -25,9 +25,9 @@ from shopwright.cart.models import Cart
 from shopwright.cart.selectors import MAX_ID
 from shopwright.catalog.stock import InsufficientStock
 from shopwright.checkout import selectors, services
-from shopwright.checkout.addresses import delivery_time_key
 from shopwright.checkout.models import Checkout
 from shopwright.checkout.selectors import CheckoutPriced
+from shopwright.core.addresses import delivery_time_key
 from shopwright.core.api import ERRORS, ErrorOut, InputSchema
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import NotFound

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from shopwright.cart import pricing
 from shopwright.cart.models import Cart
 from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced
-from shopwright.checkout.addresses import country_name
+from shopwright.core.addresses import country_name
 from shopwright.shipping.selectors import shipping_quotes
 from shopwright.taxes.calculations import taxes_for
 from shopwright.taxes.selectors import tax_rate_for

@@ -15,9 +15,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from shopwright.cart.models import Cart, CartLine
-from shopwright.checkout.addresses import ADDRESS_FIELDS, address_clean, delivery_time_clean, phone_clean
 from shopwright.checkout.models import Checkout
 from shopwright.checkout.selectors import checkout_priced
+from shopwright.core.addresses import ADDRESS_FIELDS, address_clean, delivery_time_clean, phone_clean
 from shopwright.core.exceptions import ApplicationError
 from shopwright.core.validation import FieldErrors, clean_email
 from shopwright.customers import addresses as saved_addresses
@@ -136,7 +136,7 @@ def checkout_set_contact(
     """The buyer's email, phone (E.164), optional second number and preferred delivery time.
 
     Phones without a country code are read as numbers of the delivery
-    country. `delivery_time` is a key of checkout.addresses.DELIVERY_TIMES.
+    country. `delivery_time` is a key of core.addresses.DELIVERY_TIMES.
     """
     errors = FieldErrors()
     country = (checkout.shipping_address or {}).get("country", "")

@@ -1,6 +1,6 @@
 """A customer's saved delivery addresses: reads and writes.
 
-An address is checked for its country by checkout.addresses (the one place
+An address is checked for its country by core.addresses (the one place
 that knows postal rules) before it is kept, with an optional phone number
 for the courier. One of a customer's addresses is the default: checkout
 fills it in. The first address saved becomes the default; deleting the
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from shopwright.checkout.addresses import address_clean, phone_clean
+from shopwright.core.addresses import address_clean, phone_clean
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.customers.models import Address, Customer

@@ -76,7 +76,7 @@ class Address(TenantModel):
     """A delivery address a customer keeps for the next checkout.
 
     `data` has the shape of orders.Order.shipping_address plus "phone"; it is
-    validated per country by checkout.addresses before it is saved.
+    validated per country by core.addresses before it is saved.
     """
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses", db_index=False)

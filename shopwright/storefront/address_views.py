@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shopwright.checkout import selectors as checkout_selectors
-from shopwright.checkout.addresses import address_lines
+from shopwright.core.addresses import address_lines
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.requests import CustomerRequest, client_ip
 from shopwright.customers import addresses as services

