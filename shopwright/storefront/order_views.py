@@ -29,11 +29,18 @@ from shopwright.orders.models import Order, OrderStatus
 
 
 def private_page(response: HttpResponse) -> HttpResponse:
-    """Mark an answer about one buyer's order as never to be stored, indexed or referred from."""
+    """Mark an answer about one buyer's order as never to be stored or indexed, nor its address referred.
+
+    `same-origin`, not `no-referrer`: the address (which may hold the order
+    link's secret) never goes to another site, while the page's own forms
+    (sign out in the header, pay) still carry their Origin; under
+    `no-referrer` browsers send `Origin: null` and Django's CSRF check
+    refuses them.
+    """
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -52,7 +59,7 @@ def buyer_order_context(order: Order) -> dict[str, Any]:
             }
             for line in order.lines.all()
         ],
-        "tax_lines": [{"tax": t, "amount": display.money(t.amount, currency)} for t in order.tax_lines.all()],
+        "tax_rows": display.tax_rows(order),
         "totals": {
             "subtotal": display.money(order.subtotal, currency),
             "shipping": display.money(order.shipping_total, currency),

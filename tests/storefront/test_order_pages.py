@@ -86,7 +86,7 @@ def assert_private(response) -> None:  # type: ignore[no-untyped-def]
     cache_control = response["Cache-Control"]
     assert "no-store" in cache_control and "private" in cache_control
     assert "noindex" in response["X-Robots-Tag"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "X-Page-Cache" not in response
 
 
