@@ -161,7 +161,8 @@ def _render_detail(
             status_label=display.status_label(order.status),
             tone=display.status_tone(order.status),
             lines=_line_rows(order),
-            tax_lines=[{"tax": t, "amount": display.money(t.amount, order.currency)} for t in order.tax_lines.all()],
+            # Each tax once ("Incl. VAT 19% (DE)" when the prices included it), as the buyer's page and emails say.
+            tax_rows=display.tax_rows(order),
             totals={
                 "subtotal": display.money(order.subtotal, order.currency),
                 "shipping": display.money(order.shipping_total, order.currency),

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from shopwright.catalog.display import format_money
 from shopwright.catalog.money import in_minor_units
 from shopwright.core.masking import mask_email, mask_name, mask_phone, mask_text
-from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus
+from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus, OrderTaxLine
 from shopwright.payments.models import PaymentStatus
 
 if TYPE_CHECKING:
@@ -120,6 +120,32 @@ def buyer_list_rows(rows: Iterable[CustomerOrderRow]) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class TaxRow:
+    label: str  # "VAT 19% (DE)", or "Incl. VAT 19% (DE)" when the prices included it
+    amount: str
+
+
+def tax_rows(order: Order, tax_lines: Iterable[OrderTaxLine] | None = None) -> list[TaxRow]:
+    """The order's taxes as its totals list them, once each: the same on every page and in the emails.
+
+    When the prices included tax, the tax is part of the subtotal already,
+    so each line says "Incl." rather than adding a second "Tax" row.
+    `tax_lines` defaults to the order's prefetched ones.
+    """
+    lines = list(order.tax_lines.all() if tax_lines is None else tax_lines)
+    prefix = "Incl. " if order.prices_include_tax else ""
+    rows = []
+    for tax in lines:
+        rate = format(tax.rate.normalize(), "f")
+        area = f" ({tax.area})" if tax.area else ""
+        rows.append(TaxRow(f"{prefix}{tax.name} {rate}%{area}", money(tax.amount, order.currency)))
+    if not rows and order.tax_total:
+        # An order without its breakdown (none is written without one today): the total alone.
+        rows.append(TaxRow(f"{prefix}tax" if prefix else "Tax", money(order.tax_total, order.currency)))
+    return rows
 
 
 def event_details(event: OrderEvent, currency: str) -> str:

@@ -10,13 +10,11 @@ digits, which the buyer's own bank statement shows anyway.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from shopwright.catalog.display import format_money
-from shopwright.catalog.money import in_minor_units
 from shopwright.core.emails import email_queue
 from shopwright.core.links import store_url
+from shopwright.orders import display
 from shopwright.orders.links import order_page_url
 from shopwright.orders.models import OrderLine, OrderTaxLine
 
@@ -28,10 +26,6 @@ if TYPE_CHECKING:
 
 # Where a signed-in customer finds their orders (storefront/account_order_urls.py: <number>/ is one order).
 ACCOUNT_ORDERS_PATH = "/account/orders/"
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return format_money(in_minor_units(amount, currency), currency)
 
 
 def _address_lines(address: dict[str, Any] | None) -> list[str]:
@@ -58,7 +52,7 @@ def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
         "order_link": order_page_url(store=store, order=order),
         # A customer also finds the order in their account.
         "orders_link": store_url(store, f"{ACCOUNT_ORDERS_PATH}{order.number}/") if order.customer_id else "",
-        "total": _money(order.total, order.currency),
+        "total": display.money(order.total, order.currency),
     }
 
 
@@ -71,22 +65,18 @@ def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) ->
             "variant": line.variant_title,
             "sku": line.sku,
             "quantity": line.quantity,
-            "unit_price": _money(line.unit_price, currency),
-            "total": _money(line.line_total, currency),
+            "unit_price": display.money(line.unit_price, currency),
+            "total": display.money(line.line_total, currency),
         }
         for line in OrderLine.objects.filter(store=store, order=order).order_by("id")
     ]
-    tax_lines = [
-        {"name": tax.name, "rate": tax.rate.normalize(), "amount": _money(tax.amount, currency)}
-        for tax in OrderTaxLine.objects.filter(store=store, order=order).order_by("id")
-    ]
+    tax_rows = display.tax_rows(order, OrderTaxLine.objects.filter(store=store, order=order).order_by("id"))
     context = _base_context(store=store, order=order) | {
         "lines": lines,
-        "tax_lines": tax_lines,
-        "subtotal": _money(order.subtotal, currency),
-        "shipping_total": _money(order.shipping_total, currency),
-        "tax_total": _money(order.tax_total, currency),
-        "prices_include_tax": order.prices_include_tax,
+        "tax_rows": tax_rows,
+        "subtotal": display.money(order.subtotal, currency),
+        "shipping_total": display.money(order.shipping_total, currency),
+        "tax_total": display.money(order.tax_total, currency),
         "shipping_method": order.shipping_method_name,
         "address_lines": _address_lines(order.shipping_address),
         "card_brand": payment.card_brand,
@@ -127,8 +117,8 @@ def order_refund_queue(*, store: Store, order: Order, refund: Refund, returned_p
     """
     context = _base_context(store=store, order=order) | {
         "returned_payment": returned_payment,
-        "amount": _money(refund.amount, order.currency),
-        "refunded_total": _money(order.refunded_total, order.currency),
+        "amount": display.money(refund.amount, order.currency),
+        "refunded_total": display.money(order.refunded_total, order.currency),
         "full": order.refunded_total >= order.total,
     }
     return email_queue(kind="order_refund", to=order.email, store=store, context=context)
