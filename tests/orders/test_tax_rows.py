@@ -27,7 +27,11 @@ def _totals(page: str) -> list[tuple[str, str]]:
     block = re.search(r'<dl class="[^"]*totals[^"]*">(.*?)</dl>', page, re.S)
     assert block, "a totals list"
     terms = re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", block.group(1), re.S)
-    return [(re.sub(r"<[^>]+>", "", unescape(t)).strip(), re.sub(r"<[^>]+>", "", unescape(a)).strip()) for t, a in terms]
+    return [(_text(term), _text(amount)) for term, amount in terms]
+
+
+def _text(fragment: str) -> str:
+    return re.sub(r"<[^>]+>", "", unescape(fragment)).strip()
 
 
 def _tax_terms(totals: list[tuple[str, str]]) -> list[str]:
