@@ -14,7 +14,6 @@ signature.
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Literal
 
 from ninja import Field, Router, Schema, Status
@@ -31,11 +30,8 @@ from shopwright.core.addresses import delivery_time_key
 from shopwright.core.api import ERRORS, ErrorOut, InputSchema
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import NotFound
-from shopwright.core.links import store_url
-from shopwright.core.tokens import hash_secret_token
 from shopwright.orders import services as order_services
-from shopwright.orders.models import Order, OrderStatus
-from shopwright.payments import selectors as payment_selectors
+from shopwright.orders.models import Order
 from shopwright.payments import services as payment_services
 
 router = Router(tags=["checkout"])
@@ -309,13 +305,18 @@ def _placed_out(order: Order, *, token: str | None, payment_url: str | None, mes
     )
 
 
-def _start_payment(request: CartApiRequest, order: Order, token: str) -> tuple[str | None, str]:
-    """The provider's page for the order, or (None, why) when the provider could not be reached."""
-    return_url = store_url(request.store, f"/orders/{token}/payment/")
+_UNREACHABLE = "The payment provider is not reachable. Send POST /place again with order_token to retry."
+_ALREADY_PLACED = "This checkout already placed this order; its payment link went to the first answer."
+
+
+def _payment_url(request: CartApiRequest, order: Order, token: str) -> tuple[str | None, str]:
+    """Where to pay the placed order (payments.services.payment_resume), or (None, why) when nowhere."""
     try:
-        payment = payment_services.payment_start(store=request.store, order=order, return_url=return_url)
+        payment = payment_services.payment_resume(store=request.store, order=order, token=token)
     except payment_services.PaymentUnavailable:
-        return None, "The payment provider is not reachable. Send POST /place again with order_token to retry."
+        return None, _UNREACHABLE
+    if payment is None:
+        return None, _ALREADY_PLACED
     return payment.redirect_url, ""
 
 
@@ -355,14 +356,7 @@ def checkout_place(request: CartApiRequest, payload: PlaceIn) -> Status[PlacedOu
         return Status(422, ErrorOut(code="checkout_incomplete", message=exc.message, fields=exc.fields))
     order = placed.order
     if placed.created and placed.token:
-        url, message = _start_payment(request, order, placed.token)
+        url, message = _payment_url(request, order, placed.token)
         return Status(201, _placed_out(order, token=placed.token, payment_url=url, message=message))
-    token = payload.order_token or ""
-    pending = order.status == OrderStatus.PENDING_PAYMENT
-    if pending and token and hmac.compare_digest(hash_secret_token(token), order.token_hash):
-        url, message = _start_payment(request, order, token)
-        return Status(200, _placed_out(order, token=None, payment_url=url, message=message))
-    payment = payment_selectors.open_payment(store=store, order=order) if pending else None
-    url = payment.redirect_url if payment is not None and payment.redirect_url else None
-    message = "" if url else "This checkout already placed this order; its payment link went to the first answer."
+    url, message = _payment_url(request, order, payload.order_token or "")
     return Status(200, _placed_out(order, token=None, payment_url=url, message=message))

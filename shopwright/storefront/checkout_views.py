@@ -14,7 +14,6 @@ one, and the buyer is sent to the provider's page with a 303.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from django.contrib import messages
@@ -33,14 +32,11 @@ from shopwright.checkout.models import Checkout
 from shopwright.checkout.selectors import CheckoutPriced
 from shopwright.core.addresses import address_lines, delivery_time_key
 from shopwright.core.exceptions import ApplicationError
-from shopwright.core.links import store_url
 from shopwright.core.requests import StorefrontRequest
-from shopwright.core.tokens import hash_secret_token
 from shopwright.customers import addresses as saved_addresses
 from shopwright.customers.models import Address
 from shopwright.orders import services as order_services
-from shopwright.orders.models import Order, OrderStatus
-from shopwright.payments import selectors as payment_selectors
+from shopwright.orders.models import Order
 from shopwright.payments import services as payment_services
 from shopwright.storefront.cart_views import shopper_actor
 from shopwright.storefront.checkout_forms import (
@@ -326,15 +322,15 @@ def _seen_snapshot(request: StorefrontRequest) -> Any:
         return None
 
 
-def _token_matches(order: Order, token: str) -> bool:
-    return bool(token) and hmac.compare_digest(hash_secret_token(token), order.token_hash)
-
-
 def _pay(request: StorefrontRequest, order: Order, token: str) -> HttpResponseBase:
-    """Start (or resume) the payment, outside any transaction, and send the buyer to the provider."""
-    return_url = store_url(request.store, f"/orders/{token}/payment/")
+    """Send the buyer to pay the placed order (payments.services.payment_resume, outside any transaction).
+
+    The provider's page, or the confirmation when nothing is to pay; the
+    order's page when there is no payment to give (a second click without
+    the order's link secret, or an order already paid).
+    """
     try:
-        payment = payment_services.payment_start(store=request.store, order=order, return_url=return_url)
+        payment = payment_services.payment_resume(store=request.store, order=order, token=token)
     except payment_services.PaymentUnavailable:
         context = {"order": order, "order_token": token, "signature": request.POST.get("signature", "")}
         response = _page(request, "payment_unavailable.html", context, status=503, pays=True)
@@ -342,6 +338,8 @@ def _pay(request: StorefrontRequest, order: Order, token: str) -> HttpResponseBa
         return response
     except ApplicationError as exc:
         return _page(request, "placed.html", {"order": order, "message": exc.message}, status=409)
+    if payment is None:
+        return _page(request, "placed.html", {"order": order, "message": ""})
     return _see_other(payment.redirect_url)
 
 
@@ -386,12 +384,5 @@ def place(request: StorefrontRequest) -> HttpResponseBase:
         return _refused(request, checkout, found or [exc.message], status=exc.status_code)
     # The order took the cart's lines: the header shows an empty cart from now on.
     remember_count(request, count=0)
-    if placed.created and placed.token:
-        return _pay(request, placed.order, placed.token)
-    token = request.POST.get("order_token", "")
-    if _token_matches(placed.order, token) and placed.order.status == OrderStatus.PENDING_PAYMENT:
-        return _pay(request, placed.order, token)
-    payment = payment_selectors.open_payment(store=request.store, order=placed.order)
-    if payment is not None and payment.redirect_url:
-        return _see_other(payment.redirect_url)
-    return _page(request, "placed.html", {"order": placed.order, "message": ""})
+    token = placed.token if placed.created and placed.token else request.POST.get("order_token", "")
+    return _pay(request, placed.order, token)

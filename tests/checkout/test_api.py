@@ -17,6 +17,7 @@ from shopwright.customers.services import customer_api_token_create
 from shopwright.orders.models import Order, OrderStatus
 from shopwright.payments import services as payment_services
 from shopwright.payments.models import Payment
+from shopwright.shipping.models import ShippingMethod
 from shopwright.stores.models import Store
 from tests.api.conftest import Api, assert_error
 from tests.cart.helpers import set_price, set_stock
@@ -246,6 +247,21 @@ def test_an_unreachable_provider_answers_201_without_a_payment_url_and_a_retry_w
     retried = shop.place({"signature": ready["signature"], "order_token": out["order_token"]})
     assert retried.status_code == 200 and retried.json()["payment_url"].startswith("http://localhost:8000/")
     assert len(_orders(store)) == 1
+
+
+def test_an_order_that_costs_nothing_answers_its_confirmation_page(api, store) -> None:
+    ShippingMethod.objects.filter(store=store).update(price=0)
+    shop = _visitor(api, store, (variant(store, price="0.00"), 2))
+    ready = shop.ready()
+    assert ready["total"] == "0.00"
+    placed = shop.place({"signature": ready["signature"]})
+    assert placed.status_code == 201, placed.content
+    out = placed.json()
+    assert out["status"] == "paid" and out["total"] == "0.00"
+    token = out["order_token"]
+    assert out["payment_url"] == f"http://{store.handle}.localhost:8000/orders/{token}/payment/"
+    (payment,) = Payment.objects.filter(store=store)
+    assert (payment.provider, payment.status) == ("none", "succeeded")
 
 
 @pytest.mark.parametrize("lines", [1, 20])

@@ -15,6 +15,7 @@ from shopwright.customers.models import Address
 from shopwright.orders.models import Order, OrderStatus
 from shopwright.payments import services as payment_services
 from shopwright.payments.models import Payment
+from shopwright.shipping.models import ShippingMethod
 from shopwright.stores.models import Store
 from tests.cart.helpers import browser, set_price, set_stock, signed_in
 from tests.checkout.helpers import checkouts, hidden, information_form, shopper_with, text, variant
@@ -332,6 +333,28 @@ def test_an_unreachable_provider_keeps_the_order_and_offers_to_try_again(store, 
     # A forged secret is not enough to start a payment.
     forged = client.post("/checkout/place/", {"signature": "x", "order_token": "forged"})
     assert forged.status_code == 303 and forged["Location"] == retry["Location"]
+
+
+def test_an_order_that_costs_nothing_goes_straight_to_its_confirmation(store) -> None:
+    """Providers refuse a payment of 0: a free order is paid at once and the buyer sees it confirmed."""
+    ShippingMethod.objects.filter(store=store).update(price=0)
+    client = shopper_with(store, (variant(store, title="Sample", price="0.00"), 1))
+    review = _to_review(client)
+    assert "$0.00" in text(review)
+    placed = _pay(client, review)
+    assert placed.status_code == 303
+    (order,) = _orders(store)
+    assert placed["Location"].startswith(f"http://{store.handle}.localhost:8000/orders/")
+    assert placed["Location"].endswith("/payment/")  # the store's own page, not a provider's
+    assert order.status == OrderStatus.PAID
+    (payment,) = Payment.objects.filter(store=store, order=order)
+    assert (payment.provider, payment.amount) == ("none", Decimal("0.00"))
+    page = client.get(placed["Location"].split(":8000", 1)[1])
+    assert f"Thank you, order #{order.number} is confirmed" in text(page)
+    # A second click: the order is paid; it says where the order is, nothing more is made.
+    again = _pay(client, review)
+    assert again.status_code == 200 and f"#{order.number}" in text(again)
+    assert Payment.objects.filter(store=store).count() == 1
 
 
 # --- query budgets -------------------------------------------------------------------------------
