@@ -47,6 +47,10 @@ _DECLINE_REASONS = {
     "authentication_failed": "The extra authentication did not succeed.",
     "provider_unavailable": "The payment provider could not be reached.",
     "async_payment_failed": "The payment did not go through.",
+    # Attempts closed before they were paid (payments.services): "Try again" starts a fresh one.
+    "expired": "The payment page expired.",
+    "provider_changed": "The store has changed its payment provider.",
+    "replaced": "The payment page was closed.",
 }
 
 

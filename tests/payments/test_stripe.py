@@ -455,9 +455,12 @@ def test_switching_to_stripe_closes_the_test_providers_open_pages(
     assert buyer.refresh().status == OrderStatus.PENDING_PAYMENT
     entry = AuditEntry.objects.filter(store_id=buyer.store.pk, action="payment.settings_changed").latest("id")
     assert entry.details["payments_closed"] == 2
-    # "Pay now" starts a Stripe attempt, not the test provider's page again.
-    again = buyer.start()
-    assert again.provider == "stripe" and again.redirect_url.startswith("https://checkout.stripe.com/")
+    # The buyer's page says what happened; "Try again" starts a Stripe attempt, not the test page again.
+    body = client.get(f"/orders/{buyer.token}/payment/", HTTP_HOST=f"{buyer.store.handle}.localhost").content.decode()
+    assert "Your payment was not completed" in body and "The store has changed its payment provider." in body
+    again = client.post(f"/orders/{buyer.token}/payment/", HTTP_HOST=f"{buyer.store.handle}.localhost")
+    assert again.status_code == 303 and again["Location"].startswith("https://checkout.stripe.com/")
+    assert Payment.objects.filter(store=buyer.store, order=buyer.order).latest("id").provider == "stripe"
 
 
 def test_a_test_payment_that_slips_through_a_switch_is_returned_not_applied(
