@@ -42,7 +42,11 @@ class InsufficientStock(ApplicationError):
     """Some variants have fewer units left than asked; `shortfalls` maps variant id -> units left (>= 0).
 
     Every shortfall is collected before raising, so the buyer sees all of them at once.
+    A conflict with the stock as it is now (409, like orders.services.CheckoutChanged),
+    not a bad request: the same request may succeed once the stock is back.
     """
+
+    status_code = 409
 
     def __init__(self, shortfalls: Mapping[int, int]):
         self.shortfalls = dict(shortfalls)
