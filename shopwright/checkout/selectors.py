@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from shopwright.cart import pricing
 from shopwright.cart.models import Cart
 from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced
+from shopwright.catalog.models import MONEY_DIGITS, MONEY_PLACES
 from shopwright.core.addresses import country_name
 from shopwright.shipping.selectors import shipping_quotes
 from shopwright.taxes.calculations import taxes_for
@@ -94,6 +95,19 @@ class CheckoutPriced:
         return not_shipped_message(self.checkout.shipping_address or {})
 
 
+# The largest amount the order's money columns hold (12 digits, 2 of them decimal), and the largest
+# weight in grams its integer columns hold (PositiveIntegerField): an order past either cannot be stored.
+MAX_ORDER_AMOUNT = Decimal(10) ** (MONEY_DIGITS - MONEY_PLACES) - Decimal(1).scaleb(-MONEY_PLACES)
+MAX_ORDER_WEIGHT_GRAMS = 2_147_483_647
+TOO_LARGE = "This order is too large to place online: contact the store."
+
+
+def _too_large(*, amounts: list[Decimal], weights: list[int]) -> bool:
+    """Whether an amount (a line total, subtotal, shipping, tax, total) or a weight (a line's, the order's)
+    is past what an order can store; placing it would fail in the database instead of saying so."""
+    return any(abs(amount) > MAX_ORDER_AMOUNT for amount in amounts) or any(w > MAX_ORDER_WEIGHT_GRAMS for w in weights)
+
+
 def not_shipped_message(address: Mapping[str, Any]) -> str:
     country = country_name(str(address.get("country", "")))
     area = str(address.get("country_area", ""))
@@ -129,6 +143,8 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
 
     At most four queries: the cart, the store's zones and that zone's
     methods, the tax rate. Amounts have the currency's minor-unit places.
+    An order whose amounts or weight are past what its columns hold has the
+    problem TOO_LARGE (it cannot be placed) rather than failing when saved.
     """
     currency = store.currency
     places = pricing.currency_places(currency)
@@ -181,6 +197,13 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
         tax_lines.append(TaxLineValue(rate.name, rate.area, rate.rate, money(taxes.taxable_amount), taxes.tax_total))
     tax_total = money(taxes.tax_total)
     total = subtotal + shipping_total + (pricing.ZERO if store.prices_include_tax else tax_total)
+    # Prices and quantities are each bounded (catalog.validation, cart.limits), but not their products:
+    # a line of 200 at the highest price, or of 100 at the highest weight, overflows the order's columns.
+    if _too_large(
+        amounts=[*(item.line.total for item in lines), subtotal, shipping_total, tax_total, total],
+        weights=[*(item.weight_grams for item in lines), weight],
+    ):
+        problems.append(TOO_LARGE)
 
     missing = [name for name in ("email", "phone") if not getattr(checkout, name)]
     if not address:
