@@ -14,14 +14,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shopwright.cart import pricing
 from shopwright.cart.models import Cart
 from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced
 from shopwright.catalog.models import MONEY_DIGITS, MONEY_PLACES
 from shopwright.core.addresses import country_name
-from shopwright.shipping.selectors import shipping_quotes
+from shopwright.shipping.selectors import shipping_offer
 from shopwright.taxes.calculations import taxes_for
 from shopwright.taxes.selectors import tax_rate_for
 
@@ -66,7 +66,8 @@ class CheckoutPriced:
     lines: list[CheckoutLine]
     subtotal: Decimal
     weight_grams: int
-    # Methods offered for the delivery address; empty when there is no address yet or no zone covers it.
+    # Methods offered for the delivery address; empty when there is no address yet, no zone covers it,
+    # or none of the zone's methods can carry the order (then `shipping_message` says which).
     shipping_options: list[ShippingChoice]
     # False when an address is given and no zone of the store covers it ("we don't ship there").
     ships_to_address: bool
@@ -80,6 +81,9 @@ class CheckoutPriced:
     problems: list[str] = field(default_factory=list)
     # What the buyer has not given yet: "email", "phone", "shipping_address", "shipping_method".
     missing: list[str] = field(default_factory=list)
+    # Why there is no shipping method to choose though a zone covers the address (none active there,
+    # or the order is too heavy for all of them); "" otherwise. Also one of `problems`.
+    shipping_message: str = ""
     # SHA-256 over lines (variant, quantity, unit price), shipping, taxes and total: what the buyer saw.
     signature: str = ""
 
@@ -108,14 +112,41 @@ def _too_large(*, amounts: list[Decimal], weights: list[int]) -> bool:
     return any(abs(amount) > MAX_ORDER_AMOUNT for amount in amounts) or any(w > MAX_ORDER_WEIGHT_GRAMS for w in weights)
 
 
+NO_SHIPPING_METHOD = (
+    "We have no shipping method for this address at the moment. Choose another delivery address, or contact the store."
+)
+
+
+def too_heavy_message(weight_grams: int) -> str:
+    """ "This order is too heavy ... (31.5 kg) ..." when every method of the zone stops below its weight."""
+    kilograms = f"{weight_grams / 1000:,.1f}".removesuffix(".0")
+    return (
+        f"This order is too heavy for our shipping methods to this address ({kilograms} kg). "
+        "Remove some items, or order them in several orders."
+    )
+
+
 def not_shipped_message(address: Mapping[str, Any]) -> str:
     country = country_name(str(address.get("country", "")))
     area = str(address.get("country_area", ""))
     return f"We don't ship to {country} ({area})." if area else f"We don't ship to {country}."
 
 
+class NamedLine(Protocol):
+    @property
+    def product_title(self) -> str: ...
+
+    @property
+    def variant_title(self) -> str: ...
+
+
+def line_name(line: NamedLine) -> str:
+    """ "Linen Shirt (M / Blue)": a cart, checkout or order line as messages and emails name it."""
+    return f"{line.product_title} ({line.variant_title})" if line.variant_title else line.product_title
+
+
 def _line_problem(line: PricedLine) -> str | None:
-    name = f"{line.product_title} ({line.variant_title})" if line.variant_title else line.product_title
+    name = line_name(line)
     if not line.available:
         return f"{name} is no longer on sale. Remove it from your cart to go on."
     if line.max_quantity == 0:
@@ -164,13 +195,19 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
     address = checkout.shipping_address or {}
     country = str(address.get("country", ""))
     area = str(address.get("country_area", ""))
-    quotes = shipping_quotes(store=store, country=country, area=area, subtotal=subtotal, weight_grams=weight)
-    ships = not country or quotes is not None
+    offer = shipping_offer(store=store, country=country, area=area, subtotal=subtotal, weight_grams=weight)
+    ships = not country or offer is not None
     if not ships:
         problems.append(not_shipped_message(address))
-    options = [ShippingChoice(q.method_id, q.name, money(q.price), q.delivery_estimate) for q in quotes or []]
+    quotes = offer.quotes if offer is not None else []
+    options = [ShippingChoice(q.method_id, q.name, money(q.price), q.delivery_estimate) for q in quotes]
+    shipping_message = ""
+    if offer is not None and not options and on_sale:
+        # A covered address with nothing to choose from: say why instead of showing an empty choice.
+        shipping_message = too_heavy_message(weight) if offer.active_methods else NO_SHIPPING_METHOD
+        problems.append(shipping_message)
     method = next((option for option in options if option.method_id == checkout.shipping_method_id), None)
-    if checkout.shipping_method_id is not None and method is None and ships and country:
+    if checkout.shipping_method_id is not None and method is None and options:
         problems.append("The shipping method you chose is not offered for this address any more: choose another.")
     shipping_total = method.price if method else money(pricing.ZERO)
 
@@ -227,6 +264,7 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
         total=money(total),
         problems=problems,
         missing=missing,
+        shipping_message=shipping_message,
         signature=_signature(currency=currency, lines=lines, method=method, tax_total=tax_total, total=total),
     )
 
@@ -244,10 +282,6 @@ def shipping_countries(*, store: Store) -> set[str]:
 # --- what changed between the review page and "Pay" ---------------------------------------------
 
 
-def _line_name(line: PricedLine) -> str:
-    return f"{line.product_title} ({line.variant_title})" if line.variant_title else line.product_title
-
-
 def review_snapshot(priced: CheckoutPriced) -> dict[str, Any]:
     """What the buyer sees on the review page, small enough to carry in the page (signed by the caller).
 
@@ -256,7 +290,7 @@ def review_snapshot(priced: CheckoutPriced) -> dict[str, Any]:
     """
     return {
         "lines": [
-            [item.line.variant_id, item.line.quantity, str(item.line.unit_price), _line_name(item.line)]
+            [item.line.variant_id, item.line.quantity, str(item.line.unit_price), line_name(item.line)]
             for item in priced.lines
         ],
         "shipping": str(priced.shipping_total),
@@ -293,7 +327,7 @@ def review_changes(snapshot: Mapping[str, Any] | None, priced: CheckoutPriced) -
             changes.append(f"The quantity of {name} is now {line.quantity} (was {quantity}).")
     for variant_id, line in now.items():
         if variant_id not in seen_ids:
-            changes.append(f"{_line_name(line)} was added to your order.")
+            changes.append(f"{line_name(line)} was added to your order.")
     for key, label, value in (("shipping", "Shipping", priced.shipping_total), ("tax", "Tax", priced.tax_total)):
         if str(snapshot.get(key, "")) != str(value):
             try:
@@ -305,7 +339,7 @@ def review_changes(snapshot: Mapping[str, Any] | None, priced: CheckoutPriced) -
 
 def stock_messages(shortfalls: Mapping[int, int], priced: CheckoutPriced) -> list[str]:
     """ "Only 2 of Mug left." / "Mug is sold out." for each variant short of stock."""
-    names = {line.variant_id: _line_name(line) for line in priced.cart.lines}
+    names = {line.variant_id: line_name(line) for line in priced.cart.lines}
     found = []
     for variant_id, left in shortfalls.items():
         name = names.get(variant_id, "An item")

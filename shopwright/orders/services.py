@@ -24,7 +24,7 @@ from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import Product
 from shopwright.catalog.stock import InsufficientStock, stock_release, stock_reserve
 from shopwright.checkout.models import Checkout
-from shopwright.checkout.selectors import CheckoutPriced, checkout_priced
+from shopwright.checkout.selectors import CheckoutPriced, checkout_priced, line_name
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
@@ -219,10 +219,14 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
         Cart.objects.filter(store=store, pk=locked.cart_id).update(updated_at=timezone.now())
         priced = checkout_priced(store=store, checkout=locked)
         if priced.missing:
+            messages = {name: _MISSING_MESSAGES.get(name, "Required.") for name in priced.missing}
+            if priced.shipping_message and "shipping_method" in messages:
+                # No method to choose: "choose a shipping method" would send the buyer to an empty choice.
+                messages["shipping_method"] = priced.shipping_message
             raise CheckoutIncomplete(
                 "Some details are missing.",
                 priced=priced,
-                fields={name: [_MISSING_MESSAGES.get(name, "Required.")] for name in priced.missing},
+                fields={name: [message] for name, message in messages.items()},
             )
         if priced.signature != reviewed_signature:
             raise CheckoutChanged(
@@ -675,7 +679,7 @@ def order_fulfil(
         locked.save(update_fields=["status", "fulfilled_at", "updated_at"])
         units = sum(ship.values())
         by_id = {line.pk: line for line in lines}
-        items = [(_line_name(by_id[pk]), n) for pk, n in ship.items()]
+        items = [(line_name(by_id[pk]), n) for pk, n in ship.items()]
         email = emails.order_shipped_queue(
             store=store, order=locked, fulfillment=fulfillment, items=items, complete=complete
         )
@@ -766,10 +770,6 @@ def _units_to_ship(lines: list[OrderLine], wanted: dict[int, int] | None) -> dic
         message = "Ship at least one unit." if any(left.values()) else "Everything in this order has shipped."
         raise ApplicationError(message, code="nothing_to_ship", fields={"__all__": [message]})
     return ship
-
-
-def _line_name(line: OrderLine) -> str:
-    return f"{line.product_title} ({line.variant_title})" if line.variant_title else line.product_title
 
 
 def order_reservations_expire(*, now: datetime | None = None, batch: int = 200) -> int:
