@@ -224,14 +224,17 @@ def checkout_set_shipping_method(*, store: Store, checkout: Checkout, method_id:
     """Choose one of the methods offered for the delivery address, at today's prices.
 
     Raises ApplicationError on "method_id" for a method of another zone,
-    store or none at all, and when there is no address yet or the store
-    does not ship there.
+    store or none at all, and when there is no address yet, the store
+    does not ship there, or no method can carry the order there.
     """
     if not checkout.shipping_address:
         raise ApplicationError.for_field("method_id", "Enter your delivery address first.")
     priced = checkout_priced(store=store, checkout=checkout)
     if not priced.ships_to_address:
         raise ApplicationError.for_field("method_id", priced.ships_message or "We don't ship to this address.")
+    if priced.shipping_message:
+        # Nothing to choose from (no method there, or the order is too heavy for all of them): say why.
+        raise ApplicationError.for_field("method_id", priced.shipping_message, code="no_shipping_method")
     offered = {option.method_id for option in priced.shipping_options}
     if isinstance(method_id, bool) or not isinstance(method_id, int) or method_id not in offered:
         if isinstance(method_id, str) and method_id.isdigit() and int(method_id) in offered:

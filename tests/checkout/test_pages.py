@@ -203,6 +203,24 @@ def test_a_country_no_zone_covers_is_kept_but_goes_no_further(store) -> None:
     assert client.get("/checkout/review/")["Location"] == "/checkout/"
 
 
+def test_an_address_with_no_method_for_the_parcel_says_why_on_the_shipping_step(store) -> None:
+    from shopwright.checkout.selectors import NO_SHIPPING_METHOD
+
+    client = shopper_with(store, (variant(store), 1))
+    ShippingMethod.objects.filter(store=store).update(is_active=False)
+    assert client.post("/checkout/", information_form())["Location"] == "/checkout/shipping/"
+
+    page = client.get("/checkout/shipping/")
+    assert page.status_code == 200
+    assert NO_SHIPPING_METHOD in text(page).replace("&#x27;", "'")
+    assert 'name="method_id"' not in text(page) and "Continue to review" not in text(page)
+    refused = client.post("/checkout/shipping/", {"method_id": "1"})
+    assert refused.status_code == 400 and NO_SHIPPING_METHOD in text(refused).replace("&#x27;", "'")
+    # The review sends the buyer back to that step, where the reason is.
+    assert client.get("/checkout/review/")["Location"] == "/checkout/shipping/"
+    assert checkouts(store)[0].shipping_method_id is None
+
+
 def test_a_method_that_is_not_offered_is_refused(store, other_store) -> None:
     from tests.checkout_factories import make_shipping
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from shopwright.checkout.selectors import (
+    NO_SHIPPING_METHOD,
     checkout_priced,
     review_changes,
     review_snapshot,
@@ -129,6 +130,35 @@ def test_weight_brackets_price_by_weight_and_a_too_heavy_order_loses_the_method(
     assert any("not offered for this address any more" in p for p in heavy.problems)
 
 
+def test_a_zone_without_an_active_method_says_so_instead_of_an_empty_choice() -> None:
+    store = _store()
+    make_shipping(store, areas=["DE"], is_active=False)
+    priced = checkout_priced(store=store, checkout=make_checkout(store, [(variant(store), 1)]))
+    assert priced.ships_to_address and priced.shipping_options == []
+    assert priced.shipping_message == NO_SHIPPING_METHOD
+    assert priced.problems == [NO_SHIPPING_METHOD]
+    assert "shipping_method" in priced.missing and not priced.ready
+
+
+def test_an_order_too_heavy_for_every_method_says_so_with_its_weight() -> None:
+    store = _store()
+    brackets = [{"up_to_grams": 1000, "price": "4.00"}, {"up_to_grams": 5000, "price": "9.00"}]
+    parcel = make_shipping(store, name="Parcel", kind=RateKind.WEIGHT, weight_brackets=brackets)
+    item = variant(store, price="10.00")
+    type(item).objects.filter(store=store, pk=item.pk).update(weight_grams=650)
+    fits = checkout_priced(store=store, checkout=make_checkout(store, [(item, 7)], method=parcel))
+    assert fits.shipping_message == "" and fits.ready
+
+    heavy = checkout_priced(store=store, checkout=make_checkout(store, [(item, 10)], method=parcel))
+    message = (
+        "This order is too heavy for our shipping methods to this address (6.5 kg). "
+        "Remove some items, or order them in several orders."
+    )
+    assert heavy.shipping_options == [] and heavy.shipping_message == message
+    # The one message: no "choose another method" when there is none to choose.
+    assert heavy.problems == [message] and not heavy.ready
+
+
 def test_a_country_outside_every_zone_is_not_shipped_to() -> None:
     store = _store()
     method = make_shipping(store, areas=["DE"])
@@ -139,6 +169,7 @@ def test_a_country_outside_every_zone_is_not_shipped_to() -> None:
     assert not priced.ships_to_address and priced.shipping_options == []
     assert priced.ships_message == "We don't ship to Japan (東京都)."
     assert priced.ships_message in priced.problems and not priced.ready
+    assert priced.shipping_message == ""
     assert shipping_countries(store=store) == {"DE"}
 
 
