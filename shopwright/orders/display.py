@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from shopwright.catalog.display import format_money
 from shopwright.catalog.money import in_minor_units
+from shopwright.core.addresses import address_lines
 from shopwright.core.masking import mask_email, mask_name, mask_phone, mask_text
 from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus, OrderTaxLine
 from shopwright.payments.models import PaymentStatus
@@ -316,8 +317,9 @@ def shipments(order: Order) -> list[Shipment]:
 
 # --- the buyer's personal details ---------------------------------------------------
 
-# The address fields an order keeps, in the order they are written on a parcel.
-_ADDRESS_LINES = ("name", "company", "street_address", "city_area", "city", "postal_code")
+# The address fields that name or find the buyer; region and country are kept plain on the order
+# (tax reports) and stay readable.
+_MASKED_ADDRESS_FIELDS = ("name", "company", "street_address", "city_area", "city", "postal_code")
 
 
 @dataclass(frozen=True)
@@ -336,21 +338,17 @@ class OrderContact:
 
 
 def _address_lines(address: Any, *, masked: bool) -> list[str]:
+    """The address as core.addresses.address_lines prints it everywhere, its personal parts masked if asked."""
     if not isinstance(address, dict):
         return []
-    lines = []
-    for key in _ADDRESS_LINES:
-        value = str(address.get(key) or "").strip()
-        if not value:
-            continue
-        if masked:
-            value = mask_name(value) if key == "name" else mask_text(value)
-        lines.append(value)
-    # Region and country are kept plain on the order (tax reports); they stay readable.
-    tail = " ".join(str(address.get(k) or "").strip() for k in ("country_area", "country")).strip()
-    if tail:
-        lines.append(tail)
-    return lines
+    if masked:
+        address = {**address, **{key: _masked(key, str(address.get(key) or "")) for key in _MASKED_ADDRESS_FIELDS}}
+    return address_lines(address)
+
+
+def _masked(key: str, value: str) -> str:
+    # Each line of a street on its own, so the printed lines stay as many as in full.
+    return "\n".join(mask_name(line) if key == "name" else mask_text(line) for line in value.split("\n") if line)
 
 
 def order_contact(order: Order, *, revealed: bool) -> OrderContact:

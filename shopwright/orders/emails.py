@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from shopwright.core.addresses import address_lines
 from shopwright.core.emails import email_queue
 from shopwright.core.links import store_url
 from shopwright.orders import display
@@ -26,20 +27,6 @@ if TYPE_CHECKING:
 
 # Where a signed-in customer finds their orders (storefront/account_order_urls.py: <number>/ is one order).
 ACCOUNT_ORDERS_PATH = "/account/orders/"
-
-
-def _address_lines(address: dict[str, Any] | None) -> list[str]:
-    if not address:
-        return []
-    keys = ("name", "company", "street_address", "city_area")
-    lines = [str(address[key]) for key in keys if address.get(key)]
-    city = " ".join(str(address[key]) for key in ("postal_code", "city") if address.get(key))
-    if city:
-        lines.append(city)
-    region = " ".join(str(address[key]) for key in ("country_area", "country") if address.get(key))
-    if region:
-        lines.append(region)
-    return lines
 
 
 def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
@@ -78,7 +65,7 @@ def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) ->
         "shipping_total": display.money(order.shipping_total, currency),
         "tax_total": display.money(order.tax_total, currency),
         "shipping_method": order.shipping_method_name,
-        "address_lines": _address_lines(order.shipping_address),
+        "address_lines": address_lines(order.shipping_address),
         "card_brand": payment.card_brand,
         "card_last4": payment.card_last4,
     }
