@@ -1,5 +1,9 @@
 """What an add to cart costs the database: the storefront's busiest write (docs/BENCHMARKS.md).
 
+Issue #4's budget: an add runs at most 8 queries for the whole request, whether the
+cart holds 1 line or 20, through the product page's form and the cart API, for a
+visitor and a signed-in customer (the last tests below).
+
 Inside its transaction an add runs three statements whoever the shopper is:
 lock and touch the cart (or make it), read the variant with the cart's line
 and totals, write the line. These tests pin them, so a change that brings
@@ -8,6 +12,7 @@ back a separate count, line lookup or `updated_at` write shows here.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -17,8 +22,9 @@ from django.test.utils import CaptureQueriesContext
 from shopwright.cart import services
 from shopwright.cart.services import CartChange, Shopper
 from shopwright.core.audit import Actor
+from shopwright.customers.services import customer_api_token_create
 from shopwright.stores.models import Store
-from tests.cart.helpers import add, browser, carts, lines, only_variant, product, variants_of
+from tests.cart.helpers import add, browser, carts, lines, only_variant, product, signed_in, variants_of
 from tests.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +123,72 @@ def test_the_add_form_costs_the_add_and_the_store_lookup_only(store) -> None:
     # Besides the add only the store of the host is looked up (remembered by the process outside tests).
     assert [s for s in data if " cart_" in s or " catalog_" in s] == [LOCK, READ, PUT_LINE]
     assert len(data) == 4, data
+
+
+# --- the issue's budget: at most 8 queries for the whole request, with 1 line in the cart or 20 -------------
+
+BUDGET = 8
+
+
+class _Shopper:
+    """One shopper adding through one route: the product page's form (POST /cart/add/) or the cart API."""
+
+    def __init__(self, store: Store, *, signed_in_as: str | None, route: str) -> None:
+        self.store, self.route = store, route
+        self.client = browser(store)
+        self.headers: dict[str, str] = {}
+        if signed_in_as is not None:
+            customer = make_customer(store, email=signed_in_as)
+            if route == "page":
+                self.client = signed_in(store, customer.email)
+            else:
+                self.headers["HTTP_AUTHORIZATION"] = f"Bearer {customer_api_token_create(customer=customer)}"
+
+    def add(self, variant_id: int) -> int:
+        """Add one unit; the answer's status."""
+        if self.route == "page":
+            return add(self.client, variant_id, 1).status_code
+        response = self.client.post(
+            "/api/v1/storefront/cart/lines",
+            json.dumps({"variant_id": variant_id, "quantity": 1}),
+            content_type="application/json",
+            **self.headers,
+        )
+        token = response.json().get("token")
+        if token:  # a visitor's first add made the cart: later calls name it
+            self.headers["HTTP_X_CART_TOKEN"] = token
+        return response.status_code
+
+
+def _cart_of(store: Store, lines_before: int, *, signed_in_as: str | None, route: str) -> tuple[_Shopper, int]:
+    """A shopper whose cart already holds `lines_before` lines, and a variant not in it yet."""
+    variants = [only_variant(product(store, title=f"Item {n}", stock=50)) for n in range(lines_before + 1)]
+    shopper = _Shopper(store, signed_in_as=signed_in_as, route=route)
+    for variant in variants[:lines_before]:
+        assert shopper.add(variant.pk) in (200, 201, 302)
+    return shopper, variants[-1].pk
+
+
+@pytest.mark.parametrize("route", ["page", "api"])
+@pytest.mark.parametrize("signed_in_as", [None, "reader@example.com"], ids=["visitor", "customer"])
+@pytest.mark.parametrize("lines_before", [1, 20])
+def test_adding_to_a_cart_of_1_or_20_lines_stays_within_8_queries(
+    store, lines_before, signed_in_as, route, django_assert_max_num_queries
+) -> None:
+    shopper, variant_id = _cart_of(store, lines_before, signed_in_as=signed_in_as, route=route)
+    with django_assert_max_num_queries(BUDGET):
+        status = shopper.add(variant_id)
+    assert status in (200, 302)
+    assert len(lines(store)) == lines_before + 1
+
+
+@pytest.mark.parametrize("route", ["page", "api"])
+@pytest.mark.parametrize("signed_in_as", [None, "reader@example.com"], ids=["visitor", "customer"])
+def test_an_add_costs_the_same_with_1_line_in_the_cart_as_with_20(store, other_store, signed_in_as, route) -> None:
+    def cost(shop: Store, lines_before: int) -> int:
+        shopper, variant_id = _cart_of(shop, lines_before, signed_in_as=signed_in_as, route=route)
+        with CaptureQueriesContext(connection) as queries:
+            shopper.add(variant_id)
+        return len(queries.captured_queries)
+
+    assert cost(store, 1) == cost(other_store, 20)
