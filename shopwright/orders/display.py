@@ -23,6 +23,7 @@ from shopwright.catalog.money import in_minor_units
 from shopwright.core.addresses import address_lines
 from shopwright.core.masking import mask_email, mask_name, mask_phone, mask_text
 from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderLine, OrderStatus, OrderTaxLine
+from shopwright.payments.display import card_brand_name
 from shopwright.payments.models import PaymentStatus
 
 if TYPE_CHECKING:
@@ -237,7 +238,7 @@ def payment_state(order: Order) -> str:
     succeeded = [p for p in payments if p.status == PaymentStatus.SUCCEEDED]
     if succeeded:
         last = succeeded[-1]
-        card = f"{last.card_brand or 'card'} ending in {last.card_last4}" if last.card_last4 else ""
+        card = f"{card_brand_name(last.card_brand) or 'card'} ending in {last.card_last4}" if last.card_last4 else ""
         if order.status == OrderStatus.CANCELLED:
             # A cancelled order keeps no money: it was refunded in full first, or it arrived too late
             # (the hold ran out and the stock was sold) and goes back on its own.

@@ -18,6 +18,7 @@ from shopwright.core.links import store_url
 from shopwright.orders import display
 from shopwright.orders.links import order_page_url
 from shopwright.orders.models import OrderLine, OrderTaxLine
+from shopwright.payments.display import card_brand_name
 
 if TYPE_CHECKING:
     from shopwright.core.models import Email
@@ -66,7 +67,7 @@ def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) ->
         "tax_total": display.money(order.tax_total, currency),
         "shipping_method": order.shipping_method_name,
         "address_lines": address_lines(order.shipping_address),
-        "card_brand": payment.card_brand,
+        "card_brand": card_brand_name(payment.card_brand),
         "card_last4": payment.card_last4,
     }
     return email_queue(kind="order_confirmation", to=order.email, store=store, context=context)
@@ -76,7 +77,7 @@ def order_payment_failed_queue(*, store: Store, order: Order, payment: Payment) 
     """Tell the buyer the payment did not go through: the order is still held; pay again or contact the store."""
     context = _base_context(store=store, order=order) | {
         "reserved_until": order.reserved_until,
-        "card_brand": payment.card_brand,
+        "card_brand": card_brand_name(payment.card_brand),
         "card_last4": payment.card_last4,
     }
     return email_queue(kind="order_payment_failed", to=order.email, store=store, context=context)

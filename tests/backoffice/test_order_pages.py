@@ -229,7 +229,7 @@ def test_detail_shows_lines_totals_payment_and_timeline_with_the_buyer_masked(ow
     line = OrderLine.objects.get(store=store, order=order)
     assert line.product_title in page and line.sku in page
     assert "VAT 19%" in page and order.shipping_method_name in page
-    assert "visa •••• 4242" in page
+    assert "Visa •••• 4242" in page
     assert timeline_kinds(response)[:2] == ["email_sent", "paid"]  # newest first
     for plain in [*PLAIN, "1234567", "Evenings"]:
         assert plain not in page, plain
@@ -620,3 +620,12 @@ def test_an_order_whose_late_payment_was_returned_offers_no_refund(owner, store)
 
     assert 'id="refund"' not in page and 'id="cancel"' not in page
     assert 'id="fulfil"' not in page
+
+
+def test_the_payments_table_names_the_card_brand_and_provider_as_people_read_them(owner, store, variant):
+    order = make_paid_order(store, [(variant, 1)])
+
+    page = html(owner.get(detail_url(order)))
+
+    assert "Visa •••• 4242" in page and "visa •••• 4242" not in page
+    assert "Test provider (no real money)" in page

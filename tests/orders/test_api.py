@@ -114,7 +114,7 @@ def test_one_order_in_full(store):
     assert body["shipping_address"]["name"] == "Erika Mustermann"
     assert body["shipping_address"]["postal_code"] == "10117"
     assert body["billing_address"] is None
-    assert body["payment_state"] == "Paid with visa ending in 4242."
+    assert body["payment_state"] == "Paid with Visa ending in 4242."
     shipment = body["shipments"][0]
     assert (shipment["carrier"], shipment["tracking_number"]) == ("DHL", "JD014600003828")
     assert shipment["tracking_url"] == "https://dhl.example/t/JD014600003828"

@@ -44,7 +44,7 @@ def test_a_cancelled_order_whose_payment_was_returned_says_so(store) -> None:
     order, payment, token = _late_payment(store)
     Payment.objects.filter(store=store, pk=payment.pk).update(refunded_amount=payment.amount)
 
-    assert _state(order) == "Payment returned to your visa ending in 4242."
+    assert _state(order) == "Payment returned to your Visa ending in 4242."
     page = Client(HTTP_HOST=host(store)).get(f"/orders/{token}/").content.decode()
     assert "Payment returned" in page and "Paid with" not in page
 
@@ -52,4 +52,4 @@ def test_a_cancelled_order_whose_payment_was_returned_says_so(store) -> None:
 def test_a_cancelled_order_whose_payment_is_on_its_way_back_says_so(store) -> None:
     order, _, _ = _late_payment(store)
 
-    assert _state(order) == "Your payment is being returned to your visa ending in 4242."
+    assert _state(order) == "Your payment is being returned to your Visa ending in 4242."

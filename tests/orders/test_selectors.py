@@ -97,7 +97,7 @@ def test_order_detail_loads_everything_in_the_same_queries_for_1_or_20_lines(sto
             assert {e.kind for e in found.events.all()} >= {"placed", "paid", "fulfilled"}
             shipments = display.shipments(found)
             assert sum(i.quantity for i in shipments[0].items) == 2 * lines
-            assert display.payment_state(found).startswith("Paid with visa")
+            assert display.payment_state(found).startswith("Paid with Visa")
             assert list(found.refunds.all()) == []
             assert found.status == OrderStatus.FULFILLED
         return len(ctx.captured_queries)

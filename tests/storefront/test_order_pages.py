@@ -123,7 +123,7 @@ def test_a_shipped_order_link_shows_the_tracking_number_and_link(store, variant)
     assert "Shipped" in page
     assert 'tracking number <span class="tracking-number">JD014600003828</span>' in page
     assert 'href="https://dhl.example/track?id=JD014600003828" rel="noopener noreferrer"' in page
-    assert "Paid with visa ending in 4242." in page
+    assert "Paid with Visa ending in 4242." in page
     kinds = re.findall(r'class="timeline-entry event-([a-z_]+)"', page)
     assert kinds == ["fulfilled", "paid", "placed"]  # newest first; no emails, no internal entries
     assert "3 items · with DHL" in page
