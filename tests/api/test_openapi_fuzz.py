@@ -14,11 +14,13 @@ connection that is inside a transaction (Django's test client switches that
 off), which on PostgreSQL would end a test-wrapping transaction mid-test.
 
 The store is seeded with a small published catalog (products, a collection,
-an image, a cart line, a favourite, a visitor cart) so that product, collection,
-search, cart and favourite operations answer 200 too, not only 404: in some
-positive cases a generated handle, id or search word is swapped for a seeded
-one (`use_seeded`), and a test fails at teardown when an operation that should
-succeed never did.
+an image, a cart line, a favourite, a visitor cart), shipping to Germany, an
+order of its customer, and a checkout ready to place for both the customer's
+and the visitor's cart, so that product, collection, search, cart, favourite,
+checkout and order operations answer 200 too, not only 404: in some positive
+cases a generated handle, id, number, search word or body is swapped for a
+seeded one (`use_seeded`), and a test fails at teardown when an operation that
+should succeed never did.
 
 25 examples per operation, host and phase keep the file under a minute; for a
 deeper run set SHOPWRIGHT_FUZZ_EXAMPLES (300 takes about a minute on SQLite).
@@ -51,6 +53,9 @@ from shopwright.cart.services import Shopper, cart_line_add
 from shopwright.catalog.inputs import CollectionInput
 from shopwright.catalog.models import Variant
 from shopwright.catalog.services import collection_create, collection_set_products, product_image_add
+from shopwright.checkout import services as checkout_services
+from shopwright.checkout.models import Checkout
+from shopwright.checkout.selectors import checkout_priced
 from shopwright.core.audit import Actor
 from shopwright.customers.services import customer_api_token_create
 from shopwright.storefront.services import favourite_add
@@ -58,7 +63,9 @@ from shopwright.stores.services import user_api_token_create
 from shopwright.wsgi import application
 from tests.cart.helpers import jpeg
 from tests.catalog_factories import make_product
+from tests.checkout_factories import make_shipping
 from tests.factories import PASSWORD, host, make_customer, make_merchant, signup_data
+from tests.order_factories import place_order
 
 # The document as the platform host serves it; the store host serves the same one
 # (test_customer_api.py checks both hosts answer).
@@ -85,6 +92,19 @@ FUZZ = settings(
 AUTH = st.sampled_from(["bearer", "session", "generated"])
 # Which seeded value replaces a generated one (None, one time in four: keep what schemathesis made).
 SEEDED = st.sampled_from([None, 0, 1, 2])
+# A buyer's details as the checkout accepts them (a German delivery; the store ships there).
+INFORMATION = {
+    "email": "buyer@example.com",
+    "phone": "+49 30 901820",
+    "delivery_time": "morning",
+    "shipping_address": {
+        "name": "Erika Mustermann",
+        "street_address": "Hauptstraße 5",
+        "city": "Berlin",
+        "postal_code": "10115",
+        "country": "DE",
+    },
+}
 
 
 class Tenant:
@@ -118,6 +138,8 @@ class SeededCatalog:
 
     def __init__(self, tenant: Tenant) -> None:
         store, customer, system = tenant.store, tenant.customer, Actor.system()
+        self.store = store
+        self.method = make_shipping(store, areas=["DE"])
         tee = make_product(
             store, title="Fuzz Linen Tee", handle="fuzz-tee", sizes=["S", "M"], colours=["Red"], tags=["summer"]
         )
@@ -134,9 +156,13 @@ class SeededCatalog:
         self.variant_ids = list(
             Variant.objects.filter(store=store, product__in=[tee, mug]).order_by("pk").values_list("pk", flat=True)
         )
+        # The customer's past order, placed before their cart is filled again (a customer has one cart).
+        mug_variant = Variant.objects.get(store=store, product=mug)
+        self.order_number = place_order(store, [(mug_variant, 1)], customer=customer).order.number
         shopper = Shopper(customer=customer)
         line = cart_line_add(store=store, actor=system, shopper=shopper, variant_id=self.variant_ids[0], quantity=1)
         self.line_id = CartLine.objects.get(store=store, cart=line.cart).pk
+        self.customer_cart_id = line.cart.pk
         favourite_add(store=store, actor=system, customer=customer, product_id=mug.pk)
         visitor = cart_line_add(
             store=store, actor=system, shopper=Shopper(), variant_id=self.variant_ids[-1], quantity=2
@@ -144,6 +170,24 @@ class SeededCatalog:
         assert visitor.secret is not None
         self.visitor_token = visitor.secret
         self.visitor_line_id = CartLine.objects.get(store=store, cart=visitor.cart).pk
+        self.visitor_cart_id = visitor.cart.pk
+        # Both carts' checkouts have their details and a shipping method: ready to place.
+        for cart, buyer in ((line.cart, customer), (visitor.cart, None)):
+            checkout = checkout_services.checkout_for_cart(store=store, cart=cart, customer=buyer)
+            checkout_services.checkout_update_information(
+                store=store,
+                checkout=checkout,
+                email=INFORMATION["email"],
+                phone=INFORMATION["phone"],
+                shipping_address=INFORMATION["shipping_address"],
+            )
+            checkout_services.checkout_set_shipping_method(store=store, checkout=checkout, method_id=self.method.pk)
+
+    def signature(self, *, visitor: bool) -> str:
+        """What the shopper's checkout stands for now (POST /place sends it back)."""
+        cart_id = self.visitor_cart_id if visitor else self.customer_cart_id
+        checkout = Checkout.objects.get(store=self.store, cart_id=cart_id)
+        return checkout_priced(store=self.store, checkout=checkout).signature
 
     def use_seeded(self, case, pick: int | None, auth: str) -> None:  # type: ignore[no-untyped-def]
         """Swap generated names and ids for seeded ones, in the case's positive parts only.
@@ -164,6 +208,9 @@ class SeededCatalog:
         if visitor and carted and positive(ParameterLocation.HEADER):
             headers = CaseInsensitiveDict(case.headers or {})
             headers["X-Cart-Token"] = self.visitor_token
+            # A made-up bearer token is refused (401), never taken for the visitor: the cases that
+            # keep what schemathesis generated (pick None) check that; here the visitor is the shopper.
+            headers.pop("Authorization", None)
             case.headers = headers
         if case.path_parameters and positive(ParameterLocation.PATH):
             params = dict(case.path_parameters)
@@ -175,6 +222,8 @@ class SeededCatalog:
                 params["line_id"] = self.visitor_line_id if visitor else self.line_id
             if "product_id" in params:
                 params["product_id"] = self.product_ids[pick]
+            if "number" in params and path.startswith("/api/v1/storefront/orders/"):
+                params["number"] = self.order_number
             case.path_parameters = params
         if positive(ParameterLocation.QUERY):
             query = dict(case.query or {})
@@ -182,6 +231,8 @@ class SeededCatalog:
                 query["q"] = self.SEARCH_WORDS[pick]
             if path == "/api/v1/storefront/products" and pick == 0:
                 query["collection"] = self.COLLECTION_HANDLE
+            if path == "/api/v1/storefront/orders" and pick == 0:
+                query["page"] = 1
             if query != (case.query or {}):
                 case.query = query
         if isinstance(case.body, dict) and positive(ParameterLocation.BODY):
@@ -192,6 +243,14 @@ class SeededCatalog:
                 body["product_id"] = self.product_ids[pick]
             if "cart_token" in body:
                 body["cart_token"] = self.visitor_token
+            if path == "/api/v1/storefront/checkout/information":
+                body = {**INFORMATION}
+            if path == "/api/v1/storefront/checkout/shipping-method":
+                body["method_id"] = self.method.pk
+            if path == "/api/v1/storefront/checkout/place":
+                body["signature"] = self.signature(visitor=visitor)
+                if "currency" in body:
+                    body["currency"] = self.store.currency
             case.body = body
 
 
@@ -208,6 +267,11 @@ MUST_SUCCEED = {
     "PATCH /api/v1/storefront/cart/lines/{line_id}",
     "DELETE /api/v1/storefront/cart/lines/{line_id}",
     "GET /api/v1/storefront/checkout",
+    "PUT /api/v1/storefront/checkout/information",
+    "PUT /api/v1/storefront/checkout/shipping-method",
+    "POST /api/v1/storefront/checkout/place",
+    "GET /api/v1/storefront/orders",
+    "GET /api/v1/storefront/orders/{number}",
     "GET /api/v1/storefront/favourites",
     "POST /api/v1/storefront/favourites",
     "DELETE /api/v1/storefront/favourites/{product_id}",
