@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.requests import StorefrontRequest
+from shopwright.core.security import allow_form_targets
 from shopwright.orders.models import Order, OrderStatus
 from shopwright.payments import selectors, services
 from shopwright.payments.models import Payment, PaymentStatus
@@ -56,17 +56,7 @@ _DECLINE_REASONS = {
 
 def allow_payment_redirects(response: HttpResponse, *, store: Store, also: str = "") -> HttpResponse:
     """Let this page's forms lead (303) to the store's payment provider, and to `also` (a known redirect URL)."""
-    origins = [provider_for(store).page_origin]
-    if also:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(also)
-        origins.append(f"{parts.scheme}://{parts.netloc}")
-    extra = " ".join(dict.fromkeys(o for o in origins if o and o != "://"))
-    response.headers["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", f"form-action 'self' {extra}"
-    )
-    return response
+    return allow_form_targets(response, [provider_for(store).page_origin, also])
 
 
 def provider_redirect(payment: Payment, *, store: Store) -> HttpResponse:

@@ -135,3 +135,12 @@ class PaymentProvider(Protocol):
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify signature and timestamp (5-minute tolerance), then parse; raises WebhookRejected."""
         ...
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name, whatever its case (Django's request.headers is case-insensitive; a dict is not)."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None

@@ -35,6 +35,7 @@ from shopwright.payments.providers.base import (
     ProviderPayment,
     ProviderRefund,
     WebhookRejected,
+    header_value,
 )
 
 TOLERANCE_SECONDS = 300
@@ -296,7 +297,7 @@ class StripeProvider:
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         if not self._webhook_secret:
             raise WebhookRejected("no Stripe webhook secret configured")
-        signature = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), None)
+        signature = header_value(headers, SIGNATURE_HEADER)
         try:
             event = stripe.Webhook.construct_event(
                 body.decode("utf-8"), signature, self._webhook_secret, tolerance=TOLERANCE_SECONDS

@@ -24,6 +24,7 @@ from shopwright.payments.providers.base import (
     ProviderPayment,
     ProviderRefund,
     WebhookRejected,
+    header_value,
 )
 from shopwright.payments.testgateway import services as gateway
 from shopwright.payments.testgateway import signing
@@ -131,7 +132,9 @@ class TestProvider:
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         signing.verify(
-            body=body, header=_header(headers, signing.SIGNATURE_HEADER), secret=signing.webhook_secret(self.account)
+            body=body,
+            header=header_value(headers, signing.SIGNATURE_HEADER),
+            secret=signing.webhook_secret(self.account),
         )
         try:
             event = json.loads(body)
@@ -149,12 +152,3 @@ class TestProvider:
                 amount=_decimal(data["refund"].get("amount")),
             )
         return ProviderEvent(event_id=event_id, event_type=event_type, payment=payment, refund=refund)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header by name, whatever its case (Django's request.headers is case-insensitive; a dict is not)."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None

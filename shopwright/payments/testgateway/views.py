@@ -15,9 +15,7 @@ redirects.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -26,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from shopwright.catalog.display import format_money
 from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.security import allow_form_targets
 from shopwright.payments.models import TestGatewayPayment, TestGatewayStatus
 from shopwright.payments.testgateway import services as gateway
 from shopwright.stores.selectors import store_name_for_id
@@ -37,17 +36,8 @@ _FAILURES = {
 }
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def _with_policy(response: HttpResponse, payment: TestGatewayPayment) -> HttpResponse:
-    policy = settings.CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", f"form-action 'self' {_origin(payment.return_url)}"
-    )
-    response.headers["Content-Security-Policy"] = policy
-    return response
+    return allow_form_targets(response, [payment.return_url])
 
 
 def _payment(payment_id: str) -> TestGatewayPayment:
