@@ -18,5 +18,11 @@ urlpatterns = [
     path("settings/shipping/", include("shopwright.backoffice.shipping_urls")),
     path("settings/taxes/", include("shopwright.backoffice.tax_urls")),
     path("settings/payments/", include("shopwright.backoffice.payment_urls")),
+    path("settings/privacy-policy/", include("shopwright.backoffice.policy_urls")),
+    path("settings/retention/", include("shopwright.backoffice.retention_urls")),
+    path("privacy/requests/", include("shopwright.backoffice.privacy_request_urls")),
+    path("operators/privacy/", include("shopwright.backoffice.operator_privacy_urls")),
+    path("operators/purges/", include("shopwright.backoffice.operator_retention_urls")),
+    path("operators/policy/", include("shopwright.backoffice.operator_policy_urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

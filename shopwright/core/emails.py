@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from shopwright.core.crypto import blind_index
 from shopwright.core.models import Email
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def email_queue(*, kind: str, to: str, context: dict[str, Any], store: Store | N
         store_id=getattr(store, "pk", None),
         kind=kind,
         to=to,
+        to_index=blind_index(to),
         subject=subject,
         body_text=body_text,
         body_html=body_html,

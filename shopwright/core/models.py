@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from shopwright.core.fields import EncryptedTextField
+from shopwright.core.fields import BlindIndexField, EncryptedTextField
 
 
 class TenantModel(models.Model):
@@ -113,6 +113,8 @@ class Email(models.Model):
     store_id = models.BigIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=64)
     to = EncryptedTextField()
+    # Finds a person's queued and sent mail for exports and erasure.
+    to_index = BlindIndexField(source="to", blank=True, default="")
     subject = EncryptedTextField()
     body_text = EncryptedTextField()
     body_html = EncryptedTextField(blank=True, default="")

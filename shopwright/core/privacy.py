@@ -28,6 +28,7 @@ register(
         "store_id": NOT_PERSONAL,
         "kind": NOT_PERSONAL,
         "to": personal(Category.CONTACT, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE),
+        "to_index": personal(Category.LINK, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE),
         "subject": personal(Category.IDENTITY, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE),
         "body_text": personal(
             Category.IDENTITY, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE

@@ -40,6 +40,14 @@ class Customer(TenantModel):
     nickname = EncryptedTextField(max_length=50, blank=True, default="")
     avatar = models.CharField(max_length=200, blank=True, default="")
 
+    # Children (F18, seed 5): an under-14 account stays inactive until a guardian,
+    # reached at this address, consents; without consent by the deadline it is erased.
+    guardian_email = EncryptedTextField(max_length=254, blank=True, default="")
+    guardian_consent_due_at = models.DateTimeField(null=True, blank=True)
+    guardian_consented_at = models.DateTimeField(null=True, blank=True)
+    # Set when an erasure starts: no login, no new data, until the row is gone.
+    erasure_locked_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["store", "email_index"], name="customer_store_email_unique"),

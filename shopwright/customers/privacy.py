@@ -26,6 +26,10 @@ register(
             plain_reason="a random storage name; the image file is deleted with the row",
             **_C,
         ),
+        "guardian_email": personal(Category.CHILD, **_C),
+        "guardian_consent_due_at": NOT_PERSONAL,
+        "guardian_consented_at": NOT_PERSONAL,
+        "erasure_locked_at": NOT_PERSONAL,
     },
 )
 

@@ -86,6 +86,11 @@ class Order(TenantModel):
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # Its buyer was erased: the order is kept (law) with personal fields encrypted,
+    # out of every list, search, export and marketing, shown as "Deleted customer".
+    subject_erased_at = models.DateTimeField(null=True, blank=True)
+    # Its retention ended: personal fields are gone, dates coarsened to the month.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]

@@ -17,7 +17,7 @@ register(
         **_not_personal(
             "id store number status currency prices_include_tax subtotal shipping_total tax_total total"
             " refunded_total shipping_method shipping_method_name weight_grams reserved_until created_at"
-            " updated_at paid_at cancelled_at fulfilled_at"
+            " updated_at paid_at cancelled_at fulfilled_at subject_erased_at anonymised_at"
         ),
         "token_hash": personal(Category.CREDENTIAL, **_T),
         "customer": personal(Category.LINK, **_T),

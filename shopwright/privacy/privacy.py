@@ -47,3 +47,130 @@ register(
         "customer": personal(Category.LINK, **_SHARED),
     },
 )
+
+register(
+    "privacy.PolicyVersion",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "version": NOT_PERSONAL,
+        "title": NOT_PERSONAL,
+        "body": NOT_PERSONAL,  # the merchant's published policy text
+        "change_summary": NOT_PERSONAL,
+        "is_major": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "created_by": personal(
+            Category.LINK, subject=Subject.MERCHANT, retention=Retention.ACCOUNT, erasure=Erasure.NULL
+        ),
+        "published_at": NOT_PERSONAL,
+        "notified_at": NOT_PERSONAL,
+    },
+)
+
+# Consent records are the proof of consent: kept while the account lives, deleted with it
+# (erasure keeps only the proof of the deletion itself: the request and its audit entries).
+_CONSENT: Handling = {"subject": Subject.ANY, "retention": Retention.ACCOUNT, "erasure": Erasure.DELETE}
+register(
+    "privacy.ConsentRecord",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "customer": personal(Category.LINK, **_CONSENT),
+        "user": personal(Category.LINK, **_CONSENT),
+        "visitor_hash": personal(Category.LINK, **_CONSENT),
+        "purpose": personal(Category.BEHAVIOUR, plain_reason="a choice code from a fixed list", **_CONSENT),
+        "granted": personal(Category.BEHAVIOUR, plain_reason="a yes or no", **_CONSENT),
+        "policy_version": NOT_PERSONAL,
+        "channel": NOT_PERSONAL,
+        "evidence": NOT_PERSONAL,  # the standard text shown, the same for everyone
+        "created_at": NOT_PERSONAL,
+    },
+)
+register(
+    "privacy.ProcessingRestriction",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "customer": personal(Category.LINK, **_CONSENT),
+        "user": personal(Category.LINK, **_CONSENT),
+        "created_at": NOT_PERSONAL,
+        "lifted_at": NOT_PERSONAL,
+    },
+)
+
+# A request is the proof that it was handled: kept for the audit period with the
+# subject's identifiers emptied once it is closed and the subject erased.
+_REQ: Handling = {"subject": Subject.ANY, "retention": Retention.AUDIT, "erasure": Erasure.NULL}
+register(
+    "privacy.DataRequest",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "kind": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "channel": NOT_PERSONAL,
+        "customer": personal(Category.LINK, **_REQ),
+        "user": personal(Category.LINK, **_REQ),
+        "subject_email": personal(Category.CONTACT, **_REQ),
+        "subject_email_index": personal(Category.LINK, **_REQ),
+        "agent_name": personal(Category.IDENTITY, **_REQ),
+        "agent_email": personal(Category.CONTACT, **_REQ),
+        "details": personal(Category.IDENTITY, **_REQ),
+        "resolution": personal(Category.IDENTITY, **_REQ),
+        "code_hash": personal(Category.CREDENTIAL, **_REQ),
+        "code_expires_at": NOT_PERSONAL,
+        "code_attempts": NOT_PERSONAL,
+        "verification_nonce": personal(Category.CREDENTIAL, **_REQ),
+        "created_at": NOT_PERSONAL,
+        "verified_at": NOT_PERSONAL,
+        "due_at": NOT_PERSONAL,
+        "reminded_day10_at": NOT_PERSONAL,
+        "reminded_day14_at": NOT_PERSONAL,
+        "completed_at": NOT_PERSONAL,
+        "erasure_progress": NOT_PERSONAL,  # step names and counts
+        "residue_report": NOT_PERSONAL,  # table and column names, counts; never values
+    },
+)
+register(
+    "privacy.ExportArchive",
+    {
+        "id": NOT_PERSONAL,
+        "request": NOT_PERSONAL,
+        "path": personal(
+            Category.LINK,
+            plain_reason="a random file name; the file is deleted after download or expiry",
+            subject=Subject.ANY,
+            retention=Retention.SHORT,
+            erasure=Erasure.DELETE,
+        ),
+        "size": NOT_PERSONAL,
+        "token_hash": personal(
+            Category.CREDENTIAL, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE
+        ),
+        "created_at": NOT_PERSONAL,
+        "ready_at": NOT_PERSONAL,
+        "expires_at": NOT_PERSONAL,
+        "downloaded_at": NOT_PERSONAL,
+        "deleted_at": NOT_PERSONAL,
+    },
+)
+register(
+    "privacy.RetentionOverride",
+    {
+        "id": NOT_PERSONAL,
+        "store": NOT_PERSONAL,
+        "retention": NOT_PERSONAL,
+        "days": NOT_PERSONAL,
+        "updated_at": NOT_PERSONAL,
+    },
+)
+register(
+    "privacy.PurgeReport",
+    {
+        "id": NOT_PERSONAL,
+        "started_at": NOT_PERSONAL,
+        "finished_at": NOT_PERSONAL,
+        "counts": NOT_PERSONAL,
+        "stores_closed": NOT_PERSONAL,
+    },
+)

@@ -120,6 +120,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Set when an erasure starts: no login, no new data, until the row is gone.
+    erasure_locked_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -160,6 +162,11 @@ class Store(models.Model):
     prices_include_tax = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     went_live_at = models.DateTimeField(null=True, blank=True)
+    # Registration asks for the date of birth (the age gate of F18); on by default.
+    ask_date_of_birth = models.BooleanField(default=True)
+    # Closing (F19): customers' personal data is erased after a 30-day grace period.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    customer_data_erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -29,6 +29,7 @@ register(
         "is_active": NOT_PERSONAL,
         "is_staff": NOT_PERSONAL,
         "date_joined": NOT_PERSONAL,
+        "erasure_locked_at": NOT_PERSONAL,
         "groups": NOT_PERSONAL,
         "user_permissions": NOT_PERSONAL,
     },
@@ -48,6 +49,9 @@ register(
         "prices_include_tax": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
         "went_live_at": NOT_PERSONAL,
+        "ask_date_of_birth": NOT_PERSONAL,
+        "closed_at": NOT_PERSONAL,
+        "customer_data_erased_at": NOT_PERSONAL,
     },
 )
 

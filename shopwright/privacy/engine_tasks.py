@@ -1,0 +1,1 @@
+"""Jobs of the export and erasure engine (exports.py, erasure.py)."""

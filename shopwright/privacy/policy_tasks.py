@@ -1,0 +1,1 @@
+"""Jobs of policy versions and consents (policies.py, consents.py)."""

@@ -1,0 +1,1 @@
+"""Jobs of data requests: deadline reminders (requests.py)."""

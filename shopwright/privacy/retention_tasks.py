@@ -1,0 +1,1 @@
+"""Jobs of retention, store closure and children's accounts (retention.py, closures.py, children.py)."""
