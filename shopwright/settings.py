@@ -13,6 +13,7 @@ process refuses to start without them, without EMAIL_URL, or with DEBUG on.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 from collections.abc import Callable
@@ -178,6 +179,13 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... under pytest -n
+if TESTING and REDIS_URL and _XDIST_WORKER:
+    # Parallel test processes each get their own Redis database (15, 14, ...), as they get their
+    # own test database: one worker's flush or queue never touches another's. Subprocesses the
+    # tests start inherit the same database through the environment.
+    REDIS_URL = re.sub(r"(/\d+)?$", f"/{15 - int(_XDIST_WORKER.removeprefix('gw'))}", REDIS_URL.rstrip("/"), count=1)
+    os.environ["REDIS_URL"] = REDIS_URL
 if REDIS_URL:
     CACHES = {
         # Django's RedisCache, reusing one client per connection pool (core/redis_cache.py).
