@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/<int:membership_id>/reveal/", views.staff_reveal, name="staff_reveal"),
     path("audit/", views.audit_log, name="audit"),
     path("account/activity/", views.account_activity, name="account_activity"),
+    path("account/privacy/", include("shopwright.backoffice.account_privacy_urls")),
     path("catalog/import/", include("shopwright.backoffice.import_urls")),
     path("catalog/", include("shopwright.backoffice.catalog_urls")),
     path("orders/", include("shopwright.backoffice.order_urls")),

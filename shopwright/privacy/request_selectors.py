@@ -39,6 +39,11 @@ class RequestRow:
     overdue: bool
     open: bool
 
+    @property
+    def overdue_days(self) -> int:
+        """Whole days past the deadline (at least 1 once it has passed)."""
+        return max(1, -self.days_left - 1) if self.overdue and self.days_left is not None else 0
+
 
 def days_left(request: DataRequest, *, now: datetime.datetime | None = None) -> int | None:
     """Whole days until the deadline (0 on its last day, negative past it); None before verification."""
