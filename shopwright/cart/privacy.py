@@ -15,6 +15,7 @@ register(
         "created_at": personal(Category.BEHAVIOUR, plain_reason="a timestamp; goes with the row", **_CART),
         "updated_at": personal(Category.BEHAVIOUR, plain_reason="a timestamp; goes with the row", **_CART),
     },
+    export_as="cart",
 )
 
 register(
@@ -27,4 +28,5 @@ register(
         "quantity": personal(Category.BEHAVIOUR, plain_reason="a count; goes with the row", **_CART),
         "created_at": personal(Category.BEHAVIOUR, plain_reason="a timestamp; goes with the row", **_CART),
     },
+    export_as="cart",
 )

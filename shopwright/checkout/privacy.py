@@ -23,4 +23,5 @@ register(
         "created_at": NOT_PERSONAL,
         "updated_at": NOT_PERSONAL,
     },
+    export_as="checkouts",
 )

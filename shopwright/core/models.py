@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, transaction
 
 from shopwright.core.fields import BlindIndexField, EncryptedTextField
 
@@ -41,9 +41,35 @@ class TenantModel(models.Model):
             return super().delete(*args, **kwargs)
 
 
+# The only columns an erasure may empty in the audit log: who acted, on what, from where.
+AUDIT_ANONYMISABLE = {"actor_id": None, "object_id": "", "ip_address": ""}
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("the audit log is append-only")
+
+    def anonymise(self, *fields: str) -> int:
+        """Empty `fields` (of actor_id, object_id, ip_address) in these entries; the one change the log allows.
+
+        Erasure keeps the entries about an erased subject (proof and
+        security) but cuts them from the person. On PostgreSQL the trigger
+        lets the UPDATE through only under `shopwright.audit_anonymise`, and
+        only when nothing but those columns changes, to empty values.
+        """
+        if not fields or not set(fields) <= AUDIT_ANONYMISABLE.keys():
+            raise PermissionError(f"the audit log can only empty {sorted(AUDIT_ANONYMISABLE)}")
+        values = {name: AUDIT_ANONYMISABLE[name] for name in fields}
+        with transaction.atomic(using=self.db):
+            connection = connections[self.db]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL shopwright.audit_anonymise = 'on'")
+            count = super().update(**values)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL shopwright.audit_anonymise = 'off'")
+        return count
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("the audit log is append-only")
@@ -123,7 +149,11 @@ class Email(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "created_at"], name="email_status_time")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="email_status_time"),
+            # Exports and erasure find one person's mail by it.
+            models.Index(fields=["to_index"], name="email_to_index"),
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -31,6 +31,9 @@ register(
         "guardian_consented_at": NOT_PERSONAL,
         "erasure_locked_at": NOT_PERSONAL,
     },
+    export_as="profile",
+    root=True,
+    files=("avatar",),
 )
 
 register(
@@ -43,6 +46,7 @@ register(
         "created_at": NOT_PERSONAL,
         "expires_at": NOT_PERSONAL,
     },
+    export_as="api_tokens",
 )
 
 register(
@@ -56,4 +60,5 @@ register(
         "created_at": NOT_PERSONAL,
         "updated_at": NOT_PERSONAL,
     },
+    export_as="addresses",
 )

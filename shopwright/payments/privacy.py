@@ -24,6 +24,7 @@ register(
             Category.PAYMENT_REFERENCE, plain_reason="4 digits, what receipts print; the card cannot be rebuilt", **_P
         ),
     },
+    export_as="orders",
 )
 register(
     "payments.Refund",
@@ -36,6 +37,7 @@ register(
             Category.LINK, subject=Subject.STAFF, retention=Retention.TRANSACTION, erasure=Erasure.ANONYMISE
         ),
     },
+    export_as="orders",
 )
 register("payments.WebhookEvent", _not_personal("id store provider event_id event_type received_at"))
 register(

@@ -1,1 +1,29 @@
-"""Jobs of the export and erasure engine (exports.py, erasure.py)."""
+"""Jobs of the export and erasure engine (exports.py, erasure.py): thin wrappers over their services."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from shopwright.privacy.erasure import ErasureRunning, erasure_run
+from shopwright.privacy.exports import export_build, exports_expire
+from shopwright.privacy.models import DataRequest
+
+
+@db_task(retries=3, retry_delay=60, retry_backoff=2)
+def export_build_task(request_id: int) -> None:
+    request = DataRequest.objects.filter(pk=request_id).first()
+    if request is not None:
+        export_build(request=request)
+
+
+@db_task(retries=5, retry_delay=60, retry_backoff=2)
+def erasure_run_task(request_id: int) -> None:
+    # Resumable: a retry (or a second worker) picks up where the last run stopped.
+    try:
+        erasure_run(request_id=request_id)
+    except ErasureRunning:
+        return  # another worker runs it now
+
+
+@db_periodic_task(crontab(minute="17"))  # hourly: downloaded and expired archives' files go
+def exports_expire_task() -> None:
+    exports_expire()

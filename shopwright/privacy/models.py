@@ -312,3 +312,31 @@ class PurgeReport(models.Model):
 
     def __str__(self) -> str:
         return f"purge {self.started_at:%Y-%m-%d}"
+
+
+class SessionLink(models.Model):
+    """Which session keys a customer or a user signed in with, so erasure ends exactly those sessions.
+
+    Written at every sign-in (privacy.session_links, from the sign-in
+    signals). Decoding every session to find a person's would cost the
+    platform's size; this table costs the person's. Rows whose session has
+    expired are harmless and go with the account.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    user = models.ForeignKey(
+        "stores.User", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    session_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer"], name="sessionlink_customer"),
+            models.Index(fields=["user"], name="sessionlink_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"session link #{self.pk}"

@@ -1,6 +1,17 @@
 """Data map entries for Django's own tables, which the project also stores."""
 
-from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Handling, Retention, Subject, personal, register
+from shopwright.privacy.datamap import (
+    NOT_PERSONAL,
+    Category,
+    Erasure,
+    Handling,
+    Retention,
+    Subject,
+    personal,
+    register,
+    register_before_delete,
+)
+from shopwright.privacy.session_links import sessions_end
 
 register("contenttypes.ContentType", {"id": NOT_PERSONAL, "app_label": NOT_PERSONAL, "model": NOT_PERSONAL})
 register(
@@ -44,8 +55,16 @@ register(
         "categories": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
         "order": personal(Category.LINK, **_SHARED),
-        "customer": personal(Category.LINK, **_SHARED),
+        # Cut when the customer is erased: the record stays with the (restricted) order.
+        "customer": personal(
+            Category.LINK,
+            subject=Subject.CUSTOMER,
+            retention=Retention.TRANSACTION,
+            erasure=Erasure.NULL,
+            owns=True,
+        ),
     },
+    export_as="sharing_ledger",
 )
 
 register(
@@ -85,6 +104,7 @@ register(
         "evidence": NOT_PERSONAL,  # the standard text shown, the same for everyone
         "created_at": NOT_PERSONAL,
     },
+    export_as="consents",
 )
 register(
     "privacy.ProcessingRestriction",
@@ -96,11 +116,14 @@ register(
         "created_at": NOT_PERSONAL,
         "lifted_at": NOT_PERSONAL,
     },
+    export_as="consents",
 )
 
 # A request is the proof that it was handled: kept for the audit period with the
 # subject's identifiers emptied once it is closed and the subject erased.
 _REQ: Handling = {"subject": Subject.ANY, "retention": Retention.AUDIT, "erasure": Erasure.NULL}
+# The subject's own requests: exported, and their identifiers emptied by erasure.
+_REQ_LINK = personal(Category.LINK, owns=True, **_REQ)
 register(
     "privacy.DataRequest",
     {
@@ -109,10 +132,10 @@ register(
         "kind": NOT_PERSONAL,
         "status": NOT_PERSONAL,
         "channel": NOT_PERSONAL,
-        "customer": personal(Category.LINK, **_REQ),
-        "user": personal(Category.LINK, **_REQ),
+        "customer": _REQ_LINK,
+        "user": _REQ_LINK,
         "subject_email": personal(Category.CONTACT, **_REQ),
-        "subject_email_index": personal(Category.LINK, **_REQ),
+        "subject_email_index": _REQ_LINK,
         "agent_name": personal(Category.IDENTITY, **_REQ),
         "agent_email": personal(Category.CONTACT, **_REQ),
         "details": personal(Category.IDENTITY, **_REQ),
@@ -127,9 +150,12 @@ register(
         "reminded_day10_at": NOT_PERSONAL,
         "reminded_day14_at": NOT_PERSONAL,
         "completed_at": NOT_PERSONAL,
-        "erasure_progress": NOT_PERSONAL,  # step names and counts
+        # Step names and counts; while an erasure runs also the identifiers its residue scan looks
+        # for, encrypted (they are gone from everywhere else by then), removed when it finishes.
+        "erasure_progress": NOT_PERSONAL,
         "residue_report": NOT_PERSONAL,  # table and column names, counts; never values
     },
+    export_as="data_requests",
 )
 register(
     "privacy.ExportArchive",
@@ -174,3 +200,18 @@ register(
         "stores_closed": NOT_PERSONAL,
     },
 )
+
+_SESSION: Handling = {"subject": Subject.ANY, "retention": Retention.SHORT, "erasure": Erasure.DELETE}
+register(
+    "privacy.SessionLink",
+    {
+        "id": NOT_PERSONAL,
+        "customer": personal(Category.LINK, **_SESSION),
+        "user": personal(Category.LINK, **_SESSION),
+        "session_key": personal(Category.CREDENTIAL, **_SESSION),
+        "created_at": NOT_PERSONAL,
+    },
+    export_as="sessions",
+)
+# The session itself (in the database or the cache) ends with its link.
+register_before_delete("privacy.SessionLink", sessions_end)

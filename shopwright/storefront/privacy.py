@@ -13,4 +13,5 @@ register(
         "product": personal(Category.BEHAVIOUR, plain_reason="a catalog id; goes with the row", **_FAV),
         "created_at": personal(Category.BEHAVIOUR, plain_reason="a timestamp; goes with the row", **_FAV),
     },
+    export_as="favourites",
 )

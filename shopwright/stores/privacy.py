@@ -1,6 +1,21 @@
 """Data map: platform accounts, stores, staff."""
 
-from shopwright.privacy.datamap import NOT_PERSONAL, Category, Erasure, Holding, Retention, Subject, personal, register
+from __future__ import annotations
+
+from typing import Any
+
+from shopwright.privacy.datamap import (
+    NOT_PERSONAL,
+    Category,
+    Erasure,
+    Holding,
+    Retention,
+    Subject,
+    personal,
+    register,
+    register_erasure_check,
+    register_placeholder,
+)
 
 _ACCOUNT: Holding = {"subject": Subject.MERCHANT, "retention": Retention.ACCOUNT}
 
@@ -33,6 +48,8 @@ register(
         "groups": NOT_PERSONAL,
         "user_permissions": NOT_PERSONAL,
     },
+    export_as="profile",
+    root=True,
 )
 
 register(
@@ -77,6 +94,7 @@ register(
         "role": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
     },
+    export_as="memberships",
 )
 
 register(
@@ -98,6 +116,7 @@ register(
         "accepted_at": NOT_PERSONAL,
         "accepted_by": personal(Category.LINK, erasure=Erasure.NULL, **_STAFF),
     },
+    export_as="staff_invitations",
 )
 
 register(
@@ -109,4 +128,39 @@ register(
         "created_at": NOT_PERSONAL,
         "expires_at": NOT_PERSONAL,
     },
+    export_as="api_tokens",
 )
+
+
+ERASED_OWNER_EMAIL = "erased-account@shopwright.invalid"
+
+
+def _erased_owner() -> Any:
+    """The one inactive account a closed store's erased owner is replaced by (Store.owner is required).
+
+    It is the same row for every erased owner, holds nobody's data and
+    cannot sign in, so it links no store to a person or to another store.
+    """
+    from shopwright.core import crypto
+    from shopwright.stores.models import User
+
+    index = crypto.blind_index(ERASED_OWNER_EMAIL)
+    user = User.objects.filter(email_index=index).first()
+    if user is None:
+        user = User(email=ERASED_OWNER_EMAIL, email_index=index, full_name="Deleted account", is_active=False)
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+register_placeholder("stores.User", _erased_owner)
+
+
+def _open_stores(subject: Any, stores: Any) -> str:
+    """A merchant who owns a store that is not closed cannot be erased: the store needs its owner."""
+    if stores.filter(closed_at__isnull=True).exists():
+        return "This account owns a store that is not closed. Close the store (or hand it over) first."
+    return ""
+
+
+register_erasure_check("stores.Store", _open_stores)
