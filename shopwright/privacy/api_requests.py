@@ -1,6 +1,231 @@
-"""Privacy endpoints: `storefront_router` answers on a store host, `merchant_router` on the platform host."""
+"""Data request endpoints: `storefront_router` answers on a store host, `merchant_router` on the platform host.
 
-from ninja import Router
+Customer (bearer token or session): open a request, ask for a code, verify
+it by password or code, list and read one's own requests. Another
+customer's request is 404.
+
+Merchant: the store's privacy inbox (`?store=<handle>`, any member), one
+request, and the answers (owner and admin only; others 403). The subject's
+email is masked in every merchant answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+from ninja import Query, Router, Schema, Status
+
+from shopwright.core.api import ERRORS, InputSchema, OkOut
+from shopwright.core.audit import Actor
+from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
+from shopwright.core.masking import mask_email
+from shopwright.core.requests import client_ip
+from shopwright.customers.api import CustomerApiRequest, customer_auth
+from shopwright.privacy import request_selectors as selectors
+from shopwright.privacy import requests as services
+from shopwright.privacy.models import DataRequest, RequestChannel, RequestKind, RequestStatus
+from shopwright.stores.api import MerchantApiRequest, merchant_auth
+from shopwright.stores.models import Role, Store
+from shopwright.stores.selectors import membership_for, store_for_handle
 
 storefront_router = Router(tags=["privacy"])
 merchant_router = Router(tags=["privacy"])
+
+
+class RequestOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    channel: str
+    created_at: datetime.datetime
+    verified_at: datetime.datetime | None
+    due_at: datetime.datetime | None
+    days_left: int | None
+    overdue: bool
+    completed_at: datetime.datetime | None
+    details: str
+    resolution: str
+
+
+class InboxRequestOut(RequestOut):
+    subject_email: str  # masked
+
+
+class RequestIn(InputSchema):
+    kind: Literal["access", "export", "correction", "deletion", "restriction", "withdraw_consent"]
+    details: str = ""
+
+
+class VerifyIn(InputSchema):
+    password: str | None = None
+    code: str | None = None
+
+
+class InboxQuery(Schema):
+    store: str
+    status: str = ""
+    kind: str = ""
+
+
+class StoreQuery(Schema):
+    store: str
+
+
+class ActionIn(InputSchema):
+    action: Literal["start", "complete", "resolve", "refuse", "erase"]
+    note: str = ""
+
+
+def _out(request: DataRequest) -> RequestOut:
+    row = selectors.request_row(request)
+    return RequestOut(
+        id=request.pk,
+        kind=request.kind,
+        kind_label=row.kind,
+        status=request.status,
+        status_label=row.status,
+        channel=request.channel,
+        created_at=request.created_at,
+        verified_at=request.verified_at,
+        due_at=request.due_at,
+        days_left=row.days_left,
+        overdue=row.overdue,
+        completed_at=request.completed_at,
+        details=request.details,
+        resolution=request.resolution,
+    )
+
+
+def _inbox_out(request: DataRequest) -> InboxRequestOut:
+    return InboxRequestOut(**_out(request).dict(), subject_email=mask_email(request.subject_email))
+
+
+# --- the customer ---------------------------------------------------------------------------------------
+
+
+@storefront_router.post(
+    "", auth=customer_auth, response={201: RequestOut, **ERRORS}, summary="Open a privacy request about my data"
+)
+def request_open(request: CustomerApiRequest, payload: RequestIn) -> Status[RequestOut]:
+    """The request waits for verification (`POST /{id}/verify` with the password, or a code from `POST /{id}/code`)."""
+    opened = services.request_open(
+        store=request.store,
+        kind=payload.kind,
+        channel=RequestChannel.API,
+        customer=request.auth,
+        details=payload.details,
+        actor=Actor.customer(request.auth),
+        ip=client_ip(request),
+    )
+    if opened is None:  # never for a signed-in customer; kept for the type
+        raise NotFound("No such customer.")
+    return Status(201, _out(opened))
+
+
+@storefront_router.get(
+    "", auth=customer_auth, response={200: list[RequestOut], **ERRORS}, summary="My privacy requests"
+)
+def request_list(request: CustomerApiRequest) -> list[RequestOut]:
+    return [_out(row.request) for row in selectors.requests_for_customer(store=request.store, customer=request.auth)]
+
+
+def _mine(request: CustomerApiRequest, request_id: int) -> DataRequest:
+    return selectors.request_for_customer(store=request.store, customer=request.auth, request_id=request_id)
+
+
+@storefront_router.get(
+    "/{request_id}", auth=customer_auth, response={200: RequestOut, **ERRORS}, summary="One of my privacy requests"
+)
+def request_get(request: CustomerApiRequest, request_id: int) -> RequestOut:
+    return _out(_mine(request, request_id))
+
+
+@storefront_router.post(
+    "/{request_id}/code",
+    auth=customer_auth,
+    response={202: OkOut, **ERRORS},
+    summary="Email a one-time code to confirm a privacy request",
+)
+def request_code(request: CustomerApiRequest, request_id: int) -> Status[OkOut]:
+    services.request_code_send(request=_mine(request, request_id), ip=client_ip(request))
+    return Status(202, OkOut())
+
+
+@storefront_router.post(
+    "/{request_id}/verify",
+    auth=customer_auth,
+    response={200: RequestOut, **ERRORS},
+    summary="Confirm a privacy request with my password or the emailed code",
+)
+def request_verify(request: CustomerApiRequest, request_id: int, payload: VerifyIn) -> RequestOut:
+    mine = _mine(request, request_id)
+    if payload.password:
+        done = services.request_verify_password(request=mine, password=payload.password, ip=client_ip(request))
+    elif payload.code:
+        done = services.request_verify_code(request=mine, code=payload.code, ip=client_ip(request))
+    else:
+        raise ApplicationError.for_field("password", "Send your password, or the code we emailed you.")
+    done.refresh_from_db()
+    return _out(done)
+
+
+# --- the merchant ------------------------------------------------------------------------------------------
+
+
+def _store(request: MerchantApiRequest, handle: str, *, act: bool = False) -> Store:
+    store = store_for_handle(handle=handle)
+    membership = membership_for(user=request.auth, store=store) if store is not None else None
+    if store is None or membership is None:
+        raise NotFound("No such store.")
+    if act and membership.role not in (Role.OWNER, Role.ADMIN):
+        raise PermissionDeniedError("Only the store's owner and admins answer privacy requests.")
+    return store
+
+
+@merchant_router.get(
+    "", auth=merchant_auth, response={200: list[InboxRequestOut], **ERRORS}, summary="A store's privacy inbox"
+)
+def inbox(request: MerchantApiRequest, query: Query[InboxQuery]) -> list[InboxRequestOut]:
+    """Verified requests, the soonest deadline first; `status` and `kind` filter (unknown values are ignored)."""
+    store = _store(request, query.store)
+    status = query.status if query.status in RequestStatus.values else ""
+    kind = query.kind if query.kind in RequestKind.values else ""
+    return [_inbox_out(row.request) for row in selectors.store_inbox(store=store, status=status, kind=kind)]
+
+
+@merchant_router.get(
+    "/{request_id}", auth=merchant_auth, response={200: InboxRequestOut, **ERRORS}, summary="One privacy request"
+)
+def inbox_get(request: MerchantApiRequest, request_id: int, query: Query[StoreQuery]) -> InboxRequestOut:
+    store = _store(request, query.store)
+    return _inbox_out(selectors.store_inbox_request(store=store, request_id=request_id))
+
+
+@merchant_router.post(
+    "/{request_id}/actions",
+    auth=merchant_auth,
+    response={200: InboxRequestOut, **ERRORS},
+    summary="Answer a privacy request: start, complete, resolve, refuse or erase",
+)
+def inbox_act(
+    request: MerchantApiRequest, request_id: int, query: Query[StoreQuery], payload: ActionIn
+) -> InboxRequestOut:
+    """`note` is the answer the person reads (required to resolve or refuse)."""
+    store = _store(request, query.store, act=True)
+    found = selectors.store_inbox_request(store=store, request_id=request_id)
+    actor, ip = Actor.user(request.auth), client_ip(request)
+    if payload.action == "start":
+        done = services.request_start(request=found, actor=actor, ip=ip)
+    elif payload.action == "complete":
+        done = services.request_complete(request=found, actor=actor, note=payload.note, ip=ip)
+    elif payload.action == "resolve":
+        done = services.request_resolve(request=found, actor=actor, note=payload.note, ip=ip)
+    elif payload.action == "refuse":
+        done = services.request_refuse(request=found, actor=actor, reason=payload.note, ip=ip)
+    else:
+        done = services.request_erase(request=found, actor=actor, ip=ip)
+    done.refresh_from_db()
+    return _inbox_out(done)

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from shopwright.stores.models import Store, User
 
 _MISSING = "No such request."
+# Ids past a database integer are no request (and would overflow the query parameter).
+_MAX_ID = 2**63 - 1
+
+
+def _checked(request_id: int) -> int:
+    if not 0 < request_id <= _MAX_ID:
+        raise NotFound(_MISSING)
+    return request_id
 
 
 @dataclass(frozen=True)
@@ -80,14 +88,14 @@ def requests_for_user(*, user: User) -> list[RequestRow]:
 
 
 def request_for_customer(*, store: Store, customer: Customer, request_id: int) -> DataRequest:
-    found = DataRequest.objects.filter(store=store, customer_id=customer.pk, pk=request_id).first()
+    found = DataRequest.objects.filter(store=store, customer_id=customer.pk, pk=_checked(request_id)).first()
     if found is None:
         raise NotFound(_MISSING)
     return found
 
 
 def request_for_user(*, user: User, request_id: int) -> DataRequest:
-    found = DataRequest.objects.filter(store__isnull=True, user_id=user.pk, pk=request_id).first()
+    found = DataRequest.objects.filter(store__isnull=True, user_id=user.pk, pk=_checked(request_id)).first()
     if found is None:
         raise NotFound(_MISSING)
     return found
@@ -128,14 +136,14 @@ def operator_inbox(*, status: str = "", kind: str = "") -> list[RequestRow]:
 
 
 def store_inbox_request(*, store: Store, request_id: int) -> DataRequest:
-    found = DataRequest.objects.filter(store=store, pk=request_id).first()
+    found = DataRequest.objects.filter(store=store, pk=_checked(request_id)).first()
     if found is None:
         raise NotFound(_MISSING)
     return found
 
 
 def operator_inbox_request(*, request_id: int) -> DataRequest:
-    found = DataRequest.objects.filter(store__isnull=True, pk=request_id).first()
+    found = DataRequest.objects.filter(store__isnull=True, pk=_checked(request_id)).first()
     if found is None:
         raise NotFound(_MISSING)
     return found
