@@ -71,6 +71,7 @@ PRODUCTS_PER_STORE = 1200
 BATCH = 10_000  # others per committed batch (the unit of resumption)
 DOMAIN = "privacy.bench.example"
 PASSWORD = "bench-password-1"
+PLACES = 10  # distinct addresses of the subject (its address book and orders cycle through them)
 
 FIRST = (
     "Anna Ben Clara David Eva Felix Greta Hugo Ida Jonas Kira Lukas Mia Noah Olivia Paul Rosa Simon Tara Yusuf".split()
@@ -589,7 +590,9 @@ def build_subject(
             "nickname": prep(Customer, "nickname", "henri"),
         },
     )
-    addresses = [_address(i, name) for i in range(counts["addresses"])]
+    # A person's address book holds the same few places many times over (home, work, parents, ...).
+    places = [_address(i, name) for i in range(min(PLACES, counts["addresses"]))]
+    addresses = [places[i % len(places)] for i in range(counts["addresses"])]
     for i, address in enumerate(addresses):
         load.add(
             "address",
@@ -613,7 +616,7 @@ def build_subject(
         tax = (subtotal * Decimal("0.19") / Decimal("1.19")).quantize(Decimal("0.01"))
         total = subtotal + Decimal("4.90")
         guest = i % 10 == 9  # placed before signing in: found through the email's blind index
-        address = addresses[i % len(addresses)] if addresses else _address(i, name)
+        address = places[i % len(places)]
         oid = load.add(
             "order",
             {
@@ -627,7 +630,9 @@ def build_subject(
                 "phone": prep(Order, "phone", phone),
                 "delivery_time": prep(Order, "delivery_time", "after 5 pm" if i % 3 == 0 else ""),
                 "shipping_address": prep(Order, "shipping_address", address),
-                "billing_address": prep(Order, "billing_address", _address(i + 1, name) if i % 4 == 0 else None),
+                "billing_address": prep(
+                    Order, "billing_address", places[(i + 1) % len(places)] if i % 4 == 0 else None
+                ),
                 "shipping_country": "DE",
                 "currency": "EUR",
                 "prices_include_tax": True,
@@ -885,25 +890,47 @@ def _customer(subject: Subject) -> Any:
 # --- timing -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Timing:
-    seconds: list[float] = field(default_factory=list)
-
-    def add(self, value: float) -> None:
-        self.seconds.append(value)
-
-    def summary(self) -> str:
-        if not self.seconds:
-            return "not run"
-        values = self.seconds
-        each = ", ".join(f"{v:.3f}" for v in values)
-        return f"min {min(values):.3f} s, median {statistics.median(values):.3f} s, max {max(values):.3f} s ({each})"
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far, from /proc/<pid>/stat (0 where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - started, result
+class Clock:
+    """Wall seconds, and CPU seconds of this process and of its PostgreSQL backend, across one operation.
+
+    On a busy 2-core machine (other processes running) the wall clock
+    stretches; the CPU seconds of the two processes that do the work do not,
+    and their sum is close to what the wall clock shows on an idle machine
+    (the work is one thread waiting on one backend, never both at once).
+    """
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.backend = int(cursor.fetchone()[0])
+        self.wall: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+
+    def now(self) -> tuple[float, float]:
+        return time.perf_counter(), time.process_time() + _proc_cpu(self.backend)
+
+    def since(self, label: str, start: tuple[float, float]) -> float:
+        wall, cpu = self.now()
+        self.wall.setdefault(label, []).append(wall - start[0])
+        self.cpu.setdefault(label, []).append(cpu - start[1])
+        return wall - start[0]
+
+    def measure(self, label: str, fn: Callable[[], Any]) -> tuple[float, Any]:
+        start = self.now()
+        result = fn()
+        return self.since(label, start), result
 
 
 def _data_request(subject: Subject, kind: str) -> Any:
@@ -926,20 +953,30 @@ def _data_request(subject: Subject, kind: str) -> Any:
     )
 
 
+ACCESS = "access view (exports.subject_data)"
+EXPORT = "export (exports.export_build)"
+START = "  erasure_start (lock, identifiers)"
+ERASE = "  erasure_run without its residue scan"
+DELETION = "deletion (the two above)"
+RESIDUE = "residue scan (ends erasure_run)"
+TOTAL = "deletion with the residue scan"
+BUILD = "subject built (not a figure)"
+LABELS = [ACCESS, EXPORT, DELETION, START, ERASE, RESIDUE, TOTAL, BUILD]
+
+
 @dataclass
 class Results:
     command: str
     others: int
     table_rows: dict[str, int]
-    subject_rows: dict[str, int]
-    build_seconds: list[float] = field(default_factory=list)
-    access_view: list[float] = field(default_factory=list)
-    export: list[float] = field(default_factory=list)
+    subject_rows: dict[str, int] = field(default_factory=dict)
+    wall: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
     export_bytes: int = 0
-    deletion: list[float] = field(default_factory=list)
-    residue_scan: list[float] = field(default_factory=list)
     after_deletion: dict[str, int] = field(default_factory=dict)
-    residue_findings: Any = None
+    erasure_steps: dict[str, int] = field(default_factory=dict)
+    residue_report: Any = None
+    load_average: list[float] = field(default_factory=list)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -1027,8 +1064,8 @@ def _engine() -> Any:
 
         for module, names in (
             (subjects, ["DataSubject"]),
-            (exports, ["export_build", "subject_data"]),
-            (erasure, ["subject_lock", "erasure_run"]),
+            (exports, ["export_build", "export_delete", "subject_data"]),
+            (erasure, ["erasure_start", "erasure_run"]),
             (residue, ["residue_scan"]),
         ):
             missing = [n for n in names if not hasattr(module, n)]
@@ -1044,67 +1081,147 @@ def run(args: argparse.Namespace, store_ids: list[int], log: Callable[[str], Non
     engine = _engine()
     stock = _stock(store_ids[0])
     skip = make_data._is_superuser()
+    clock = Clock()
+    results = Results(
+        command=reproduce_command(args),
+        others=others_present(store_ids),
+        table_rows=table_counts(),
+        wall=clock.wall,
+        cpu=clock.cpu,
+    )
 
     def new_subject() -> Subject:
-        seconds, subject = _timed(
+        seconds, subject = clock.measure(
+            BUILD,
             lambda: build_subject(
                 store_ids=store_ids, orders=args.orders, records=args.records, skip_fk_checks=skip, stock=stock
-            )
+            ),
         )
-        results.build_seconds.append(seconds)
         log(f"subject built in {seconds:.2f} s ({sum(subject.rows.values()):,} rows)")
         return subject
 
-    results = Results(
-        command=reproduce_command(args), others=others_present(store_ids), table_rows=table_counts(), subject_rows={}
-    )
     subject = new_subject()
     results.subject_rows = subject_counts(subject)
     data_subject = engine.subjects.DataSubject.for_customer(_customer(subject))
     for _ in range(args.repeat):
-        seconds, _data = _timed(lambda: engine.exports.subject_data(data_subject))
-        results.access_view.append(seconds)
+        clock.measure(ACCESS, lambda: engine.exports.subject_data(data_subject))
     for i in range(args.repeat):
         request = _data_request(subject, "export")
-        seconds, archive = _timed(lambda: engine.exports.export_build(request=request))  # noqa: B023
-        results.export.append(seconds)
+        seconds, archive = clock.measure(EXPORT, lambda: engine.exports.export_build(request=request))  # noqa: B023
         results.export_bytes = archive.size
         log(f"export {i + 1}: {seconds:.3f} s, {archive.size:,} bytes")
+        engine.exports.export_delete(archive=archive)  # the file goes (downloaded or expired, as it would)
+    if args.profile:
+        request = _data_request(subject, "export")
+        archive = profile("export_build", lambda: engine.exports.export_build(request=request))
+        engine.exports.export_delete(archive=archive)
     for i in range(args.repeat):
         if i:
             subject = new_subject()
-        customer = _customer(subject)
-        request = _data_request(subject, "deletion")
-        seconds, _done = _timed(
-            lambda: (
-                engine.erasure.subject_lock(engine.subjects.DataSubject.for_customer(customer)),  # noqa: B023
-                engine.erasure.erasure_run(request_id=request.pk),  # noqa: B023
-            )
-        )
-        results.deletion.append(seconds)
-        log(f"deletion {i + 1}: {seconds:.3f} s")
-        request.refresh_from_db()
-        seconds, findings = _timed(lambda: engine.residue.residue_scan(_identifiers(subject)))  # noqa: B023
-        results.residue_scan.append(seconds)
-        results.residue_findings = findings
-        log(f"residue scan {i + 1}: {seconds:.3f} s")
+        request = _erase(engine, _data_request(subject, "deletion"), clock)
+        results.residue_report = request.residue_report
+        results.erasure_steps = (request.erasure_progress or {}).get("steps", {})
+        log(f"deletion {i + 1}: {clock.wall[DELETION][-1]:.3f} s + residue scan {clock.wall[RESIDUE][-1]:.3f} s")
     results.after_deletion = subject_counts(subject)
+    results.load_average = list(os.getloadavg())
+    if args.profile:
+        subject = new_subject()
+        request = _data_request(subject, "deletion")
+        profile("deletion (erasure_start, erasure_run with its residue scan)", lambda: _erase(engine, request, None))
     return results
 
 
-def _identifiers(subject: Subject) -> Any:
-    """What residue_scan looks for: the subject's ids and email."""
-    return {"customer_id": subject.customer_id, "store_id": subject.store_id, "email": subject.email}
+def profile(label: str, fn: Callable[[], Any], *, top: int = 12) -> Any:
+    """Run `fn` once under cProfile with the SQL captured; print where its time went."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    profiler = cProfile.Profile()
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        result = profiler.runcall(fn)
+        seconds = time.perf_counter() - started
+    queries = captured.captured_queries
+    sql_seconds = sum(float(q["time"]) for q in queries)
+    print(f"\n## profile: {label}: {seconds:.3f} s wall, {len(queries)} statements, {sql_seconds:.3f} s in SQL")
+    for q in sorted(queries, key=lambda q: -float(q["time"]))[:top]:
+        print(f"  {float(q['time']) * 1000:8.1f} ms  {q['sql'][:150]}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top * 2)
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:4000])
+    return result
+
+
+def _erase(engine: Any, request: Any, clock: Clock | None) -> Any:
+    """A merchant's "Run deletion": erasure_start (lock, identifiers), then the job, erasure_run, timed in parts.
+
+    The job is run here rather than from erasure_start's on-commit hook, so
+    the two are timed apart; the residue scan erasure_run ends with is timed
+    on its own (wrapped where erasure_run looks it up).
+    """
+    from django.db import transaction
+
+    from shopwright.core.audit import Actor
+    from shopwright.privacy import engine_tasks
+
+    clock = clock or Clock()
+    real_scan, real_task = engine.residue.residue_scan, engine_tasks.erasure_run_task
+
+    def timed_scan(identifiers: Any) -> Any:
+        return clock.measure(RESIDUE, lambda: real_scan(identifiers))[1]
+
+    def start() -> None:
+        with transaction.atomic():
+            engine.erasure.erasure_start(request=request, actor=Actor.system())
+
+    engine.residue.residue_scan = timed_scan
+    engine_tasks.erasure_run_task = lambda request_id: None
+    try:
+        clock.measure(START, start)
+        scans = len(clock.wall.get(RESIDUE, []))
+        began = clock.now()
+        done = engine.erasure.erasure_run(request_id=request.pk)
+        clock.since(TOTAL, began)
+    finally:
+        engine.residue.residue_scan, engine_tasks.erasure_run_task = real_scan, real_task
+    if len(clock.wall.get(RESIDUE, [])) == scans:  # erasure_run did not scan
+        clock.wall.setdefault(RESIDUE, []).append(0.0)
+        clock.cpu.setdefault(RESIDUE, []).append(0.0)
+    for kind in (clock.wall, clock.cpu):
+        run = kind[TOTAL].pop()
+        kind.setdefault(ERASE, []).append(run - kind[RESIDUE][-1])
+        kind.setdefault(DELETION, []).append(kind[START][-1] + kind[ERASE][-1])
+        kind[TOTAL].append(kind[START][-1] + run)
+    return done
+
+
+def _summary(values: list[float]) -> str:
+    if not values:
+        return "not run"
+    each = " ".join(f"{v:.2f}" for v in values)
+    return f"median {statistics.median(values):7.3f}  min {min(values):7.3f}  max {max(values):7.3f}  ({each})"
 
 
 def report(results: Results) -> None:
     print(f"# others: {results.others:,} customers; platform tables: " + json.dumps(results.table_rows))
     print("# the subject's rows: " + json.dumps(results.subject_rows))
-    print(f"subject built (not timed): {Timing(results.build_seconds).summary()}")
-    print(f"access view (subject_data): {Timing(results.access_view).summary()}")
-    print(f"export (export_build): {Timing(results.export).summary()}; ZIP {results.export_bytes:,} bytes")
-    print(f"deletion (lock + erasure_run): {Timing(results.deletion).summary()}")
-    print(f"residue scan (alone): {Timing(results.residue_scan).summary()}")
+    print(f"# seconds, wall clock (load average at the end: {' '.join(f'{x:.1f}' for x in results.load_average)})")
+    for label in LABELS:
+        print(f"{label:<42} {_summary(results.wall.get(label, []))}")
+    print("# CPU seconds of this process + its PostgreSQL backend (what an idle machine's wall clock would show)")
+    for label in LABELS:
+        print(f"{label:<42} {_summary(results.cpu.get(label, []))}")
+    print(f"# export ZIP: {results.export_bytes:,} bytes")
+    report = results.residue_report or {}
+    print(f"# residue report: clean={report.get('clean')} scanned={json.dumps(report.get('scanned'))}")
+    print(f"# erasure steps (rows): {json.dumps(results.erasure_steps)}")
     print("# after deletion: " + json.dumps(results.after_deletion))
     print(f"# reproduce: {results.command}")
 
