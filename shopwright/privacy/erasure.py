@@ -159,9 +159,10 @@ def _field_updates(
     if flag:
         shared["subject_erased_at"] = timezone.now()
     qs = rows(model, subject, pks)
-    anonymise = getattr(qs, "anonymise", None)
+    # The append-only audit log's narrow path (its manager refuses any other update).
+    anonymise = getattr(model._default_manager.all(), "anonymise", None)
     if anonymise is not None and not per_row and not flag:
-        return int(anonymise(*names))  # the append-only audit log's narrow path
+        return int(model._default_manager.filter(pk__in=pks).anonymise(*names))  # type: ignore[attr-defined]
     count = qs.update(**shared) if shared else len(pks)
     for pk in pks if per_row else []:
         rows(model, subject, [pk]).update(

@@ -1,5 +1,7 @@
 """Data map entries for Django's own tables, which the project also stores."""
 
+from typing import Any
+
 from shopwright.privacy.datamap import (
     NOT_PERSONAL,
     Category,
@@ -215,3 +217,14 @@ register(
 )
 # The session itself (in the database or the cache) ends with its link.
 register_before_delete("privacy.SessionLink", sessions_end)
+
+
+def _archive_files_delete(archives: Any) -> None:
+    from shopwright.privacy.exports import export_root
+
+    for name in archives.exclude(path="").values_list("path", flat=True):
+        (export_root() / name).unlink(missing_ok=True)
+
+
+# An export's ZIP (outside the media folder) goes with its row.
+register_before_delete("privacy.ExportArchive", _archive_files_delete)
