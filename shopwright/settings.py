@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "shopwright.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shopwright.core.tenancy.HostRoutingMiddleware",
+    # Outside every middleware that sets cookies: drops the non-necessary ones the visitor has not allowed.
+    "shopwright.privacy.cookies.CookieConsentMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +153,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shopwright.core.context_processors.platform",
+                "shopwright.privacy.cookies.privacy_context",
             ],
         },
     }

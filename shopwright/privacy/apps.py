@@ -24,3 +24,7 @@ class PrivacyConfig(AppConfig):
         from shopwright.privacy.children import on_customer_registered
 
         customer_registered.connect(on_customer_registered, dispatch_uid="privacy.children.on_customer_registered")
+
+        from shopwright.privacy import policies
+
+        policies.connect_signals()

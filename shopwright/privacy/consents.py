@@ -62,21 +62,21 @@ def visitor_hash(visitor: str) -> str:
 
 def _subject_filter(
     *, customer: Customer | None, user: User | None, visitor: str | None, store: Store | None
-) -> tuple[Q, Store | None]:
-    """The records of exactly one subject, and the store its consents belong to."""
+) -> tuple[Q, int | None]:
+    """The records of exactly one subject, and the id of the store its consents belong to."""
     given = [s for s in (customer, user, visitor) if s]
     if len(given) != 1:
         raise ApplicationError("A consent belongs to exactly one customer, user or visitor.", code="invalid_subject")
     if customer is not None:
         if store is not None and store.pk != customer.store_id:
             raise ApplicationError("This customer belongs to another store.", code="invalid_subject")
-        return Q(customer_id=customer.pk), customer.store
+        return Q(customer_id=customer.pk), customer.store_id
     if user is not None:
-        return Q(user_id=user.pk), store
+        return Q(user_id=user.pk), store.pk if store is not None else None
     assert visitor is not None
     if store is None:
         raise ApplicationError("A visitor's consent is given at one store.", code="invalid_subject")
-    return Q(store_id=store.pk, visitor_hash=visitor_hash(visitor), customer__isnull=True, user__isnull=True), store
+    return Q(store_id=store.pk, visitor_hash=visitor_hash(visitor), customer__isnull=True, user__isnull=True), store.pk
 
 
 def _clean_purpose(purpose: str) -> ConsentPurpose:
@@ -98,7 +98,7 @@ def _locked(customer: Customer | None, user: User | None) -> bool:
     return bool(subject is not None and getattr(subject, "erasure_locked_at", None))
 
 
-def _scope_policy(*, customer: Customer | None, user: User | None, store: Store | None) -> PolicyVersion | None:
+def _scope_policy(*, customer: Customer | None, user: User | None, store: int | None) -> PolicyVersion | None:
     """The policy a consent is given under: the store's for a customer or a visitor, the platform's for a user."""
     if user is not None:
         return policies.policy_current(None)
@@ -121,13 +121,15 @@ def _record(
     clean_purpose = _clean_purpose(purpose)
     clean_channel = _clean_channel(channel)
     _filter, scope_store = _subject_filter(customer=customer, user=user, visitor=visitor, store=store)
+    if store is None and scope_store is not None and customer is not None:
+        store = customer.store
     if _locked(customer, user):
         raise PermissionDeniedError("This account is being deleted; its consents can no longer change.", code="locked")
     if policy_version is None:
         policy_version = _scope_policy(customer=customer, user=user, store=scope_store)
     with transaction.atomic():
         record = ConsentRecord.objects.create(
-            store=scope_store,
+            store_id=scope_store,
             customer=customer,
             user=user,
             visitor_hash=visitor_hash(visitor) if visitor else "",
@@ -142,7 +144,7 @@ def _record(
             audit_record(
                 action="privacy.consent_grant" if granted else "privacy.consent_withdraw",
                 actor=who,
-                store=scope_store,
+                store=store,
                 obj=record,
                 details={"purpose": clean_purpose.value, "channel": clean_channel.value},
             )
@@ -291,7 +293,7 @@ def processing_allowed(*, purpose: str, customer: Customer | None = None, user: 
     record = latest.get(clean_purpose.value)
     if record is None or not record.granted:
         return False
-    major = policies.policy_latest_major(None if user is not None else customer.store)  # type: ignore[union-attr]
+    major = policies.policy_latest_major(None if user is not None else customer.store_id)  # type: ignore[union-attr]
     if major is None or _version(record) >= major.version:
         return True
     accepted = latest.get(ConsentPurpose.PRIVACY_POLICY.value)

@@ -14,12 +14,13 @@ consent.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from shopwright.core.audit import Actor, audit_record
@@ -31,27 +32,33 @@ if TYPE_CHECKING:
     from shopwright.customers.models import Customer
     from shopwright.stores.models import Store, User
 
+# The policy banner's text (storefront and back office): kept as the evidence of the acceptance.
+POLICY_BANNER_TEXT = (
+    "We have changed our privacy policy. Please read the new version; we will not use your data for anything "
+    "that needs your consent until you accept it."
+)
 TITLE_MAX = 200
 BODY_MAX = 100_000
 SUMMARY_MAX = 2_000
-_MAJOR_CACHE_SECONDS = 60
+_MAJOR_CACHE_SECONDS = 60 * 60
 
 
-def _scope(store: Store | None) -> Q:
-    """The versions of one scope: a store's, or the platform's (no store)."""
-    return Q(store__isnull=True) if store is None else Q(store_id=store.pk)
+def _store_id(store: Store | int | None) -> int | None:
+    return store if store is None or isinstance(store, int) else store.pk
 
 
-def _store_id(store: Store | None) -> int | None:
-    return store.pk if store is not None else None
+def _scope(store: Store | int | None) -> Q:
+    """The versions of one scope: a store's (a Store or its id), or the platform's (None)."""
+    store_id = _store_id(store)
+    return Q(store__isnull=True) if store_id is None else Q(store_id=store_id)
 
 
-def policy_current(store: Store | None) -> PolicyVersion | None:
+def policy_current(store: Store | int | None) -> PolicyVersion | None:
     """The policy in force: the latest published version of the store's (or, for None, the platform's)."""
     return PolicyVersion.objects.filter(_scope(store), published_at__isnull=False).order_by("-version").first()
 
 
-def policy_latest_major(store: Store | None) -> PolicyVersion | None:
+def policy_latest_major(store: Store | int | None) -> PolicyVersion | None:
     """The latest published version marked as a major change: consents older than it need re-acceptance."""
     return (
         PolicyVersion.objects.filter(_scope(store), published_at__isnull=False, is_major=True)
@@ -64,8 +71,13 @@ def _major_cache_key(store_id: int | None) -> str:
     return f"privacy:policy-major:{store_id or 'platform'}"
 
 
-def policy_latest_major_cached(store: Store | None) -> PolicyVersion | None:
-    """`policy_latest_major` through the cache, for the banner on every page (publishing clears it)."""
+def policy_latest_major_cached(store: Store | int | None) -> PolicyVersion | None:
+    """`policy_latest_major` through the cache, for the banners on every page.
+
+    Publishing replaces the entry after commit; a new store's entry is
+    written when the store is made (it has no policy), and the platform's
+    when an account is made, so signed-in pages cost no query for it.
+    """
     key = _major_cache_key(_store_id(store))
     cached = cache.get(key)
     if cached is None:
@@ -181,6 +193,7 @@ def policy_publish(*, version: PolicyVersion, actor: Actor) -> PolicyVersion:
         )
         store_id = locked.store_id
         transaction.on_commit(lambda: cache.delete(_major_cache_key(store_id)))
+        transaction.on_commit(lambda: policy_latest_major_cached(store_id))
         if locked.is_major:
             from shopwright.privacy.policy_tasks import policy_notify_task
 
@@ -221,7 +234,7 @@ def reconsent_needed(
     """
     if (customer is None) == (user is None):
         raise ApplicationError("A policy is accepted by exactly one customer or user.", code="invalid_subject")
-    scope = customer.store if customer is not None else None
+    scope = customer.store_id if customer is not None else None
     major = policy_latest_major_cached(scope) if cached else policy_latest_major(scope)
     if major is None or major.published_at is None:
         return None
@@ -312,7 +325,7 @@ def policy_notify_batch(*, version_id: int, after_id: int = 0) -> int | None:
         version = PolicyVersion.objects.select_for_update().select_related("store").filter(pk=version_id).first()
         if version is None or version.published_at is None or not version.is_major or version.notified_at:
             return None
-        newer = policy_latest_major(version.store)
+        newer = policy_latest_major(version.store_id)
         batch = _notify_recipients(version, after_id=after_id) if newer is None or newer.pk == version.pk else []
         if batch:
             already = set(
@@ -377,3 +390,19 @@ def policy_notify_pending() -> int:
     for pk in pending:
         policy_notify_task(pk)
     return len(pending)
+
+
+def _new_store_has_no_policy(sender: Any, instance: Store, created: bool, **kwargs: Any) -> None:
+    if created:
+        cache.set(_major_cache_key(instance.pk), 0, _MAJOR_CACHE_SECONDS)
+
+
+def _warm_platform_policy(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
+    if created:
+        policy_latest_major_cached(None)
+
+
+def connect_signals() -> None:
+    """Called by PrivacyConfig.ready: keep the banners' cache entries warm for new stores and accounts."""
+    post_save.connect(_new_store_has_no_policy, sender="stores.Store", dispatch_uid="privacy.policy_cache_store")
+    post_save.connect(_warm_platform_policy, sender="stores.User", dispatch_uid="privacy.policy_cache_user")
