@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from shopwright.platform import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("dev/outbox/", views.dev_outbox, name="dev_outbox"),
+    path("privacy/", include("shopwright.platform.privacy_urls")),
 ]
