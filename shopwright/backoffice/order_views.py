@@ -211,8 +211,16 @@ def order_detail(request: StorePageRequest, number: int) -> HttpResponse:
 @store_page()
 @require_POST
 def order_reveal(request: StorePageRequest, number: int) -> HttpResponse:
-    """The buyer's details in full, in this answer only; the audit log says who looked, and when."""
+    """The buyer's details in full, in this answer only; the audit log says who looked, and when.
+
+    Refused (403) for an order whose buyer was erased: it keeps nothing to show.
+    """
     order = _order(request, number)
+    if order.subject_erased_at is not None:
+        messages.error(request, "This customer's data was deleted at their request; there is nothing to reveal.")
+        response = _render_detail(request, order)
+        response.status_code = 403
+        return response
     audit_record(
         action="order.customer_revealed",
         actor=Actor.user(request.user),

@@ -336,6 +336,8 @@ class OrderContact:
     shipping_address: list[str]
     # None when billing goes to the delivery address.
     billing_address: list[str] | None
+    # The buyer was erased: the order is kept (law) but shows nothing of them.
+    erased: bool = False
 
 
 def _address_lines(address: Any, *, masked: bool) -> list[str]:
@@ -352,8 +354,27 @@ def _masked(key: str, value: str) -> str:
     return "\n".join(mask_name(line) if key == "name" else mask_text(line) for line in value.split("\n") if line)
 
 
+DELETED_CUSTOMER = "Deleted customer"
+
+
 def order_contact(order: Order, *, revealed: bool) -> OrderContact:
-    """The buyer block of an order: masked for merchant pages, full after a reveal or for the buyer."""
+    """The buyer block of an order: masked for merchant pages, full after a reveal or for the buyer.
+
+    An order whose buyer was erased (`subject_erased_at`) shows "Deleted
+    customer" and nothing else, revealed or not.
+    """
+    if getattr(order, "subject_erased_at", None) is not None:
+        return OrderContact(
+            revealed=False,
+            name=DELETED_CUSTOMER,
+            email="",
+            phone="",
+            extra_phone="",
+            delivery_time="",
+            shipping_address=[],
+            billing_address=None,
+            erased=True,
+        )
     masked = not revealed
     address = order.shipping_address if isinstance(order.shipping_address, dict) else {}
     name = str(address.get("name") or "")
@@ -373,6 +394,8 @@ def order_contact(order: Order, *, revealed: bool) -> OrderContact:
 
 def customer_masked(order: Order) -> str:
     """The list's customer cell: masked name and masked email ("E**** M********* · e***@example.com")."""
+    if getattr(order, "subject_erased_at", None) is not None:
+        return DELETED_CUSTOMER
     address = order.shipping_address if isinstance(order.shipping_address, dict) else {}
     parts = [mask_name(str(address.get("name") or "")), mask_email(order.email)]
     return " · ".join(p for p in parts if p)

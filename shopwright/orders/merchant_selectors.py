@@ -113,7 +113,18 @@ def orders_for_office(*, store: Store, filters: OrderFilters) -> QuerySet[Order]
         orders = orders.filter(email_index__in=blind_index_candidates(search.email))
     return (
         orders.order_by("-number")
-        .only("id", "store_id", "number", "created_at", "status", "currency", "total", "email", "shipping_address")
+        .only(
+            "id",
+            "store_id",
+            "number",
+            "created_at",
+            "status",
+            "currency",
+            "total",
+            "email",
+            "shipping_address",
+            "subject_erased_at",
+        )
         .annotate(item_count=item_count_annotation(store))
     )
 
