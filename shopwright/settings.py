@@ -240,6 +240,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Data export ZIPs (privacy.exports): private, never served by the web server; deleted after download or 7 days.
+PRIVATE_EXPORT_ROOT = Path(env.str("PRIVATE_EXPORT_ROOT", default=str(VAR_DIR / "exports")))
+# Where a merchant's own (platform) data is stored; a store's customers' data is in Store.data_region.
+PLATFORM_DATA_REGION = env.str("PLATFORM_DATA_REGION", default="local")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
