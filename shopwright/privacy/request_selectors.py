@@ -162,6 +162,8 @@ TIMELINE_LABELS = {
     "privacy.request_reminder": "Deadline reminder sent",
     "privacy.request_refused_duplicate": "A second deletion was refused",
     "privacy.subject_revealed": "Subject's email shown in full",
+    "privacy.erasure_started": "Account locked; erasure started",
+    "privacy.erasure_completed": "Erasure finished; residue scan done",
 }
 
 
