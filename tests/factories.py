@@ -14,6 +14,8 @@ from shopwright.stores.models import Store, User
 from shopwright.stores.services import SignupResult, merchant_signup, user_verify_email
 
 PASSWORD = "violet-harbour-lantern"
+# A date of birth of an adult: stores ask for one at registration by default (the age gate, privacy.children).
+ADULT = "1990-04-12"
 _seq = itertools.count(1)
 
 
@@ -52,7 +54,12 @@ def verification_token(user: User) -> str:
 
 def make_customer(store: Store, **overrides: str) -> Customer:
     n = next(_seq)
-    data = {"email": f"customer{n}@example.com", "name": f"Customer Number{n}", "password": PASSWORD}
+    data = {
+        "email": f"customer{n}@example.com",
+        "name": f"Customer Number{n}",
+        "password": PASSWORD,
+        "date_of_birth": ADULT,
+    }
     data.update(overrides)
     return customer_register(store=store, **data)
 

@@ -54,6 +54,10 @@ class RegisterIn(InputSchema):
     email: str
     name: str
     password: str
+    # Required where the store asks for it (the age gate); YYYY-MM-DD.
+    date_of_birth: str | None = None
+    # Required under 14: the account waits for this person's consent.
+    guardian_email: str = ""
 
 
 class CustomerLoginIn(InputSchema):
@@ -72,6 +76,8 @@ class ProfileOut(Schema):
     place_of_residence: str
     nickname: str
     avatar_url: str | None
+    # An under-14 account waiting for its guardian's consent: it cannot sign in yet.
+    awaiting_guardian_consent: bool = False
 
 
 class ProfileIn(InputSchema):
@@ -99,6 +105,7 @@ def _profile(customer: Customer) -> ProfileOut:
         place_of_residence=customer.place_of_residence,
         nickname=customer.nickname,
         avatar_url=customer.avatar_url or None,
+        awaiting_guardian_consent=services.customer_awaits_guardian(customer),
     )
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.emails import email_queue
-from shopwright.core.exceptions import ApplicationError, RateLimited
+from shopwright.core.exceptions import ApplicationError, AuthenticationFailed, RateLimited
 from shopwright.core.images import image_open_checked, image_save_square
 from shopwright.core.links import store_url
 from shopwright.core.signin import sign_in_with_password
@@ -29,6 +29,7 @@ from shopwright.core.tokens import hash_secret_token, make_token, new_secret_tok
 from shopwright.core.validation import FieldErrors, clean_choice, clean_email, clean_password, clean_text
 from shopwright.customers import selectors
 from shopwright.customers.models import Customer, CustomerApiToken, Gender
+from shopwright.customers.signals import customer_registered
 from shopwright.stores.models import Store
 
 PASSWORD_RESET_MAX_AGE = 60 * 60
@@ -38,6 +39,16 @@ RESET_REQUESTS_PER_IP_PER_HOUR = 10
 RESET_EMAILS_PER_ADDRESS_PER_HOUR = 3
 API_TOKEN_LIFETIME = datetime.timedelta(days=30)
 AVATAR_SIZE = 256
+# Children (F18, seed 5): under this age on the day of registration, a guardian must consent first.
+CHILD_AGE = 14
+GUARDIAN_CONSENT_DAYS = 7
+GUARDIAN_EMAIL_REQUIRED = "You are under 14: enter the email of a parent or guardian, who will be asked to agree."
+AWAITING_GUARDIAN = (
+    "Your account is waiting for your parent's or guardian's agreement. "
+    "We emailed them a link; you can sign in once they agree."
+)
+# Shown beside the registration button; recorded as the evidence of the policy's acceptance.
+REGISTRATION_POLICY_TEXT = "By creating an account you accept the privacy policy of {store}."
 PROFILE_FIELDS = ("name", "real_name", "gender", "date_of_birth", "place_of_residence", "nickname")
 
 
@@ -45,12 +56,47 @@ def _scope(store: Store) -> str:
     return f"store:{store.pk}"
 
 
-def customer_register(*, store: Store, email: str, name: str, password: str, ip: str = "") -> Customer:
-    """Create a customer account at this store. Nothing is written on error."""
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    """Full years from `born` to `day`; someone born on 29 February turns a year older on 1 March in common years."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def customer_register(
+    *,
+    store: Store,
+    email: str,
+    name: str,
+    password: str,
+    ip: str = "",
+    date_of_birth: datetime.date | str | None = None,
+    guardian_email: str = "",
+) -> Customer:
+    """Create a customer account at this store. Nothing is written on error.
+
+    The age gate (F18, seed 5): where the store asks for it
+    (Store.ask_date_of_birth), the date of birth is required. Someone under
+    CHILD_AGE on the day of registration must give a parent's or guardian's
+    email; the account is then created inactive, to be activated by the
+    guardian's consent within GUARDIAN_CONSENT_DAYS (privacy.children).
+    Sends `customer_registered` inside the transaction (the privacy app
+    records the accepted policy and emails the guardian from it).
+    """
     errors = FieldErrors()
     email = clean_email(email, errors)
     name = clean_text(name, errors, "name", label="your name", max_length=150)
     password = clean_password(password, errors, email=email, name=name)
+    born = _clean_birth_date(date_of_birth, errors)
+    if born is None and store.ask_date_of_birth and "date_of_birth" not in errors.fields:
+        errors.add("date_of_birth", "Enter your date of birth.")
+    child = born is not None and age_on(born, timezone.localdate()) < CHILD_AGE
+    guardian = ""
+    if child:
+        if not str(guardian_email or "").strip():
+            errors.add("guardian_email", GUARDIAN_EMAIL_REQUIRED)
+        else:
+            guardian = clean_email(guardian_email, errors, "guardian_email")
+            if guardian and email and crypto.normalise(guardian) == crypto.normalise(email):
+                errors.add("guardian_email", "Enter your parent's or guardian's own email, not yours.")
     if not errors:
         rate_limit_hit(
             action="customer-register",
@@ -65,8 +111,14 @@ def customer_register(*, store: Store, email: str, name: str, password: str, ip:
         with transaction.atomic():
             customer = Customer(store=store, email=email, email_index=crypto.blind_index(email), name=name, password="")
             customer.password = make_password(password)
+            customer.date_of_birth = born
+            if child:
+                customer.is_active = False
+                customer.guardian_email = guardian
+                customer.guardian_consent_due_at = timezone.now() + datetime.timedelta(days=GUARDIAN_CONSENT_DAYS)
             customer.save()
             audit_record(action="customer.register", actor=Actor.customer(customer), store=store, obj=customer, ip=ip)
+            customer_registered.send(sender=Customer, customer=customer, ip=ip)
     except IntegrityError as exc:
         raise ApplicationError.for_field(
             "email", "An account with this email already exists at this store. Sign in instead.", code="taken"
@@ -74,20 +126,43 @@ def customer_register(*, store: Store, email: str, name: str, password: str, ip:
     return customer
 
 
+def customer_awaits_guardian(customer: Customer) -> bool:
+    """An under-14 account still waiting for its guardian's consent (it cannot sign in yet)."""
+    return (
+        not customer.is_active
+        and customer.guardian_consent_due_at is not None
+        and customer.guardian_consented_at is None
+    )
+
+
 def customer_authenticate(*, store: Store, email: str, password: str, ip: str) -> Customer:
     """Check a customer's credentials at this store under the login throttle (see core.signin)."""
-    customer = sign_in_with_password(
-        scope=_scope(store),
-        area="store",
-        email=email,
-        password=password,
-        ip=ip,
-        find=lambda value: selectors.customer_by_email(store=store, email=value),
+    awaiting_guardian = False
+
+    def password_ok(found: Customer, raw: str) -> bool:
+        nonlocal awaiting_guardian
         # The hash is checked first, always: a deactivated account must not answer faster.
-        password_ok=lambda found, raw: check_password(raw, found.password) and found.is_active,
-        actor=Actor.customer,
-        store=store,
-    )
+        good = check_password(raw, found.password)
+        awaiting_guardian = good and customer_awaits_guardian(found)
+        return good and found.is_active
+
+    try:
+        customer = sign_in_with_password(
+            scope=_scope(store),
+            area="store",
+            email=email,
+            password=password,
+            ip=ip,
+            find=lambda value: selectors.customer_by_email(store=store, email=value),
+            password_ok=password_ok,
+            actor=Actor.customer,
+            store=store,
+        )
+    except AuthenticationFailed as exc:
+        if awaiting_guardian:
+            # Only with the right password: it tells nothing to someone guessing.
+            raise AuthenticationFailed(AWAITING_GUARDIAN, code="awaiting_guardian") from exc
+        raise
     customer.last_login = timezone.now()
     customer.save(update_fields=["last_login"])
     return customer

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from shopwright.customers.models import Gender
@@ -12,6 +14,23 @@ class RegisterForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 10 characters; not a common password and not like your email or name.",
     )
+    date_of_birth = forms.CharField(
+        label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"})
+    )
+    guardian_email = forms.CharField(
+        label="Parent or guardian (only if you are under 14)",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(),
+        help_text="Their email address: under 14, your account starts once a parent or guardian agrees.",
+    )
+
+    def __init__(self, *args: Any, ask_date_of_birth: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not ask_date_of_birth:
+            # The store does not ask (its switch in the back office): no age gate on the page.
+            del self.fields["date_of_birth"]
+            del self.fields["guardian_email"]
 
 
 class LoginForm(forms.Form):

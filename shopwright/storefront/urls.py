@@ -20,6 +20,7 @@ urlpatterns = [
     path("account/orders/", include("shopwright.storefront.account_order_urls")),
     path("account/addresses/", include("shopwright.storefront.address_urls")),
     path("privacy/requests/", include("shopwright.storefront.privacy_request_urls")),
+    path("privacy/guardian/", include("shopwright.storefront.guardian_urls")),
     path("privacy/", include("shopwright.storefront.consent_urls")),
     path("account/privacy/", include("shopwright.storefront.account_privacy_urls")),
     path("account/", views.account, name="account"),

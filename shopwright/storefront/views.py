@@ -15,6 +15,7 @@ from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.requests import CustomerRequest, StorefrontRequest, client_ip, safe_next_path
 from shopwright.customers import services
+from shopwright.customers.services import GUARDIAN_CONSENT_DAYS, REGISTRATION_POLICY_TEXT
 from shopwright.customers.sessions import session_login, session_logout, session_refresh_fingerprint
 from shopwright.orders import display as order_display
 from shopwright.orders import selectors as order_selectors
@@ -44,17 +45,21 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 @require_http_methods(["GET", "POST"])
 def register(request: StorefrontRequest) -> HttpResponse:
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST or None, ask_date_of_birth=request.store.ask_date_of_birth)
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_register(store=request.store, **form.cleaned_data, ip=client_ip(request))
         except ApplicationError as exc:
             form_add_service_errors(form, exc)
         else:
+            if services.customer_awaits_guardian(customer):
+                # A child's account waits for the guardian's consent: no session until then.
+                return render(request, "storefront/account/register_pending.html", {"days": GUARDIAN_CONSENT_DAYS})
             session_login(request, customer)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("storefront:account")
-    return render(request, "storefront/account/register.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "policy_text": REGISTRATION_POLICY_TEXT.format(store=request.store.name)}
+    return render(request, "storefront/account/register.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

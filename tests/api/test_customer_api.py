@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from shopwright.customers.models import Customer, CustomerApiToken
 from tests.api.conftest import PLATFORM, assert_error
-from tests.factories import PASSWORD, host, make_customer, make_merchant
+from tests.factories import ADULT, PASSWORD, host, make_customer, make_merchant
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def store():  # type: ignore[no-untyped-def]
 
 
 def _register(api, store, **overrides):  # type: ignore[no-untyped-def]
-    data = {"email": "ada@example.com", "name": "Ada Lovelace", "password": PASSWORD}
+    data = {"email": "ada@example.com", "name": "Ada Lovelace", "password": PASSWORD, "date_of_birth": ADULT}
     data.update(overrides)
     return api.post("customer/register", data, host=host(store))
 

@@ -64,7 +64,7 @@ from shopwright.wsgi import application
 from tests.cart.helpers import jpeg
 from tests.catalog_factories import make_product
 from tests.checkout_factories import make_shipping
-from tests.factories import PASSWORD, host, make_customer, make_merchant, signup_data
+from tests.factories import ADULT, PASSWORD, host, make_customer, make_merchant, signup_data
 from tests.order_factories import place_order
 
 # The document as the platform host serves it; the store host serves the same one
@@ -372,7 +372,7 @@ def test_success_answers_match_the_document(tenant):  # type: ignore[no-untyped-
         "POST",
         "/api/v1/customer/register",
         base_url=store,
-        body={"email": "shopper@example.com", "name": "Shopper", "password": PASSWORD},
+        body={"email": "shopper@example.com", "name": "Shopper", "password": PASSWORD, "date_of_birth": ADULT},
     )
     assert registered.status_code == 201
     login = _call(

@@ -12,7 +12,7 @@ from shopwright.customers import services
 from shopwright.customers.models import Customer
 from shopwright.stores.services import merchant_signup
 from tests.concurrency import run_at_once
-from tests.factories import PASSWORD, signup_data
+from tests.factories import ADULT, PASSWORD, signup_data
 from tests.stores.helpers import link_path
 
 
@@ -20,7 +20,9 @@ from tests.stores.helpers import link_path
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_resets_with_one_link_set_one_password(postgres, monkeypatch, mailoutbox) -> None:
     store = merchant_signup(**signup_data()).store
-    customer = services.customer_register(store=store, email="robin@example.com", name="Robin Buyer", password=PASSWORD)
+    customer = services.customer_register(
+        store=store, email="robin@example.com", name="Robin Buyer", password=PASSWORD, date_of_birth=ADULT
+    )
     services.customer_password_reset_request(store=store, email=customer.email)
     token = link_path(mailoutbox[-1], "/account/password-reset/").split("/")[3]
 

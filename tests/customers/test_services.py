@@ -19,7 +19,7 @@ from shopwright.core.models import AuditEntry, Email
 from shopwright.customers import selectors, services
 from shopwright.customers.models import Customer, CustomerApiToken
 from tests.customers.helpers import jpeg_with_gps, png_over_pixel_limit, upload
-from tests.factories import PASSWORD, make_customer, make_merchant
+from tests.factories import ADULT, PASSWORD, make_customer, make_merchant
 from tests.stores.helpers import link_path
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,9 @@ def _customer_rows(store) -> int:
 
 
 def test_registration_keeps_the_account_at_this_store_only(store, other_store) -> None:
-    customer = services.customer_register(store=store, email="robin@Example.COM", name="Robin Buyer", password=PASSWORD)
+    customer = services.customer_register(
+        store=store, email="robin@Example.COM", name="Robin Buyer", password=PASSWORD, date_of_birth=ADULT
+    )
     stored = _fresh(customer)
     assert (stored.email, stored.name) == ("robin@example.com", "Robin Buyer")
     assert stored.password.startswith("argon2$argon2id$")
@@ -91,7 +93,13 @@ def test_registration_keeps_the_account_at_this_store_only(store, other_store) -
 def test_a_refused_registration_writes_nothing(store, overrides, field: str, message: str) -> None:
     make_customer(store, email="taken@example.com")
     rows, entries = _customer_rows(store), AuditEntry.objects.count()
-    data = {"email": "robinsonville@example.com", "name": "Robin Buyer", "password": PASSWORD, **overrides}
+    data = {
+        "email": "robinsonville@example.com",
+        "name": "Robin Buyer",
+        "password": PASSWORD,
+        "date_of_birth": ADULT,
+        **overrides,
+    }
 
     with pytest.raises(ApplicationError) as exc:
         services.customer_register(store=store, **data)
@@ -101,8 +109,12 @@ def test_a_refused_registration_writes_nothing(store, overrides, field: str, mes
 
 
 def test_the_same_email_at_two_stores_is_two_accounts_with_their_own_passwords(store, other_store) -> None:
-    at_a = services.customer_register(store=store, email="twin@example.com", name="Twin A", password=PASSWORD)
-    at_b = services.customer_register(store=other_store, email="twin@example.com", name="Twin B", password=NEW_PASSWORD)
+    at_a = services.customer_register(
+        store=store, email="twin@example.com", name="Twin A", password=PASSWORD, date_of_birth=ADULT
+    )
+    at_b = services.customer_register(
+        store=other_store, email="twin@example.com", name="Twin B", password=NEW_PASSWORD, date_of_birth=ADULT
+    )
     assert at_a.pk != at_b.pk
 
     assert services.customer_authenticate(store=store, email="twin@example.com", password=PASSWORD, ip=IP) == at_a
@@ -217,7 +229,7 @@ def test_a_bad_profile_value_changes_nothing(customer, data, field: str, message
         services.customer_profile_update(customer=customer, data={"real_name": "Changed Name", **data})
     assert exc.value.fields[field] == [message]
     stored = _fresh(customer)
-    assert (stored.real_name, stored.date_of_birth, stored.gender) == ("", None, "")
+    assert (stored.real_name, stored.date_of_birth, stored.gender) == ("", datetime.date.fromisoformat(ADULT), "")
     assert not AuditEntry.objects.filter(action="customer.profile_update").exists()
 
 

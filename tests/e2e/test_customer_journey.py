@@ -41,6 +41,7 @@ def test_customer_registers_signs_in_again_and_edits_the_profile(
     page.get_by_label("Name").fill("Ada Lovelace")
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Password").fill("analytical-engine-notes")
+    page.get_by_label("Date of birth").fill("1990-04-12")
     shot(page, "register")
     page.get_by_role("button", name="Create account").click()
 

@@ -65,7 +65,12 @@ def test_marker_values_never_appear_in_any_table(client, mailoutbox, django_capt
     store_host = "marker-store.localhost"
     response = shopper.post(
         "/account/register/",
-        {"name": MARKERS["customer_name"], "email": MARKERS["customer_email"], "password": "violet-harbour-lantern"},
+        {
+            "name": MARKERS["customer_name"],
+            "email": MARKERS["customer_email"],
+            "password": "violet-harbour-lantern",
+            "date_of_birth": "1990-04-12",
+        },
         HTTP_HOST=store_host,
     )
     assert response.status_code == 302
@@ -139,7 +144,12 @@ def test_api_flows_and_failed_sign_ins_leave_no_plain_value(client, mailoutbox, 
 
     shopper = client.__class__()
     store = {"HTTP_HOST": "api-marker.localhost"}
-    register = {"email": API_MARKERS["customer_email"], "name": API_MARKERS["customer_name"], "password": "x" * 3}
+    register = {
+        "email": API_MARKERS["customer_email"],
+        "name": API_MARKERS["customer_name"],
+        "password": "x" * 3,
+        "date_of_birth": "1990-04-12",
+    }
     assert (
         shopper.post("/api/v1/customer/register", register, content_type="application/json", **store).status_code == 400
     )

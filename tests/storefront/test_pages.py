@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import re
@@ -19,7 +20,7 @@ from shopwright.core.models import AuditEntry
 from shopwright.customers.models import Customer
 from shopwright.customers.services import PASSWORD_RESET_MAX_AGE
 from tests.customers.helpers import jpeg_with_gps, png_over_pixel_limit, shopper, upload
-from tests.factories import PASSWORD, host, make_customer, make_merchant
+from tests.factories import ADULT, PASSWORD, host, make_customer, make_merchant
 from tests.stores.helpers import field_errors, link_path, page_errors, platform_client
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,8 @@ def test_the_account_pages_ask_to_sign_in(store) -> None:
 def test_register_then_the_personal_center_greets_by_name(store) -> None:
     browser = visitor(store)
     response = browser.post(
-        "/account/register/", {"name": "Robin Buyer", "email": "robin@example.com", "password": PASSWORD}
+        "/account/register/",
+        {"name": "Robin Buyer", "email": "robin@example.com", "password": PASSWORD, "date_of_birth": ADULT},
     )
     assert response.status_code == 302
     assert response["Location"] == "/account/"
@@ -111,7 +113,8 @@ def test_a_refused_registration_shows_why_and_signs_nobody_in(store, form, field
     browser = visitor(store)
 
     response = browser.post(
-        "/account/register/", {"name": "Robin Buyer", "email": "robin@example.com", "password": PASSWORD, **form}
+        "/account/register/",
+        {"name": "Robin Buyer", "email": "robin@example.com", "password": PASSWORD, "date_of_birth": ADULT, **form},
     )
 
     assert response.status_code == 400
@@ -154,7 +157,8 @@ def test_after_sign_in_only_a_local_next_page_is_followed(store, customer, next_
 def test_the_same_email_at_two_stores_is_two_accounts(store, other_store) -> None:
     for shop, name, password in ((store, "Robin at Books", PASSWORD), (other_store, "Robin at Tea", NEW_PASSWORD)):
         response = visitor(shop).post(
-            "/account/register/", {"name": name, "email": "robin@example.com", "password": password}
+            "/account/register/",
+            {"name": name, "email": "robin@example.com", "password": password, "date_of_birth": ADULT},
         )
         assert response.status_code == 302
 
@@ -343,7 +347,7 @@ def test_a_bad_date_of_birth_is_refused_and_nothing_changes(store, customer, dat
     assert response.status_code == 400
     assert field_errors(response, "date_of_birth") == [message]
     stored = _fresh(customer)
-    assert (stored.nickname, stored.real_name, stored.date_of_birth) == ("", "", None)
+    assert (stored.nickname, stored.real_name, stored.date_of_birth) == ("", "", datetime.date.fromisoformat(ADULT))
 
 
 def test_an_uploaded_photo_is_shown_as_a_webp_without_its_location(store, customer) -> None:

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from shopwright.stores.models import Store
-from tests.factories import PASSWORD, host, make_merchant, signup_data
+from tests.factories import ADULT, PASSWORD, host, make_merchant, signup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +43,11 @@ def test_customer_registrations_from_one_address_stop_at_the_hourly_limit(settin
     store = make_merchant().store
     shopper = Client()
     for n in range(2):
-        body = {"email": f"buyer{n}@example.com", "name": "Buyer Person", "password": PASSWORD}
+        body = {"email": f"buyer{n}@example.com", "name": "Buyer Person", "password": PASSWORD, "date_of_birth": ADULT}
         response = shopper.post(
             "/api/v1/customer/register", body, content_type="application/json", HTTP_HOST=host(store)
         )
         assert response.status_code == 201
-    body = {"email": "buyer9@example.com", "name": "Buyer Person", "password": PASSWORD}
+    body = {"email": "buyer9@example.com", "name": "Buyer Person", "password": PASSWORD, "date_of_birth": ADULT}
     response = shopper.post("/api/v1/customer/register", body, content_type="application/json", HTTP_HOST=host(store))
     assert response.status_code == 429
