@@ -1,5 +1,9 @@
-"""Privacy pages (see the including urls module for the prefix)."""
+"""The retention purge's reports for platform operators (included at operators/purges/)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from shopwright.backoffice import retention_views as views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.operator_purges, name="operator_purges"),
+]

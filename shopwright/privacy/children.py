@@ -181,12 +181,9 @@ def _erase_child(customer: Customer, *, reason: str, actor: Actor, ip: str = "")
     from shopwright.privacy.subjects import DataSubject
 
     store = customer.store
-    customer_id = customer.pk
-    audit_record(
-        action="child.erase", actor=actor, store=store, obj=customer, ip=ip or None, details={"reason": reason}
-    )
     subject_erase(DataSubject.for_customer(customer))
-    logger.info("child account #%s erased (%s)", customer_id, reason)
+    # After the erasure and without the account's id: the proof that it happened, linked to nobody.
+    audit_record(action="child.erase", actor=actor, store=store, ip=ip or None, details={"reason": reason})
 
 
 def guardian_consent_refuse(*, store: Store, token: str, ip: str = "") -> None:
