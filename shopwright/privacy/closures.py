@@ -22,8 +22,9 @@ from shopwright.core.audit import Actor, audit_record
 from shopwright.core.emails import email_queue
 from shopwright.core.exceptions import ApplicationError, PermissionDeniedError
 from shopwright.core.models import AuditEntry, Email
+from shopwright.privacy import retention
 from shopwright.privacy.models import ConsentRecord
-from shopwright.privacy.retention import BATCH, CLOSURE_GRACE_DAYS
+from shopwright.privacy.retention import CLOSURE_GRACE_DAYS
 from shopwright.stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def store_close(*, store: Store, actor: Actor, confirm_handle: str, ip: str = ""
     return store
 
 
-def store_closing_notify(*, store_id: int, after_id: int = 0, batch: int = BATCH) -> int | None:
+def store_closing_notify(*, store_id: int, after_id: int = 0, batch: int | None = None) -> int | None:
     """Queue the closing notice for the next `batch` customers (id > after_id); return the last id, None at the end.
 
     Each customer gets `privacy_store_closing` at the email on file, and a
@@ -68,6 +69,7 @@ def store_closing_notify(*, store_id: int, after_id: int = 0, batch: int = BATCH
     """
     from shopwright.customers.models import Customer
 
+    batch = batch or retention.BATCH
     store = Store.objects.filter(pk=store_id).first()
     if store is None or store.status != Store.Status.CLOSED or store.closed_at is None:
         return None
@@ -114,7 +116,7 @@ def store_customer_data_erase(*, store: Store) -> dict[str, int]:
     erased = 0
     after = 0
     while True:
-        customers = list(Customer.objects.filter(store=store, pk__gt=after).order_by("pk")[:BATCH])
+        customers = list(Customer.objects.filter(store=store, pk__gt=after).order_by("pk")[: retention.BATCH])
         if not customers:
             break
         for customer in customers:
