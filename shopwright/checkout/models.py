@@ -41,7 +41,12 @@ class Checkout(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "cart"], name="checkout_store_cart_unique")]
-        indexes = [models.Index(fields=["store", "updated_at"], name="checkout_store_updated")]
+        indexes = [
+            models.Index(fields=["store", "updated_at"], name="checkout_store_updated"),
+            # Exports and erasure find a subject's checkouts by these links (privacy.subjects).
+            models.Index(fields=["store", "customer"], name="checkout_store_customer"),
+            models.Index(fields=["store", "order"], name="checkout_store_order"),
+        ]
 
     def __str__(self) -> str:
         return f"checkout #{self.pk}"

@@ -235,7 +235,10 @@ class FulfillmentLine(TenantModel):
     quantity = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["store", "fulfillment"], name="fulfilline_store_fulfil")]
+        indexes = [
+            models.Index(fields=["store", "fulfillment"], name="fulfilline_store_fulfil"),
+            models.Index(fields=["store", "order_line"], name="fulfilline_store_line"),  # privacy.subjects follows it
+        ]
         constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="fulfilline_quantity_positive")]
 
     def __str__(self) -> str:

@@ -122,7 +122,10 @@ class Refund(TenantModel):
             models.UniqueConstraint(fields=["store", "idempotency_key"], name="refund_store_idem_unique"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
         ]
-        indexes = [models.Index(fields=["store", "order"], name="refund_store_order")]
+        indexes = [
+            models.Index(fields=["store", "order"], name="refund_store_order"),
+            models.Index(fields=["store", "payment"], name="refund_store_payment"),  # privacy.subjects follows it
+        ]
 
     def __str__(self) -> str:
         return f"refund #{self.pk}"
