@@ -16,7 +16,7 @@ from shopwright.core.models import AuditEntry
 from shopwright.customers.models import Customer
 from shopwright.customers.services import AWAITING_GUARDIAN, GUARDIAN_EMAIL_REQUIRED, age_on, customer_register
 from shopwright.privacy import children
-from shopwright.privacy.models import ConsentChannel, ConsentPurpose, ConsentRecord
+from shopwright.privacy.models import ConsentChannel, ConsentPurpose, ConsentRecord, PolicyVersion
 from shopwright.privacy.retention import retention_purge
 from shopwright.stores.models import Store
 from tests.factories import ADULT, PASSWORD, host, make_merchant
@@ -143,6 +143,13 @@ def test_a_child_registers_inactive_and_the_guardian_gets_a_link(store, mailoutb
 
 
 def test_an_adult_registers_active_with_the_policy_on_record(store, mailoutbox) -> None:
+    PolicyVersion.objects.create(store=store, version=1, title="Old", body="Old text", published_at=timezone.now())
+    current = PolicyVersion.objects.create(
+        store=store, version=2, title="Ours", body="Our text", published_at=timezone.now()
+    )
+    page = Client(HTTP_HOST=host(store)).get("/account/register/")
+    assert "By creating an account you accept the privacy policy of Toy Harbour." in _text(page)
+    assert 'href="/privacy/policy/"' in page.content.decode()
     response = Client(HTTP_HOST=host(store)).post(
         "/account/register/",
         {"name": "Ada Grown", "email": "ada@example.com", "password": PASSWORD, "date_of_birth": ADULT},
@@ -151,7 +158,9 @@ def test_an_adult_registers_active_with_the_policy_on_record(store, mailoutbox) 
     adult = Customer.objects.get(store=store)
     assert adult.is_active and adult.guardian_consent_due_at is None
     assert mailoutbox == []
-    assert ConsentRecord.objects.filter(customer=adult, purpose=ConsentPurpose.PRIVACY_POLICY, granted=True).exists()
+    record = ConsentRecord.objects.get(customer=adult, purpose=ConsentPurpose.PRIVACY_POLICY)
+    assert (record.granted, record.policy_version_id) == (True, current.pk)
+    assert record.evidence == "By creating an account you accept the privacy policy of Toy Harbour."
 
 
 @pytest.mark.parametrize(
@@ -246,7 +255,7 @@ def test_the_guardian_consents_and_the_child_can_sign_in(store, mailoutbox) -> N
     assert "k***@example.com" in text and "kit@example.com" not in text
     consent_text = children.guardian_consent_text(store=store)
     assert consent_text in text
-    assert "/privacy/requests/?channel=guardian" in page.content.decode()
+    assert "/privacy/requests/?who=guardian" in page.content.decode()
 
     done = guardian.post(link, {"decision": "consent"})
     assert done.status_code == 200
