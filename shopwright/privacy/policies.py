@@ -277,6 +277,7 @@ def policy_accept(
 
 NOTIFY_BATCH = 200
 NOTIFY_EMAIL_KIND = "privacy_policy_changed"
+NOTIFY_STALL = datetime.timedelta(minutes=10)
 
 
 def _notify_recipients(version: PolicyVersion, *, after_id: int) -> list[tuple[int, str, str]]:
@@ -322,7 +323,9 @@ def policy_notify_batch(*, version_id: int, after_id: int = 0) -> int | None:
     from shopwright.core.models import Email
 
     with transaction.atomic():
-        version = PolicyVersion.objects.select_for_update().select_related("store").filter(pk=version_id).first()
+        version = (
+            PolicyVersion.objects.select_for_update(of=("self",)).select_related("store").filter(pk=version_id).first()
+        )
         if version is None or version.published_at is None or not version.is_major or version.notified_at:
             return None
         newer = policy_latest_major(version.store_id)
@@ -375,21 +378,31 @@ def policy_notify_batch(*, version_id: int, after_id: int = 0) -> int | None:
         return batch[-1][0]
 
 
-def policy_notify_pending() -> int:
-    """Restart the emails of every published major version not yet fully notified (the periodic safety net).
+def policy_notify_pending(*, now: datetime.datetime | None = None) -> int:
+    """Restart the emails of published major versions whose chain of batches stalled (the periodic safety net).
 
-    Returns how many versions were restarted; each restart skips whoever was emailed already.
+    A version counts as stalled when it was published over NOTIFY_STALL ago,
+    is not fully notified, and none of its emails was queued within
+    NOTIFY_STALL (a running chain queues one every few seconds). Returns how
+    many versions were restarted; a restart skips whoever was emailed already.
     """
+    from shopwright.core.models import Email
     from shopwright.privacy.policy_tasks import policy_notify_task
 
-    pending = list(
-        PolicyVersion.objects.filter(is_major=True, published_at__isnull=False, notified_at__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    for pk in pending:
-        policy_notify_task(pk)
-    return len(pending)
+    now = now or timezone.now()
+    quiet_since = now - NOTIFY_STALL
+    pending = PolicyVersion.objects.filter(
+        is_major=True, published_at__isnull=False, published_at__lt=quiet_since, notified_at__isnull=True
+    ).order_by("pk")
+    restarted = 0
+    for version in pending:
+        busy = Email.objects.filter(
+            kind=NOTIFY_EMAIL_KIND, store_id=version.store_id, created_at__gte=quiet_since
+        ).exists()
+        if not busy:
+            policy_notify_task(version.pk)
+            restarted += 1
+    return restarted
 
 
 def _new_store_has_no_policy(sender: Any, instance: Store, created: bool, **kwargs: Any) -> None:

@@ -282,3 +282,23 @@ def test_operators_publish_the_platform_policy_and_merchants_are_asked_in_the_ba
     assert response["Location"] == "/office/orders/"
     assert BANNER not in owner.get("/office/").content.decode()
     assert policies.reconsent_needed(user=merchant.user) is None
+
+
+def test_a_stalled_chain_of_batches_is_resumed_without_duplicates(store, django_capture_on_commit_callbacks):
+    _many_customers(store, 450)
+    with django_capture_on_commit_callbacks(execute=False):  # the worker dies: no job runs after publishing
+        version = _publish_service(store, major=True)
+    assert policies.policy_notify_batch(version_id=version.pk, after_id=0) is not None  # one batch, then the crash
+    assert Email.objects.filter(kind="privacy_policy_changed").count() == 200
+
+    # While the chain may still be running, the safety net leaves it alone ...
+    assert policies.policy_notify_pending() == 0
+    # ... once it has been quiet for a while, it restarts it, and everyone is emailed exactly once.
+    later = timezone.now() + policies.NOTIFY_STALL + datetime.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert policies.policy_notify_pending(now=later) == 1
+    emails = Email.objects.filter(kind="privacy_policy_changed")
+    assert emails.count() == 450
+    assert len({e.to for e in emails}) == 450
+    version.refresh_from_db()
+    assert version.notified_at is not None
