@@ -71,6 +71,7 @@ PRODUCTS_PER_STORE = 1200
 BATCH = 10_000  # others per committed batch (the unit of resumption)
 DOMAIN = "privacy.bench.example"
 PASSWORD = "bench-password-1"
+SAMPLE = 20  # identifiers in the timed sample of the residue scan (residue_estimate)
 PLACES = 10  # distinct addresses of the subject (its address book and orders cycle through them)
 
 FIRST = (
@@ -107,7 +108,7 @@ def reproduce_command(args: argparse.Namespace) -> str:
     """This run's command line with every option spelled out (a password in the database URL masked)."""
     options = ["--database-url", _without_password(args.database_url), "--others", str(args.others)]
     options += ["--scale", str(args.scale), "--stores", str(args.stores), "--orders", str(args.orders)]
-    options += ["--records", str(args.records), "--repeat", str(args.repeat)]
+    options += ["--records", str(args.records), "--repeat", str(args.repeat), "--residue", args.residue]
     if args.reuse:
         options.append("--reuse")
     if args.fresh:
@@ -535,6 +536,7 @@ class Subject:
     store_id: int
     email: str
     rows: dict[str, int] = field(default_factory=dict)
+    order_ids: list[int] = field(default_factory=list)
 
 
 def record_counts(records: int) -> dict[str, int]:
@@ -819,7 +821,7 @@ def build_subject(
         )
     written = load.flush(skip_fk_checks=skip_fk_checks)
     _save_order_numbers(numbers)
-    return Subject(customer_id=cid, store_id=store_id, email=email, rows=written)
+    return Subject(customer_id=cid, store_id=store_id, email=email, rows=written, order_ids=order_ids)
 
 
 # --- what the engine finds ----------------------------------------------------------------------
@@ -840,8 +842,10 @@ def table_counts() -> dict[str, int]:
         "core_auditentry",
         "privacy_consentrecord",
     ]
+    from shopwright.core.tenancy import cross_store_access
+
     out = {}
-    with connection.cursor() as cursor:
+    with cross_store_access("bench: the size of the platform"), connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # names from the list above
             out[table] = int(cursor.fetchone()[0])
@@ -862,12 +866,13 @@ def subject_counts(subject: Subject) -> dict[str, int]:
     from shopwright.storefront.models import Favourite
 
     s, c, index = subject.store_id, subject.customer_id, blind_index(subject.email)
-    orders = Order.objects.filter(store_id=s, email_index=index)
+    orders = Order.objects.filter(store_id=s, pk__in=subject.order_ids)
     with cross_store_access("bench: counting one subject's rows"):
         return {
             "customer": Customer.objects.filter(store_id=s, pk=c).count(),
-            "orders (by email index)": orders.count(),
-            "orders kept, erased buyer": orders.filter(subject_erased_at__isnull=False).count(),
+            "orders": orders.count(),
+            "orders found by the email index": Order.objects.filter(store_id=s, email_index=index).count(),
+            "orders kept, buyer erased": orders.filter(subject_erased_at__isnull=False).count(),
             "addresses": Address.objects.filter(store_id=s, customer_id=c).count(),
             "favourites": Favourite.objects.filter(store_id=s, customer_id=c).count(),
             "consents": ConsentRecord.objects.filter(customer_id=c).count(),
@@ -911,15 +916,16 @@ class Clock:
     def __init__(self) -> None:
         from django.db import connection
 
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            self.backend = int(cursor.fetchone()[0])
+        self.backend = 0  # SQLite (the tests): no server process
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.backend = int(cursor.fetchone()[0])
         self.wall: dict[str, list[float]] = {}
         self.cpu: dict[str, list[float]] = {}
 
     def now(self) -> tuple[float, float]:
-        return time.perf_counter(), time.process_time() + _proc_cpu(self.backend)
+        return time.perf_counter(), time.process_time() + (_proc_cpu(self.backend) if self.backend else 0.0)
 
     def since(self, label: str, start: tuple[float, float]) -> float:
         wall, cpu = self.now()
@@ -976,6 +982,7 @@ class Results:
     after_deletion: dict[str, int] = field(default_factory=dict)
     erasure_steps: dict[str, int] = field(default_factory=dict)
     residue_report: Any = None
+    residue_estimate: dict[str, Any] = field(default_factory=dict)
     load_average: list[float] = field(default_factory=list)
 
 
@@ -992,6 +999,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="never generate others: the database must hold them")
     parser.add_argument("--generate-only", action="store_true", help="make the stores and others, then stop")
     parser.add_argument("--profile", action="store_true", help="also profile one export and one deletion")
+    parser.add_argument(
+        "--residue",
+        choices=["estimate", "full", "skip"],
+        default="estimate",
+        help="the residue scan erasure_run ends with: run it whole, or skip it and time a sample (estimate)",
+    )
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench-privacy"), help="SHOPWRIGHT_VAR_DIR")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -1078,9 +1091,11 @@ def _engine() -> Any:
 
 def run(args: argparse.Namespace, store_ids: list[int], log: Callable[[str], None]) -> Results:
     """Time export (repeated on one subject) and deletion (each repetition on a new subject)."""
+    from django.db import connection
+
     engine = _engine()
     stock = _stock(store_ids[0])
-    skip = make_data._is_superuser()
+    skip = connection.vendor == "postgresql" and make_data._is_superuser()
     clock = Clock()
     results = Results(
         command=reproduce_command(args),
@@ -1115,19 +1130,27 @@ def run(args: argparse.Namespace, store_ids: list[int], log: Callable[[str], Non
         request = _data_request(subject, "export")
         archive = profile("export_build", lambda: engine.exports.export_build(request=request))
         engine.exports.export_delete(archive=archive)
+    identifiers: list[Any] = []
     for i in range(args.repeat):
         if i:
             subject = new_subject()
-        request = _erase(engine, _data_request(subject, "deletion"), clock)
+        request = _erase(
+            engine, _data_request(subject, "deletion"), clock, residue=args.residue, identifiers_seen=identifiers
+        )
         results.residue_report = request.residue_report
         results.erasure_steps = (request.erasure_progress or {}).get("steps", {})
         log(f"deletion {i + 1}: {clock.wall[DELETION][-1]:.3f} s + residue scan {clock.wall[RESIDUE][-1]:.3f} s")
     results.after_deletion = subject_counts(subject)
+    if args.residue == "estimate" and identifiers:
+        results.residue_estimate = residue_estimate(engine, identifiers[-1], log)
     results.load_average = list(os.getloadavg())
     if args.profile:
         subject = new_subject()
         request = _data_request(subject, "deletion")
-        profile("deletion (erasure_start, erasure_run with its residue scan)", lambda: _erase(engine, request, None))
+        profile(
+            f"deletion (erasure_start, erasure_run; residue scan: {args.residue})",
+            lambda: _erase(engine, request, None, residue=args.residue),
+        )
     return results
 
 
@@ -1159,7 +1182,9 @@ def profile(label: str, fn: Callable[[], Any], *, top: int = 12) -> Any:
     return result
 
 
-def _erase(engine: Any, request: Any, clock: Clock | None) -> Any:
+def _erase(
+    engine: Any, request: Any, clock: Clock | None, *, residue: str = "full", identifiers_seen: list[Any] | None = None
+) -> Any:
     """A merchant's "Run deletion": erasure_start (lock, identifiers), then the job, erasure_run, timed in parts.
 
     The job is run here rather than from erasure_start's on-commit hook, so
@@ -1172,9 +1197,15 @@ def _erase(engine: Any, request: Any, clock: Clock | None) -> Any:
     from shopwright.privacy import engine_tasks
 
     clock = clock or Clock()
+    identifiers_seen = identifiers_seen if identifiers_seen is not None else []
     real_scan, real_task = engine.residue.residue_scan, engine_tasks.erasure_run_task
 
     def timed_scan(identifiers: Any) -> Any:
+        if residue != "full":  # recorded as not run; see residue_estimate
+            clock.wall.setdefault(RESIDUE, []).append(0.0)
+            clock.cpu.setdefault(RESIDUE, []).append(0.0)
+            identifiers_seen.append(identifiers)
+            return {"clean": None, "skipped": "bench/privacy.py --residue " + residue}
         return clock.measure(RESIDUE, lambda: real_scan(identifiers))[1]
 
     def start() -> None:
@@ -1202,6 +1233,50 @@ def _erase(engine: Any, request: Any, clock: Clock | None) -> Any:
     return done
 
 
+def residue_estimate(engine: Any, identifiers: dict[str, Any], log: Callable[[str], None]) -> dict[str, Any]:
+    """What the full residue scan would take here, from a timed sample of it (it is far too slow to run whole).
+
+    The scan reads every text column of every table once per identifier
+    (LIKE '%value%'). Timed: customers_customer with the first SAMPLE
+    identifiers; scaled by (rows x text columns) of every table and by the
+    number of identifiers. A rough figure (the LIKE's cost follows the
+    length of each value), meant to show the order of magnitude.
+    """
+    from django.db import connection
+
+    from shopwright.core.tenancy import cross_store_access
+
+    scan = engine.residue
+    needles = [t for t in identifiers.get("texts", []) if scan._usable(t)] + list(identifiers.get("indexes", []))
+    needles += list(identifiers.get("files", []))
+    sample_table, sample = "customers_customer", needles[:SAMPLE]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r'")
+        estimated_rows = {name: max(0, int(rows)) for name, rows in cursor.fetchall()}
+        tables = connection.introspection.table_names(cursor, include_views=False)
+    cells = {t: estimated_rows.get(t, 0) * len(scan._text_columns(t)) for t in tables}
+    real = connection.introspection.table_names
+    connection.introspection.table_names = lambda cursor=None, include_views=False: [sample_table]
+    try:
+        with cross_store_access("bench: a sample of the residue scan"):
+            started = time.perf_counter()
+            scan._scan_tables(sample, [])
+            seconds = time.perf_counter() - started
+    finally:
+        connection.introspection.table_names = real
+    per_cell_needle = seconds / max(1, cells[sample_table] * len(sample))
+    total = per_cell_needle * sum(cells.values()) * len(needles)
+    log(f"residue scan sample: {sample_table} with {len(sample)} identifiers in {seconds:.1f} s")
+    return {
+        "identifiers": len(needles),
+        "sample_table": sample_table,
+        "sample_identifiers": len(sample),
+        "sample_seconds": round(seconds, 2),
+        "text_cells": sum(cells.values()),
+        "estimated_seconds": round(total),
+    }
+
+
 def _summary(values: list[float]) -> str:
     if not values:
         return "not run"
@@ -1221,6 +1296,13 @@ def report(results: Results) -> None:
     print(f"# export ZIP: {results.export_bytes:,} bytes")
     report = results.residue_report or {}
     print(f"# residue report: clean={report.get('clean')} scanned={json.dumps(report.get('scanned'))}")
+    if results.residue_estimate:
+        e = results.residue_estimate
+        print(
+            f"# residue scan NOT run whole (--residue estimate): {e['identifiers']:,} identifiers x"
+            f" {e['text_cells']:,} text cells; a sample ({e['sample_table']}, {e['sample_identifiers']} identifiers)"
+            f" took {e['sample_seconds']} s, so the whole scan would take about {e['estimated_seconds']:,} s"
+        )
     print(f"# erasure steps (rows): {json.dumps(results.erasure_steps)}")
     print("# after deletion: " + json.dumps(results.after_deletion))
     print(f"# reproduce: {results.command}")

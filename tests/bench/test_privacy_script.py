@@ -41,7 +41,7 @@ def test_the_printed_command_spells_out_the_run_without_the_password():
     args = privacy.parse_args(["--database-url", "postgres://b:s3cret@db:5432/x", "--scale", "10", "--reuse"])
     assert privacy.reproduce_command(args) == (
         ".venv/bin/python bench/privacy.py --database-url postgres://b:PASSWORD@db:5432/x --others 100000"
-        " --scale 10 --stores 5 --orders 1000 --records 10000 --repeat 3 --reuse"
+        " --scale 10 --stores 5 --orders 1000 --records 10000 --repeat 3 --residue estimate --reuse"
     )
 
 
@@ -90,8 +90,9 @@ def test_the_subject_has_its_orders_and_records(stores):
     mix = privacy.record_counts(200)
     assert counts == {
         "customer": 1,
-        "orders (by email index)": 20,
-        "orders kept, erased buyer": 0,
+        "orders": 20,
+        "orders found by the email index": 20,
+        "orders kept, buyer erased": 0,
         "addresses": mix["addresses"],
         "favourites": mix["favourites"],
         "consents": mix["consents"],
@@ -109,3 +110,25 @@ def test_the_subject_has_its_orders_and_records(stores):
     assert customer.nickname == "henri" and str(customer.date_of_birth) == "1985-04-12"
     guests = Order.objects.filter(store_id=subject.store_id, email_index=customer.email_index, customer=None)
     assert guests.count() == 2  # one order in ten placed as a guest, found only by the email's blind index
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_small_run_exports_and_erases_through_the_engine(stores):
+    """The whole timed part on a tiny platform: the figures are there and the subject is really gone."""
+    privacy.generate_others(total=6, store_ids=stores, skip_fk_checks=False, log=lambda _m: None)
+    args = privacy.parse_args(["--others", "6", "--stores", "2", "--orders", "5", "--records", "100"])
+    args.repeat, args.residue = 2, "full"
+
+    results = privacy.run(args, stores, log=lambda _m: None)
+
+    for label in (privacy.ACCESS, privacy.EXPORT, privacy.START, privacy.ERASE, privacy.RESIDUE, privacy.DELETION):
+        assert len(results.wall[label]) == 2 and len(results.cpu[label]) == 2, label
+        assert all(seconds > 0 for seconds in results.wall[label]), label
+    assert results.export_bytes > 0
+    assert results.subject_rows["orders"] == 5 and results.subject_rows["favourites"] == 10
+    # The last subject: its account and records are gone, its orders kept (law) with the buyer erased.
+    assert results.after_deletion["customer"] == 0
+    assert results.after_deletion["orders"] == 5 and results.after_deletion["orders kept, buyer erased"] == 5
+    assert results.after_deletion["orders found by the email index"] == 0
+    assert results.after_deletion["addresses"] == results.after_deletion["favourites"] == 0
+    assert results.residue_report["clean"] is True, results.residue_report
