@@ -253,8 +253,17 @@ def test_customer_exports_then_deletes_their_data_and_the_merchant_erases_it(
     expect(office.get_by_role("button", name="Reveal customer details")).to_have_count(0)
     expect(office.locator("#order-status")).to_have_text("Fulfilled")
     expect(office.locator("tr.order-line")).to_contain_text("Storm Lantern")
+    expect(office.get_by_role("main")).not_to_contain_text("until you reveal")  # nothing left to reveal
     expect_nothing_of(office, secrets)
     shot(office, "office-order-deleted-customer")
+
+    # Her email finds nothing in the order search any more.
+    office.get_by_role("link", name="All orders").click()
+    office.get_by_role("search").get_by_label("Search").fill(me.email)
+    office.get_by_role("button", name="Filter").click()
+    expect(office.locator("tr.order-row")).to_have_count(0)
+    expect(office.get_by_role("main")).to_contain_text("No order matches these filters.")
+    shot(office, "office-order-search-by-email")
 
     # The Reveal button of the tab opened before the erasure: refused, nothing shown.
     with stale.expect_response(re.compile(r"/reveal/$")) as revealing:
