@@ -50,6 +50,12 @@ CARRIER = "DHL"
 TRACKING = "00340434161234567890"
 
 
+@pytest.fixture(autouse=True)
+def _own_export_folder(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Export ZIPs in this test's folder: the residue scan reads every file there, not other runs' exports."""
+    settings.PRIVATE_EXPORT_ROOT = tmp_path / "exports"
+
+
 @dataclass
 class Cora:
     """The customer, and her paid and shipped order #number; written before the browser starts."""
