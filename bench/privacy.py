@@ -219,6 +219,8 @@ class Load:
     def __init__(self, models: dict[str, Any]) -> None:
         self.writers = {name: make_data.RowWriter(model) for name, model in models.items()}
         self.ids = {name: make_data.Ids(model) for name, model in models.items()}
+        for ids in self.ids.values():
+            _past_sequence(ids)
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in models}
 
     def add(self, name: str, row: dict[str, Any]) -> int:
@@ -242,6 +244,17 @@ class Load:
         for seq in self.ids.values():
             seq.sync_sequence()
         return written
+
+
+def _past_sequence(ids: Any) -> None:
+    """Never hand out an id the table's sequence gave before (a deleted subject's): ids are not reused in real life."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [ids.model._meta.db_table])
+        ids.next = max(ids.next, int(cursor.fetchone()[0]))
 
 
 def _order_numbers(store_ids: list[int]) -> dict[str, Any]:
