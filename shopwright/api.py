@@ -20,7 +20,7 @@ from shopwright.core.exceptions import ApplicationError, RateLimited
 from shopwright.customers.api import router as customer_router
 from shopwright.orders.api import router as orders_router
 from shopwright.payments.api import router as payments_router
-from shopwright.privacy import api_consents, api_requests
+from shopwright.privacy import api_consents, api_requests, api_retention
 from shopwright.storefront.api_catalog import router as catalog_router
 from shopwright.storefront.api_favourites import router as favourites_router
 from shopwright.storefront.api_search import router as search_router
@@ -67,6 +67,7 @@ api.add_router("/storefront/privacy", api_consents.storefront_router)
 api.add_router("/storefront/privacy/requests", api_requests.storefront_router)
 api.add_router("/merchant/privacy", api_consents.merchant_router)
 api.add_router("/merchant/privacy/requests", api_requests.merchant_router)
+api.add_router("/merchant/privacy/retention", api_retention.merchant_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, fields: dict | None = None) -> HttpResponse:
