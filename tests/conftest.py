@@ -73,6 +73,8 @@ def tenant_guard(django_db_setup, django_db_blocker) -> Iterator[TenantQueryGuar
 def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Data exports (and the residue scan that reads them) stay within the test.
+    settings.PRIVATE_EXPORT_ROOT = str(tmp_path / "exports")
     settings.PLATFORM_DOMAIN = "localhost"
     settings.PLATFORM_URL = "http://localhost:8000"
     # Sessions in the database on every run, so query budgets do not depend on

@@ -45,6 +45,7 @@ def test_a_killed_erasure_finishes_when_run_again(postgres, settings, tmp_path, 
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "SHOPWRIGHT_DATA_KEYS": ",".join(settings.SHOPWRIGHT_DATA_KEYS),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_EXPORT_ROOT": str(settings.PRIVATE_EXPORT_ROOT),
     }
     process = subprocess.Popen(
         [sys.executable, "manage.py", "erase_subject", "--request", str(request.pk), "--pause", "2"],
