@@ -444,7 +444,8 @@ def retention_purge(*, now: datetime | None = None) -> PurgeReport:
     commits as it goes, so a run killed half-way is finished by the next
     one. A step that fails is counted as `<step>_failed` (its error type is
     logged) and the other steps still run; the report's `finished_at` is
-    set at the end. `now` is for tests: the periods are measured from it.
+    set at the end, with an audit entry `retention.purge` holding the counts.
+    `now` is for tests: the periods are measured from it.
     """
     from shopwright.privacy.children import children_erase_unconsented
     from shopwright.privacy.closures import closed_stores_erase
@@ -479,7 +480,9 @@ def retention_purge(*, now: datetime | None = None) -> PurgeReport:
     report.counts = {**counts, "seconds": timings}
     report.stores_closed = int(counts.get("stores_closed", 0))
     report.finished_at = timezone.now()
-    report.save(update_fields=["counts", "stores_closed", "finished_at"])
+    with transaction.atomic():
+        report.save(update_fields=["counts", "stores_closed", "finished_at"])
+        audit_record(action="retention.purge", actor=Actor.system(), obj=report, details=dict(counts))
     logger.info("retention purge #%s finished", report.pk)
     return report
 

@@ -158,6 +158,9 @@ def test_the_purge_anonymises_exactly_the_orders_past_3_years_not_one_day_early(
 
     assert report.counts["orders_anonymised"] == 1
     assert report.finished_at is not None
+    entry = AuditEntry.objects.filter(action="retention.purge").order_by("-id").first()
+    assert entry is not None and entry.actor_type == "system"
+    assert entry.details["orders_anonymised"] == 1
     assert Order.objects.get(store=store, pk=due.pk).anonymised_at is not None
     assert Order.objects.get(store=store, pk=later.pk).anonymised_at is None
     # The next night finds nothing new.
@@ -316,3 +319,20 @@ def test_operators_see_the_purge_reports_and_nobody_else_does(merchant) -> None:
     assert PurgeReport.objects.count() == 1
     assert platform_client(merchant.user).get("/office/operators/purges/").status_code == 404
     assert platform_client().get("/office/operators/purges/").status_code == 302  # to sign in
+
+
+def test_the_order_step_reads_the_same_few_queries_however_many_orders_are_still_kept(store) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shopwright.privacy.retention import orders_anonymise_expired
+
+    variant = make_variant(store, stock=100)
+    counts = []
+    for extra in (2, 12):
+        for _ in range(extra):
+            make_paid_order(store, [(variant, 1)])
+        with CaptureQueriesContext(connection) as queries:
+            assert orders_anonymise_expired(now=timezone.now()) == 0
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
