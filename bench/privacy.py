@@ -35,7 +35,9 @@ Then, timed with the wall clock:
 - deletion: `--repeat` times, each on a freshly built subject (building is
   not timed): the erasure of a deletion request (`erasure.erasure_run`,
   the job a merchant's "Run deletion" starts, after the account lock),
-  with the residue scan it ends with timed on its own as well.
+  with the residue scan it ends with timed on its own: whole with
+  `--residue full`; by default (`estimate`) it is skipped there and a
+  sample of it is timed and scaled up, since whole it takes hours.
 
 It prints the row counts, the seconds of each repetition (min / median /
 max) and the command that reproduces the run; `--json FILE` also writes them
