@@ -124,3 +124,21 @@ def test_every_link_a_customers_walk_follows_is_backed_by_an_index():
                 reached.add(model)
                 frontier.add(model)
     assert sorted(set(missing)) == [], sorted(set(missing))
+
+
+@pytest.mark.django_db
+def test_the_residue_scan_finds_an_identifier_copied_into_a_plain_column():
+    """Encrypted columns are skipped (only ciphertext), so a plain copy anywhere else must still be found."""
+    from tests.catalog_factories import make_product
+
+    store = make_merchant().store
+    customer = make_customer(store, email="copied.value+x@example.com", name="Philippa O'Copied-Name")
+    identifiers = subject_identifiers(DataSubject.for_customer(customer))
+    make_product(store, title="Gift for PHILIPPA O'COPIED-NAME", seo_description="ask copied.value+x@example.com")
+    customer.delete()
+
+    report = residue_scan(identifiers)
+    places = {(f["where"], f["column"]) for f in report["findings"]}
+    assert ("table catalog_product", "title") in places
+    assert ("table catalog_product", "seo_description") in places
+    assert not any(column in {"email", "name"} for _where, column in places)  # ciphertext columns are not read
