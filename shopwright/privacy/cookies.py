@@ -210,9 +210,14 @@ def _choice_outdated(choice: CookieChoice, store: Store | None) -> bool:
 
 
 def cookie_banner_needed(request: HttpRequest) -> bool:
-    """Show the cookie banner: on a storefront, until the visitor chose (again after a major policy change)."""
+    """Show the cookie banner: on a storefront, until the visitor chose (again after a major policy change).
+
+    Pages read with GET only: a page answering a form (a password reset's
+    "sent" page) stays free of the banner's per-request CSRF token, so it
+    reads the same whatever was asked; the next page shows the banner again.
+    """
     store = getattr(request, "store", None)
-    if store is None:
+    if store is None or request.method != "GET":
         return False
     choice = cookie_choice(request)
     return choice is None or _choice_outdated(choice, store)

@@ -220,3 +220,11 @@ def test_a_major_policy_change_asks_visitors_again(store):
     assert BANNER in client.get("/").content.decode()
     _choose(client, "necessary")
     assert BANNER not in client.get("/").content.decode()
+
+
+def test_a_page_answering_a_form_carries_no_banner_and_the_next_page_does(store):
+    client = Client(HTTP_HOST=host(store))
+    response = client.post("/account/login/", {"email": "nobody@example.com", "password": "wrong-password-123"})
+    assert response.status_code in (200, 400)
+    assert BANNER not in response.content.decode()  # same answer whatever was asked: no per-request token
+    assert BANNER in client.get("/account/login/").content.decode()
