@@ -32,10 +32,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.emails import email_queue
 from shopwright.core.exceptions import ApplicationError
 from shopwright.core.links import store_url
+from shopwright.core.models import Email
 from shopwright.core.tenancy import cross_store_access
 from shopwright.core.tokens import make_token, read_token, state_matches
 from shopwright.customers.models import Customer
@@ -181,7 +183,13 @@ def _erase_child(customer: Customer, *, reason: str, actor: Actor, ip: str = "")
     from shopwright.privacy.subjects import DataSubject
 
     store = customer.store
+    guardian_index = crypto.blind_index(customer.guardian_email) if customer.guardian_email else ""
     subject_erase(DataSubject.for_customer(customer))
+    if guardian_index:
+        # The copies of the request to the guardian name the child; once delivered they go with the account.
+        Email.objects.filter(store_id=store.pk, kind="privacy_guardian_request", to_index=guardian_index).exclude(
+            status=Email.Status.QUEUED
+        ).delete()
     # After the erasure and without the account's id: the proof that it happened, linked to nobody.
     audit_record(action="child.erase", actor=actor, store=store, ip=ip or None, details={"reason": reason})
 

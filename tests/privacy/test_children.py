@@ -12,12 +12,13 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from shopwright.core.models import AuditEntry
+from shopwright.core.models import AuditEntry, Email
 from shopwright.customers.models import Customer
 from shopwright.customers.services import AWAITING_GUARDIAN, GUARDIAN_EMAIL_REQUIRED, age_on, customer_register
-from shopwright.privacy import children
+from shopwright.privacy import children, residue
 from shopwright.privacy.models import ConsentChannel, ConsentPurpose, ConsentRecord, PolicyVersion
 from shopwright.privacy.retention import retention_purge
+from shopwright.privacy.subjects import DataSubject
 from shopwright.stores.models import Store
 from tests.factories import ADULT, PASSWORD, host, make_merchant
 from tests.stores.helpers import field_errors, link_path
@@ -316,6 +317,7 @@ def test_the_guardian_refuses_and_the_account_is_erased_at_once(store, mailoutbo
     _register_child(store)
     link = _guardian_link(mailoutbox)
     child = Customer.objects.get(store=store)
+    identifiers = residue.subject_identifiers(DataSubject.for_customer(child))
 
     done = Client(HTTP_HOST=host(store)).post(link, {"decision": "refuse"})
 
@@ -327,6 +329,9 @@ def test_the_guardian_refuses_and_the_account_is_erased_at_once(store, mailoutbo
     assert entry.details == {"reason": "guardian_refused"}
     assert "The email or password is not correct." in _text(_login(store))
     assert Client(HTTP_HOST=host(store)).get(link).status_code == 400
+    # Nothing of the child is left: no row names it, and the copy of the guardian's email is gone too.
+    assert residue.residue_scan(identifiers)["clean"], residue.residue_scan(identifiers)["findings"]
+    assert not Email.objects.filter(kind="privacy_guardian_request").exists()
 
 
 def test_without_consent_in_7_days_the_purge_erases_the_child(store, mailoutbox) -> None:
