@@ -25,6 +25,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
 from shopwright.core.requests import StorefrontRequest
+from shopwright.privacy.cookies import CONSENT_COOKIE, cookie_banner_needed
 from shopwright.storefront import catalog_pages
 
 _CSRF_SLOT = "\x00csrf-token\x00"
@@ -33,8 +34,13 @@ _MARKER_HEADER = "X-Page-Cache"
 
 
 def _stateless_visitor(request: StorefrontRequest, allowed_query: tuple[str, ...]) -> bool:
-    """No cookie that could change what the page shows (the CSRF and language cookies do not)."""
-    harmless = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+    """No cookie that could change what the page shows beyond the cookie banner.
+
+    The CSRF and language cookies do not change it; the cookie-consent choice
+    only hides the banner, so it picks one of two cached copies (see
+    `cached_page`) instead of turning the cache off for everyone who chose.
+    """
+    harmless = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME, CONSENT_COOKIE}
     return request.method == "GET" and set(request.GET) <= set(allowed_query) and set(request.COOKIES) <= harmless
 
 
@@ -53,7 +59,8 @@ def cached_page(
     """
     if not _stateless_visitor(request, query):
         return render()
-    key = catalog_pages.page_key(request.store, ("page", *parts))
+    banner = "banner" if cookie_banner_needed(request) else "chosen"
+    key = catalog_pages.page_key(request.store, ("page", banner, *parts))
     page = cache.get(key)
     if page is not None:
         response = HttpResponse(page.replace(_CSRF_SLOT, get_token(request)))

@@ -100,3 +100,19 @@ def test_bad_page_numbers_are_answered_before_the_cache(store) -> None:
     assert visitor(store).get("/collections/summer/?page=abc").status_code == 400
     assert visitor(store).get("/collections/summer/?page=2").status_code == 404
     assert visitor(store).get("/collections/summer/?page=" + "9" * 400).status_code == 404
+
+
+def test_visitors_who_answered_the_cookie_banner_share_a_kept_page_without_it(store) -> None:
+    fresh = visitor(store).get("/")
+    assert fresh["X-Page-Cache"] == "miss" and 'id="cookie-banner"' in html(fresh)
+
+    chosen = []
+    for _ in range(2):
+        client = visitor(store)
+        client.post("/privacy/cookies/choice/", {"choice": "necessary", "next": "/"})
+        chosen.append(client.get("/"))
+    assert [r["X-Page-Cache"] for r in chosen] == ["miss", "hit"]
+    assert all('id="cookie-banner"' not in html(r) for r in chosen)
+
+    again = visitor(store).get("/")
+    assert again["X-Page-Cache"] == "hit" and 'id="cookie-banner"' in html(again)
