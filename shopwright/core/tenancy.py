@@ -67,6 +67,21 @@ def _drop_malformed_session_cookie(request: HttpRequest) -> None:
         del request.COOKIES[name]
 
 
+# What a closed store still answers until its customers' data is erased (privacy.closures): they can
+# sign in, see, export, correct or delete their data, and use the privacy contact form (seed 1(10)4, 4).
+CLOSED_STORE_PATHS = (
+    "/privacy/",
+    "/account/login/",
+    "/account/logout/",
+    "/account/privacy/",
+    "/api/v1/storefront/privacy/",
+)
+
+
+def _open_for_privacy(store: Any, path: str) -> bool:
+    return store.status == "closed" and store.customer_data_erased_at is None and path.startswith(CLOSED_STORE_PATHS)
+
+
 class HostRoutingMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -91,7 +106,7 @@ class HostRoutingMiddleware:
             if handle is None and not host.endswith("." + settings.PLATFORM_DOMAIN):
                 return HttpResponseBadRequest("Unknown host.", content_type="text/plain")
             return render(request, "storefront/store_missing.html", status=404)
-        if not store.is_live:
+        if not store.is_live and not _open_for_privacy(store, request.path):
             return render(request, "storefront/store_not_open.html", {"store": store}, status=404)
         routed.store = store
         request.urlconf = "shopwright.store_urls"
