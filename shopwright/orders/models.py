@@ -106,6 +106,12 @@ class Order(TenantModel):
         indexes = [
             models.Index(fields=["store", "status", "-number"], name="order_store_status"),
             models.Index(fields=["store", "created_at"], name="order_store_created"),
+            # The nightly retention purge reads only orders not yet anonymised (privacy.retention.orders_due).
+            models.Index(
+                fields=["store", "created_at"],
+                condition=models.Q(anonymised_at__isnull=True),
+                name="order_store_not_anonymised",
+            ),
             models.Index(fields=["store", "customer", "-number"], name="order_store_customer"),
             models.Index(fields=["store", "email_index"], name="order_store_email"),
             models.Index(fields=["store", "total"], name="order_store_total"),
