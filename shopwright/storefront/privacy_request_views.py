@@ -33,7 +33,10 @@ def _gone(request: StorefrontRequest, message: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def contact(request: StorefrontRequest) -> HttpResponse:
-    form = ContactRequestForm(request.POST or None)
+    # Links from the guardian pages open the form with "?who=guardian" chosen; unknown values are ignored.
+    who = request.GET.get("who", "")
+    initial = {"who": who} if who in dict(ContactRequestForm.base_fields["who"].choices) else {}  # type: ignore[attr-defined]
+    form = ContactRequestForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
