@@ -40,6 +40,9 @@ from shopwright.privacy.datamap import Category
 from shopwright.privacy.subjects import DataSubject, subject_graph
 
 MIN_LENGTH = 4
+# Longer texts (an email's body, a message) are not identifiers themselves: the names, addresses
+# and numbers in them are looked for one by one.
+MAX_LENGTH = 120
 SMALL_FILE = 1_000_000
 # Needles per regular expression on PostgreSQL (large alternations compile slowly or hit its limits).
 REGEX_CHUNK = 200
@@ -62,7 +65,12 @@ def _strings(value: Any) -> Iterable[str]:
 
 def _usable(value: str) -> bool:
     text = value.strip()
-    return len(text) >= MIN_LENGTH and text.casefold() not in _GENERIC and not text.isdigit()
+    return (
+        MIN_LENGTH <= len(text) <= MAX_LENGTH
+        and text.casefold() not in _GENERIC
+        and not text.isdigit()
+        and "\n" not in text
+    )
 
 
 def subject_identifiers(subject: DataSubject) -> dict[str, Any]:
