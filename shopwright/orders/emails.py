@@ -17,7 +17,7 @@ from shopwright.core.emails import email_queue
 from shopwright.core.links import store_url
 from shopwright.orders import display
 from shopwright.orders.links import order_page_url
-from shopwright.orders.models import OrderLine, OrderTaxLine
+from shopwright.orders.models import OrderEventKind, OrderLine, OrderTaxLine
 from shopwright.payments.display import card_brand_name
 
 if TYPE_CHECKING:
@@ -28,6 +28,16 @@ if TYPE_CHECKING:
 
 # Where a signed-in customer finds their orders (storefront/account_order_urls.py: <number>/ is one order).
 ACCOUNT_ORDERS_PATH = "/account/orders/"
+
+
+def buyer_reachable(order: Order) -> bool:
+    """Whether the buyer may be written to: not once erased (the kept order's address is restricted) or anonymised."""
+    return order.subject_erased_at is None and order.anonymised_at is None and bool(order.email)
+
+
+def sent_entries(kind: str, email: Email | None) -> list[tuple[str, dict[str, Any]]]:
+    """The timeline's "email sent" entry for a queued message; none when nothing was sent."""
+    return [(OrderEventKind.EMAIL_SENT, {"email": kind, "email_id": email.pk})] if email is not None else []
 
 
 def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
@@ -44,8 +54,10 @@ def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
     }
 
 
-def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) -> Email:
+def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) -> Email | None:
     """Thank the buyer for the paid order: number, lines, totals with tax lines, shipping method, delivery address."""
+    if not buyer_reachable(order):
+        return None
     currency = order.currency
     lines = [
         {
@@ -73,8 +85,10 @@ def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) ->
     return email_queue(kind="order_confirmation", to=order.email, store=store, context=context)
 
 
-def order_payment_failed_queue(*, store: Store, order: Order, payment: Payment) -> Email:
+def order_payment_failed_queue(*, store: Store, order: Order, payment: Payment) -> Email | None:
     """Tell the buyer the payment did not go through: the order is still held; pay again or contact the store."""
+    if not buyer_reachable(order):
+        return None
     context = _base_context(store=store, order=order) | {
         "reserved_until": order.reserved_until,
         "card_brand": card_brand_name(payment.card_brand),
@@ -85,8 +99,10 @@ def order_payment_failed_queue(*, store: Store, order: Order, payment: Payment) 
 
 def order_shipped_queue(
     *, store: Store, order: Order, fulfillment: Fulfillment, items: list[tuple[str, int]], complete: bool
-) -> Email:
+) -> Email | None:
     """Tell the buyer "your order is on its way": carrier, tracking number and link, what is in the parcel."""
+    if not buyer_reachable(order):
+        return None
     context = _base_context(store=store, order=order) | {
         "carrier": fulfillment.carrier,
         "tracking_number": fulfillment.tracking_number,
@@ -97,12 +113,14 @@ def order_shipped_queue(
     return email_queue(kind="order_shipped", to=order.email, store=store, context=context)
 
 
-def order_refund_queue(*, store: Store, order: Order, refund: Refund, returned_payment: bool = False) -> Email:
+def order_refund_queue(*, store: Store, order: Order, refund: Refund, returned_payment: bool = False) -> Email | None:
     """Tell the buyer "we refunded you": the amount of this refund, and the total refunded so far.
 
     `returned_payment`: the money of a payment the order could not take (it was
     cancelled, or paid already) went back; the order's own totals did not change.
     """
+    if not buyer_reachable(order):
+        return None
     context = _base_context(store=store, order=order) | {
         "returned_payment": returned_payment,
         "amount": display.money(refund.amount, order.currency),

@@ -456,7 +456,7 @@ def order_payment_succeeded(*, store: Store, order: Order, payment: Payment) -> 
         actor=actor,
         entries=[
             (OrderEventKind.PAID, data),
-            (OrderEventKind.EMAIL_SENT, {"email": "order_confirmation", "email_id": email.pk}),
+            *emails.sent_entries("order_confirmation", email),
         ],
     )
     _sync(order, locked)
@@ -484,7 +484,7 @@ def order_payment_failed(*, store: Store, order: Order, payment: Payment) -> Non
         ]
         if locked.status == OrderStatus.PENDING_PAYMENT:
             email = emails.order_payment_failed_queue(store=store, order=locked, payment=payment)
-            entries.append((OrderEventKind.EMAIL_SENT, {"email": "order_payment_failed", "email_id": email.pk}))
+            entries.extend(emails.sent_entries("order_payment_failed", email))
         order_events(order=locked, actor=Actor("provider"), entries=entries)
 
 
@@ -544,7 +544,7 @@ def order_refund_applied(*, store: Store, order: Order, refund: Refund) -> Order
             actor=actor,
             entries=[
                 (OrderEventKind.REFUNDED, data),
-                (OrderEventKind.EMAIL_SENT, {"email": "order_refund", "email_id": email.pk}),
+                *emails.sent_entries("order_refund", email),
             ],
         )
     _sync(order, locked)
@@ -693,7 +693,7 @@ def order_fulfil(
                     OrderEventKind.FULFILLED,
                     {"fulfillment_id": fulfillment.pk, "carrier": carrier, "units": units, "complete": complete},
                 ),
-                (OrderEventKind.EMAIL_SENT, {"email": "order_shipped", "email_id": email.pk}),
+                *emails.sent_entries("order_shipped", email),
             ],
         )
         audit_record(
