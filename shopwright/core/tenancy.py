@@ -78,8 +78,17 @@ CLOSED_STORE_PATHS = (
 )
 
 
+# ... but not a guardian's consent: no child's account is activated in a closed store.
+CLOSED_STORE_SHUT = ("/privacy/guardian/",)
+
+
 def _open_for_privacy(store: Any, path: str) -> bool:
-    return store.status == "closed" and store.customer_data_erased_at is None and path.startswith(CLOSED_STORE_PATHS)
+    return (
+        store.status == "closed"
+        and store.customer_data_erased_at is None
+        and path.startswith(CLOSED_STORE_PATHS)
+        and not path.startswith(CLOSED_STORE_SHUT)
+    )
 
 
 class HostRoutingMiddleware:

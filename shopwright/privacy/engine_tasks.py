@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shopwright.privacy.erasure import ErasureRunning, erasure_run
+from shopwright.privacy.erasure import ErasureRefused, ErasureRunning, erasure_run, erasures_stalled
 from shopwright.privacy.exports import export_build, exports_expire
 from shopwright.privacy.models import DataRequest
 
@@ -22,6 +22,15 @@ def erasure_run_task(request_id: int) -> None:
         erasure_run(request_id=request_id)
     except ErasureRunning:
         return  # another worker runs it now
+    except ErasureRefused:
+        return  # not a started deletion (finished meanwhile, or refused by the map: the request says why)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def erasures_resume_task() -> None:
+    # A worker killed mid-erasure loses its job; the account stays locked until the erasure is run again.
+    for request_id in erasures_stalled():
+        erasure_run_task(request_id)
 
 
 @db_periodic_task(crontab(minute="17"))  # hourly: downloaded and expired archives' files go

@@ -46,7 +46,7 @@ from shopwright.core.exceptions import ApplicationError
 from shopwright.core.tenancy import cross_store_access
 from shopwright.privacy import datamap
 from shopwright.privacy.datamap import Category, Erasure, Retention
-from shopwright.privacy.models import DataRequest, RequestStatus
+from shopwright.privacy.models import DataRequest, RequestKind, RequestStatus
 from shopwright.privacy.subjects import (
     DataSubject,
     SubjectGraph,
@@ -460,6 +460,9 @@ def erasure_run(*, request_id: int, pause: float = 0.0) -> DataRequest:
     request = DataRequest.objects.get(pk=request_id)
     if request.status == RequestStatus.COMPLETED and request.residue_report:
         return request
+    if request.kind != RequestKind.DELETION or request.status != RequestStatus.IN_PROGRESS:
+        # Only a deletion the inbox started erases anything (erasure_start moves it to IN_PROGRESS).
+        raise ErasureRefused("Only a started deletion request erases data.")
     with _single_run(request_id):
         request = DataRequest.objects.get(pk=request_id)
         progress = dict(request.erasure_progress or {})
@@ -503,12 +506,30 @@ def erasure_runnable(request: DataRequest) -> bool:
     return bool((request.erasure_progress or {}).get("subject")) and request.status != RequestStatus.COMPLETED
 
 
+def erasures_stalled(*, now: float | None = None) -> list[int]:
+    """Started deletions with no sign of life for STALE_SECONDS: their worker died (a job lost with it).
+
+    The periodic sweep queues them again; erasure_run resumes where they stopped.
+    """
+    now = time.time() if now is None else now
+    started = DataRequest.objects.filter(kind=RequestKind.DELETION, status=RequestStatus.IN_PROGRESS).only(
+        "pk", "status", "erasure_progress"
+    )
+    stalled = []
+    for request in started:
+        beat = (request.erasure_progress or {}).get("heartbeat")
+        if erasure_runnable(request) and (beat is None or now - float(beat) > STALE_SECONDS):
+            stalled.append(request.pk)
+    return stalled
+
+
 __all__ = [
     "ErasureRefused",
     "ErasureRunning",
     "erasure_run",
     "erasure_runnable",
     "erasure_start",
+    "erasures_stalled",
     "order_anonymise",
     "subject_erase",
     "subject_lock",

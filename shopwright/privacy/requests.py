@@ -723,6 +723,10 @@ def request_refuse(*, request: DataRequest, actor: Actor, reason: str, ip: str =
         request = _locked(request)
         if request.kind == RequestKind.DELETION and request.status == RequestStatus.IN_PROGRESS:
             raise ApplicationError("The erasure is running; it cannot be refused any more.", code="bad_state")
+        if request.status not in ACTIVE:
+            # Unverified requests are not the merchant's to answer (nobody is proven to have asked);
+            # closed ones are answered already.
+            raise ApplicationError("Only a verified, open request can be refused.", code="bad_state")
         request.resolution = reason
         request.save(update_fields=["resolution"])
         _move(request, RequestStatus.REFUSED, actor=actor, ip=ip, reason="merchant")

@@ -32,6 +32,8 @@ def test_during_the_grace_period_customers_reach_their_privacy_pages_but_not_the
     login = client.post("/account/login/", {"email": "still.here@example.com", "password": PASSWORD})
     assert login.status_code == 302
     assert client.get("/account/privacy/").status_code == 200
+    # No child's account is activated in a closed store.
+    assert client.get("/privacy/guardian/some-token/").status_code == 404
 
 
 def test_once_the_data_is_erased_the_privacy_pages_close_too(closed_store):

@@ -90,7 +90,10 @@ def test_the_owner_closes_the_store_and_every_customer_and_guardian_is_told(
     front = Client(HTTP_HOST=host(store)).get("/")
     assert front.status_code == 404
     assert "Last Orders is closed" in _text(front)
-    assert Client(HTTP_HOST=host(store)).post("/account/login/", {"email": adults[0].email}).status_code == 404
+    # No more shopping or accounts; only the privacy pages stay open in the grace period.
+    assert Client(HTTP_HOST=host(store)).get("/cart/").status_code == 404
+    assert Client(HTTP_HOST=host(store)).get("/account/register/").status_code == 404
+    assert Client(HTTP_HOST=host(store)).get("/privacy/requests/").status_code == 200
     # Closing twice is refused.
     again = owner.post(URL, {"confirm_handle": "last-orders"})
     assert again.status_code == 400

@@ -8,7 +8,7 @@ from django.db import migrations
 BATCH = 1000
 
 
-def backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backfill(apps, schema_editor):
     from shopwright.core.crypto import blind_index
 
     Email = apps.get_model("core", "Email")
