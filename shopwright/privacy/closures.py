@@ -103,8 +103,9 @@ def stores_due_for_erasure(*, now: datetime) -> list[Store]:
 def store_customer_data_erase(*, store: Store) -> dict[str, int]:
     """Erase the personal data of a closed store's customers (resumable); set Store.customer_data_erased_at.
 
-    Accounts: the engine's subject_erase per customer. Guest orders: marked
-    as their buyer's erased (kept for their retention, restricted).
+    Accounts: the engine's subject_erase per customer; guests: the same, found by the email
+    on their orders (`_guests_erase`). Orders stay, restricted, for their retention; a
+    guest order without an email is only marked as its buyer's erased.
     Checkouts, visitor consent records and queued mail of the store: deleted.
     """
     from shopwright.checkout.models import Checkout
@@ -124,6 +125,7 @@ def store_customer_data_erase(*, store: Store) -> dict[str, int]:
             subject_erase(DataSubject.for_customer(customer))
             erased += 1
         after = customers[-1].pk
+    guests_erased = _guests_erase(store=store)
     now = timezone.now()
     with transaction.atomic():
         guests = Order.objects.filter(store=store, customer__isnull=True, subject_erased_at__isnull=True).update(
@@ -138,18 +140,50 @@ def store_customer_data_erase(*, store: Store) -> dict[str, int]:
             actor=Actor.system(),
             store=store,
             obj=store,
-            details={"customers": erased, "guest_orders": guests},
+            details={"customers": erased, "guests": guests_erased, "guest_orders": guests},
         )
     store.customer_data_erased_at = now
-    return {"customers": erased, "guest_orders": guests, "checkouts": checkouts}
+    return {"customers": erased, "guests": guests_erased, "guest_orders": guests, "checkouts": checkouts}
+
+
+def _guests_erase(*, store: Store) -> int:
+    """Erase every guest buyer of the store like an account holder: by the email on their orders.
+
+    The engine then cuts the orders' links (email blind index, order-link secret) and empties the
+    guests' data requests, as it does for customers; the orders stay, restricted, for their retention.
+    """
+    from shopwright.orders.models import Order
+    from shopwright.privacy.erasure import subject_erase
+    from shopwright.privacy.subjects import DataSubject
+
+    erased, after = 0, 0
+    while True:
+        orders = list(
+            Order.objects.filter(store=store, customer__isnull=True, subject_erased_at__isnull=True, pk__gt=after)
+            .exclude(email_index="")
+            .order_by("pk")
+            .only("pk", "email")[: retention.BATCH]
+        )
+        if not orders:
+            return erased
+        for email in dict.fromkeys(order.email for order in orders if order.email):
+            subject_erase(DataSubject.for_email(store, email))
+            erased += 1
+        after = orders[-1].pk
 
 
 def closed_stores_erase(*, now: datetime) -> dict[str, int]:
     """The purge's step: erase the customers of every store closed for longer than the grace period."""
-    counts = {"stores_closed": 0, "closure_customers_erased": 0, "closure_guest_orders_restricted": 0}
+    counts = {
+        "stores_closed": 0,
+        "closure_customers_erased": 0,
+        "closure_guests_erased": 0,
+        "closure_guest_orders_restricted": 0,
+    }
     for store in stores_due_for_erasure(now=now):
         done = store_customer_data_erase(store=store)
         counts["stores_closed"] += 1
         counts["closure_customers_erased"] += done["customers"]
+        counts["closure_guests_erased"] += done["guests"]
         counts["closure_guest_orders_restricted"] += done["guest_orders"]
     return counts

@@ -143,7 +143,7 @@ def test_after_the_30_day_grace_the_purge_erases_the_customers_and_keeps_the_ord
 
     assert day31.stores_closed == 1
     assert day31.counts["closure_customers_erased"] == 2
-    assert day31.counts["closure_guest_orders_restricted"] == 1
+    assert day31.counts["closure_guests_erased"] == 1
     assert not Customer.objects.filter(store=store, pk__in=[buyer.pk, bystander.pk]).exists()
     assert Customer.objects.filter(store=elsewhere, pk=survivor.pk).exists()
     assert Store.objects.get(pk=store.pk).customer_data_erased_at is not None
@@ -152,6 +152,8 @@ def test_after_the_30_day_grace_the_purge_erases_the_customers_and_keeps_the_ord
     guest = Order.objects.get(store=store, pk=guest_order.pk)
     assert kept.subject_erased_at is not None and kept.customer_id is None
     assert guest.subject_erased_at is not None and guest.anonymised_at is None
+    # The guest is erased like an account holder: no keyed hash of the email, no working order link.
+    assert guest.email_index == "" and guest.token_hash != guest_order.token_hash
     assert (kept.total, guest.total) == (own_order.total, guest_order.total)
     # Done once: the next night has nothing more for this store.
     assert retention_purge(now=closed_at + 32 * DAY).stores_closed == 0
