@@ -12,8 +12,9 @@ email is masked in every merchant answer.
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Any, Literal
 
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from shopwright.core.api import ERRORS, InputSchema, OkOut
@@ -24,7 +25,9 @@ from shopwright.core.requests import client_ip
 from shopwright.customers.api import CustomerApiRequest, customer_auth
 from shopwright.privacy import request_selectors as selectors
 from shopwright.privacy import requests as services
+from shopwright.privacy.exports import subject_data
 from shopwright.privacy.models import DataRequest, RequestChannel, RequestKind, RequestStatus
+from shopwright.privacy.subjects import DataSubject
 from shopwright.stores.api import MerchantApiRequest, merchant_auth
 from shopwright.stores.models import Role, Store
 from shopwright.stores.selectors import membership_for, store_for_handle
@@ -170,6 +173,29 @@ def request_verify(request: CustomerApiRequest, request_id: int, payload: Verify
         raise ApplicationError.for_field("password", "Send your password, or the code we emailed you.")
     done.refresh_from_db()
     return _out(done)
+
+
+class MyDataOut(Schema):
+    region: str
+    # Export name ("profile", "orders", ...) -> records (field -> value), as in the export's JSON files.
+    data: dict[str, list[dict[str, Any]]]
+
+
+@storefront_router.get(
+    "/{request_id}/data",
+    auth=customer_auth,
+    response={200: MyDataOut, **ERRORS},
+    summary="My data, for 30 minutes after an access request was confirmed",
+)
+def request_data(request: CustomerApiRequest, request_id: int) -> MyDataOut:
+    mine = _mine(request, request_id)
+    since = timezone.now() - services.ACCESS_VIEW_LIFETIME
+    if mine.kind != RequestKind.ACCESS or mine.status != RequestStatus.COMPLETED or not mine.verified_at:
+        raise PermissionDeniedError("This is not a confirmed access request.", code="not_access")
+    if mine.verified_at < since:
+        raise PermissionDeniedError("The access request has expired: open a new one.", code="access_expired")
+    subject = DataSubject.for_customer(request.auth)
+    return MyDataOut(region=str(request.store.data_region), data=subject_data(subject))
 
 
 # --- the merchant ------------------------------------------------------------------------------------------
