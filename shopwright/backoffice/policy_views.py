@@ -9,18 +9,15 @@ nothing saved. Another store's version id is a 404.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shopwright.backoffice.views import StorePageRequest, _ctx, _current_membership, store_page
+from shopwright.backoffice.views import StorePageRequest, _ctx, operator_page, platform_ctx, store_page
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.forms import form_add_service_errors
@@ -187,30 +184,10 @@ def store_policy_version(request: StorePageRequest, version_id: int) -> HttpResp
 OPERATOR_BASE = "/office/operators/policy/"
 
 
-def operator_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Platform operators (is_staff) only; anyone else, and any store host, gets 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "store", None) is not None or not request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _operator_context(request: AuthenticatedRequest) -> dict[str, Any]:
     from shopwright.core.links import platform_url
 
-    current, memberships = _current_membership(request)
-    return {
-        "membership": current,
-        "store": current.store if current else None,
-        "memberships": memberships,
-        "title": "Platform privacy policy",
-        "public_url": platform_url("/privacy/"),
-    }
+    return platform_ctx(request, title="Platform privacy policy", public_url=platform_url("/privacy/"))
 
 
 @operator_page

@@ -27,7 +27,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shopwright.backoffice.views import StorePageRequest, _ctx, _current_membership, store_page
+from shopwright.backoffice.views import StorePageRequest, _ctx, operator_page, platform_ctx, store_page
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.forms import form_add_service_errors
@@ -197,24 +197,6 @@ def act(request: StorePageRequest, request_id: int, action: str) -> HttpResponse
 # --- the operators' inbox ---------------------------------------------------------------------------------
 
 
-def operator_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Platform operators (is_staff) only; anyone else, and any store host, gets 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "store", None) is not None or not request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _platform_ctx(request: AuthenticatedRequest, **extra: Any) -> dict[str, Any]:
-    current, memberships = _current_membership(request)
-    return {"membership": current, "store": current.store if current else None, "memberships": memberships, **extra}
-
-
 def _operator_request(request_id: int) -> DataRequest:
     try:
         return selectors.operator_inbox_request(request_id=request_id)
@@ -229,7 +211,7 @@ def operator_inbox(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.operator_inbox(status=status, kind=kind)
     context = _inbox_context(rows, status, kind, "/office/operators/privacy/")
     return render(
-        request, "backoffice/privacy/inbox.html", _platform_ctx(request, title="Operators: privacy requests", **context)
+        request, "backoffice/privacy/inbox.html", platform_ctx(request, title="Operators: privacy requests", **context)
     )
 
 
@@ -239,7 +221,7 @@ def _operator_detail(request: AuthenticatedRequest, data_request: DataRequest, *
     context = _detail_context(data_request, can_act=True, base="/office/operators/privacy/", **kw)
     if form is not None:
         context["note_form"] = form
-    return render(request, "backoffice/privacy/detail.html", _platform_ctx(request, **context), status=status)
+    return render(request, "backoffice/privacy/detail.html", platform_ctx(request, **context), status=status)
 
 
 @operator_page
@@ -297,7 +279,7 @@ def platform_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
 @require_GET
 def own_privacy(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.requests_for_user(user=request.user)
-    return render(request, "backoffice/privacy/account.html", _platform_ctx(request, rows=rows))
+    return render(request, "backoffice/privacy/account.html", platform_ctx(request, rows=rows))
 
 
 @platform_page
@@ -351,7 +333,7 @@ def own_request(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
         else:
             status = 400
     data_request.refresh_from_db()
-    context = _platform_ctx(
+    context = platform_ctx(
         request,
         row=selectors.request_row(data_request),
         data_request=data_request,
@@ -373,13 +355,13 @@ def own_download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     gone = archive is None or archive.downloaded_at is not None or archive.deleted_at is not None
     gone = gone or (archive is not None and archive.expires_at is not None and archive.expires_at <= timezone.now())
     if gone:
-        return render(request, "backoffice/privacy/link_gone.html", _platform_ctx(request), status=410)
+        return render(request, "backoffice/privacy/link_gone.html", platform_ctx(request), status=410)
     if request.method == "GET":
-        return render(request, "backoffice/privacy/download.html", _platform_ctx(request, archive=archive))
+        return render(request, "backoffice/privacy/download.html", platform_ctx(request, archive=archive))
     try:
         _opened, stream, filename = exports.export_open(token=token)
     except ApplicationError:
-        return render(request, "backoffice/privacy/link_gone.html", _platform_ctx(request), status=410)
+        return render(request, "backoffice/privacy/link_gone.html", platform_ctx(request), status=410)
     response = FileResponse(stream, as_attachment=True, filename=filename, content_type="application/zip")
     response["Cache-Control"] = "no-store"
     return response

@@ -21,8 +21,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shopwright.backoffice import retention_forms as rf
-from shopwright.backoffice.privacy_request_views import _platform_ctx, operator_page
-from shopwright.backoffice.views import StorePageRequest, _ctx, store_page
+from shopwright.backoffice.views import StorePageRequest, _ctx, operator_page, platform_ctx, store_page
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, PermissionDeniedError
 from shopwright.core.forms import form_add_service_errors
@@ -135,5 +134,5 @@ def _report_row(report: PurgeReport) -> dict[str, Any]:
 def operator_purges(request: AuthenticatedRequest) -> HttpResponse:
     rows = [_report_row(report) for report in retention.purge_reports()]
     return render(
-        request, "backoffice/settings/retention_purges.html", _platform_ctx(request, rows=rows, title="Purges")
+        request, "backoffice/settings/retention_purges.html", platform_ctx(request, rows=rows, title="Purges")
     )

@@ -70,6 +70,25 @@ def store_page(*, roles: set[str] | None = None) -> Callable[..., Any]:
     return decorator
 
 
+def operator_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A back-office page for platform operators (is_staff) only; anyone else, and any store host, gets 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "store", None) is not None or not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def platform_ctx(request: AuthenticatedRequest, **extra: Any) -> dict[str, Any]:
+    """Context of a page about the user or the platform rather than one store (the store switcher still shows)."""
+    current, memberships = _current_membership(request)
+    return {"membership": current, "store": current.store if current else None, "memberships": memberships, **extra}
+
+
 def _ctx(request: StorePageRequest, **extra: Any) -> dict[str, Any]:
     membership = request.membership
     return {
