@@ -24,7 +24,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shopwright.backoffice.views import StorePageRequest, _ctx, operator_page, platform_ctx, store_page
@@ -33,10 +32,9 @@ from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.masking import mask_email
 from shopwright.core.requests import AuthenticatedRequest, client_ip
-from shopwright.core.tokens import hash_secret_token
 from shopwright.privacy import request_selectors as selectors
 from shopwright.privacy import requests as services
-from shopwright.privacy.models import DataRequest, ExportArchive, RequestChannel, RequestKind, RequestStatus
+from shopwright.privacy.models import DataRequest, RequestChannel, RequestKind, RequestStatus
 from shopwright.storefront.privacy_forms import NoteForm, PasswordConfirmForm
 from shopwright.stores.models import Role
 
@@ -349,17 +347,16 @@ def own_download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     """The merchant's export link: only for the signed-in merchant it was made for; once."""
     from shopwright.privacy import exports
 
-    archive = ExportArchive.objects.filter(token_hash=hash_secret_token(token)).select_related("request").first()
-    if archive is not None and (archive.request.store_id is not None or archive.request.user_id != request.user.pk):
-        raise Http404("No such download.")
-    gone = archive is None or archive.downloaded_at is not None or archive.deleted_at is not None
-    gone = gone or (archive is not None and archive.expires_at is not None and archive.expires_at <= timezone.now())
-    if gone:
+    try:
+        archive = exports.export_peek(token=token, ip=client_ip(request))
+    except NotFound:
         return render(request, "backoffice/privacy/link_gone.html", platform_ctx(request), status=410)
+    if archive.request.store_id is not None or archive.request.user_id != request.user.pk:
+        raise Http404("No such download.")
     if request.method == "GET":
         return render(request, "backoffice/privacy/download.html", platform_ctx(request, archive=archive))
     try:
-        _opened, stream, filename = exports.export_open(token=token)
+        _opened, stream, filename = exports.export_open(token=token, ip=client_ip(request))
     except ApplicationError:
         return render(request, "backoffice/privacy/link_gone.html", platform_ctx(request), status=410)
     response = FileResponse(stream, as_attachment=True, filename=filename, content_type="application/zip")

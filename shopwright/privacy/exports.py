@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.tokens import hash_secret_token, new_secret_token
 from shopwright.privacy import datamap
@@ -167,41 +168,78 @@ def export_link_issue(*, archive: ExportArchive) -> str:
     return token
 
 
-def export_open(*, token: str) -> tuple[ExportArchive, IO[bytes], str]:
+LINK_REFUSED = "This download link is not valid, was already used or has expired."
+
+
+def export_peek(*, token: str, ip: str = "") -> ExportArchive:
+    """The archive a download link leads to, while it can still be downloaded (the page before the button).
+
+    Spends nothing. Raises NotFound, after an audit entry, for an unknown, used or expired link.
+    """
+    archive = None
+    if token and token.startswith(f"{TOKEN_PREFIX}_") and len(token) <= 100:
+        digest = hash_secret_token(token)
+        archive = ExportArchive.objects.filter(token_hash=digest).select_related("request").first()
+    if archive is None or not _downloadable(archive, timezone.now()):
+        _refused(archive, ip)
+        raise NotFound(LINK_REFUSED, code="export_link")
+    return archive
+
+
+def _downloadable(archive: ExportArchive, now: Any) -> bool:
+    return (
+        archive.downloaded_at is None
+        and archive.deleted_at is None
+        and archive.expires_at is not None
+        and archive.expires_at > now
+    )
+
+
+def _refused(archive: ExportArchive | None, ip: str) -> None:
+    audit_record(
+        action="privacy.export_link_refused",
+        actor=Actor.anonymous(),
+        store=archive.request.store if archive is not None else None,
+        obj=archive,
+        ip=ip,
+    )
+
+
+def export_open(*, token: str, ip: str = "") -> tuple[ExportArchive, IO[bytes], str]:
     """Open the archive behind a download token, once: the token is spent and the file read into memory.
 
     Raises NotFound for an unknown, used or expired token (the same answer for
-    each, so a token cannot be probed). The file is deleted at once; the
-    caller streams the returned bytes.
+    each, so a token cannot be probed), after an audit entry of the refusal.
+    The file is deleted at once; the caller streams the returned bytes.
     """
+    archive, content = _archive_take(token)
+    if archive is None or content is None:
+        _refused(archive, ip)
+        raise NotFound(LINK_REFUSED, code="export_link")
+    filename = f"my-data-{archive.ready_at:%Y-%m-%d}.zip" if archive.ready_at else "my-data.zip"
+    return archive, io.BytesIO(content), filename
+
+
+def _archive_take(token: str) -> tuple[ExportArchive | None, bytes | None]:
+    """The token's archive and its bytes, spending the token; (archive or None, None) when it cannot be had."""
     if not token or not token.startswith(f"{TOKEN_PREFIX}_") or len(token) > 100:
-        raise NotFound("This download link is not valid, was already used or has expired.", code="export_link")
+        return None, None
     digest = hash_secret_token(token)
     with transaction.atomic():
         archive = ExportArchive.objects.select_for_update().filter(token_hash=digest).first()
         now = timezone.now()
-        if (
-            archive is None
-            or archive.downloaded_at is not None
-            or archive.deleted_at is not None
-            or archive.expires_at is None
-            or archive.expires_at <= now
-        ):
-            raise NotFound("This download link is not valid, was already used or has expired.", code="export_link")
+        if archive is None:
+            return None, None
         path = export_root() / archive.path
-        try:
-            content = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise NotFound(
-                "This download link is not valid, was already used or has expired.", code="export_link"
-            ) from exc
+        if not _downloadable(archive, now) or not path.is_file():
+            return archive, None
+        content = path.read_bytes()
         archive.downloaded_at = now
         archive.deleted_at = now
         archive.token_hash = ""
         archive.save(update_fields=["downloaded_at", "deleted_at", "token_hash"])
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
-    filename = f"my-data-{archive.ready_at:%Y-%m-%d}.zip" if archive.ready_at else "my-data.zip"
-    return archive, io.BytesIO(content), filename
+    return archive, content
 
 
 def export_delete(*, archive: ExportArchive) -> None:

@@ -13,16 +13,14 @@ from __future__ import annotations
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from shopwright.core.audit import Actor
-from shopwright.core.exceptions import ApplicationError, RateLimited
+from shopwright.core.exceptions import ApplicationError, NotFound, RateLimited
 from shopwright.core.forms import form_add_service_errors
 from shopwright.core.requests import StorefrontRequest, client_ip
-from shopwright.core.tokens import hash_secret_token
 from shopwright.privacy import requests as services
-from shopwright.privacy.models import ExportArchive, RequestChannel, RequestKind
+from shopwright.privacy.models import RequestChannel, RequestKind
 from shopwright.storefront.order_views import private_page
 from shopwright.storefront.privacy_forms import ContactRequestForm
 
@@ -117,16 +115,16 @@ def download(request: StorefrontRequest, token: str) -> HttpResponseBase:
     """The export's one-time link: a page with a button; the POST streams the ZIP, once."""
     from shopwright.privacy import exports
 
-    archive = ExportArchive.objects.filter(token_hash=hash_secret_token(token)).select_related("request").first()
-    if archive is not None and archive.request.store_id != request.store.pk:
+    try:
+        archive = exports.export_peek(token=token, ip=client_ip(request))
+    except NotFound:
+        return _gone(request, "This download link was already used or has expired. Ask for a new export.")
+    if archive.request.store_id != request.store.pk:
         raise Http404("No such download.")
     if request.method == "GET":
-        expired = archive is not None and archive.expires_at is not None and archive.expires_at <= timezone.now()
-        if archive is None or archive.downloaded_at is not None or archive.deleted_at is not None or expired:
-            return _gone(request, "This download link was already used or has expired. Ask for a new export.")
         return private_page(render(request, "storefront/privacy/download.html", {"archive": archive}))
     try:
-        opened, stream, filename = exports.export_open(token=token)
+        opened, stream, filename = exports.export_open(token=token, ip=client_ip(request))
     except ApplicationError as exc:
         return _gone(request, exc.message)
     if opened.request.store_id != request.store.pk:

@@ -70,3 +70,31 @@ def test_another_kind_of_request_gives_no_data():
     api.post(f"{BASE}/{request_id}/verify", {"password": PASSWORD}, content_type="application/json")
     answer = api.get(f"{BASE}/{request_id}/data")
     assert answer.status_code == 403 and answer.json()["code"] == "not_access"
+
+
+def test_a_used_or_made_up_download_link_is_refused_with_an_audit_entry(django_capture_on_commit_callbacks):
+    from shopwright.core.models import AuditEntry
+    from shopwright.privacy import exports
+    from shopwright.privacy.models import RequestChannel, RequestKind, RequestStatus
+
+    store = make_merchant().store
+    me = make_customer(store)
+    request = DataRequest.objects.create(
+        store=store,
+        kind=RequestKind.EXPORT,
+        status=RequestStatus.IN_PROGRESS,
+        channel=RequestChannel.ACCOUNT,
+        customer=me,
+        subject_email=me.email,
+    )
+    archive = exports.export_build(request=request)
+    token = exports.export_link_issue(archive=archive)
+    page = Client(HTTP_HOST=host(store))
+    assert page.get(f"/privacy/requests/download/{token}/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert page.post(f"/privacy/requests/download/{token}/").status_code == 200
+    for _ in range(2):  # the spent link, then a made-up one
+        assert page.get(f"/privacy/requests/download/{token}/").status_code == 410
+        token = "swx_made-up"
+    refusals = AuditEntry.objects.filter(action="privacy.export_link_refused")
+    assert refusals.count() == 2
