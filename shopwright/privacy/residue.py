@@ -293,6 +293,19 @@ def _scan_jobs(needles: list[bytes]) -> tuple[list[dict[str, Any]], int]:
     return findings, len(payloads)
 
 
+def _without_redundant(texts: list[str]) -> list[str]:
+    """Drop every text that contains a shorter one: wherever it shows, the shorter one shows too.
+
+    ("Order #1001 for Ada Lovelace" goes when "Ada Lovelace" is looked for.) Case-insensitive, like the scan.
+    """
+    kept: list[str] = []
+    for text in sorted({t.casefold(): t for t in texts}.values(), key=len):
+        folded = text.casefold()
+        if not any(short.casefold() in folded for short in kept):
+            kept.append(text)
+    return kept
+
+
 def residue_scan(identifiers: dict[str, Any]) -> dict[str, Any]:
     """Look for the identifiers everywhere (see the module docstring); the report never holds a value."""
     from shopwright.privacy.exports import export_root
@@ -301,7 +314,7 @@ def residue_scan(identifiers: dict[str, Any]) -> dict[str, Any]:
     texts = [t for t in identifiers.get("texts", []) if _usable(t)]
     indexes = list(identifiers.get("indexes", []))
     files = set(identifiers.get("files", []))
-    needles = texts + indexes + sorted(files)
+    needles = _without_redundant(texts) + indexes + sorted(files)
     byte_needles = [n.lower().encode() for n in needles]
     with cross_store_access("the residue scan reads every table"):
         skipped: list[str] = []
