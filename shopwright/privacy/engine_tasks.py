@@ -3,7 +3,14 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from shopwright.privacy.erasure import ErasureRefused, ErasureRunning, erasure_run, erasures_stalled
+from shopwright.privacy.erasure import (
+    ErasureRefused,
+    ErasureRunning,
+    erasure_run,
+    erasures_stalled,
+    residue_check,
+    residue_checks_pending,
+)
 from shopwright.privacy.exports import export_build, exports_expire
 from shopwright.privacy.models import DataRequest
 
@@ -31,6 +38,14 @@ def erasures_resume_task() -> None:
     # A worker killed mid-erasure loses its job; the account stays locked until the erasure is run again.
     for request_id in erasures_stalled():
         erasure_run_task(request_id)
+    for request_id in residue_checks_pending():
+        residue_check_task(request_id)
+
+
+@db_task(retries=3, retry_delay=300)
+def residue_check_task(request_id: int) -> None:
+    # A completed erasure whose scan was cut short: the report is still owed.
+    residue_check(request_id=request_id)
 
 
 @db_periodic_task(crontab(minute="17"))  # hourly: downloaded and expired archives' files go

@@ -449,7 +449,7 @@ def _empty_request(request: DataRequest) -> None:
 
 
 def erasure_run(*, request_id: int, pause: float = 0.0) -> DataRequest:
-    """The erasure job: erase, empty the request, scan for residue, complete. Resumable and idempotent.
+    """The erasure job: erase, empty the request, complete it, then scan for residue. Resumable and idempotent.
 
     Raises ErasureRunning (409) while another run of it is going, and
     ErasureRefused when the map refuses (a merchant owning an open store).
@@ -459,7 +459,7 @@ def erasure_run(*, request_id: int, pause: float = 0.0) -> DataRequest:
 
     request = DataRequest.objects.get(pk=request_id)
     if request.status == RequestStatus.COMPLETED and request.residue_report:
-        return request
+        return residue_check(request_id=request_id)  # erased already; the scan may still be owed
     if request.kind != RequestKind.DELETION or request.status != RequestStatus.IN_PROGRESS:
         # Only a deletion the inbox started erases anything (erasure_start moves it to IN_PROGRESS).
         raise ErasureRefused("Only a started deletion request erases data.")
@@ -476,18 +476,19 @@ def erasure_run(*, request_id: int, pause: float = 0.0) -> DataRequest:
         counts = subject_erase(subject, progress=progress, on_step=_save_progress(request_id), pause=pause)
         _empty_request(request)
         erase_seconds = round(time.monotonic() - started, 3)
-        identifiers = _unseal(progress["identifiers"]) if progress.get("identifiers") else {}
-        report = residue.residue_scan(identifiers)
         now = timezone.now()
         with transaction.atomic():
+            # Done for the subject: the request completes now. The residue scan that follows reads every
+            # table, so its time grows with the platform; it is a check that reports, not a step to wait for.
             request = DataRequest.objects.select_for_update().get(pk=request_id)
             request.erasure_progress = {
                 "steps": counts,
                 "rows": sum(counts.values()),
                 "seconds": erase_seconds,
                 "finished_at": now.isoformat(),
+                "identifiers": progress.get("identifiers", ""),
             }
-            request.residue_report = report
+            request.residue_report = {"pending": True}
             request.status = RequestStatus.COMPLETED
             request.completed_at = request.completed_at or now
             request.save(update_fields=["erasure_progress", "residue_report", "status", "completed_at"])
@@ -496,9 +497,41 @@ def erasure_run(*, request_id: int, pause: float = 0.0) -> DataRequest:
                 actor=Actor.system(),
                 store=request.store,
                 obj=request,
-                details={"rows": sum(counts.values()), "residue_clean": bool(report.get("clean"))},
+                details={"rows": sum(counts.values())},
             )
+    return residue_check(request_id=request_id)
+
+
+def residue_check(*, request_id: int) -> DataRequest:
+    """Scan for the erased subject's identifiers and store the report; then forget the identifiers. Idempotent."""
+    from shopwright.privacy import residue
+
+    request = DataRequest.objects.get(pk=request_id)
+    if not (request.residue_report or {}).get("pending"):
+        return request
+    sealed = (request.erasure_progress or {}).get("identifiers")
+    report = residue.residue_scan(_unseal(sealed) if sealed else {})
+    with transaction.atomic():
+        request = DataRequest.objects.select_for_update().get(pk=request_id)
+        if not (request.residue_report or {}).get("pending"):
+            return request  # another run stored it meanwhile
+        request.residue_report = report
+        request.erasure_progress = {k: v for k, v in (request.erasure_progress or {}).items() if k != "identifiers"}
+        request.save(update_fields=["residue_report", "erasure_progress"])
+        audit_record(
+            action="privacy.residue_checked",
+            actor=Actor.system(),
+            store=request.store,
+            obj=request,
+            details={"clean": bool(report.get("clean")), "findings": len(report.get("findings", []))},
+        )
     return request
+
+
+def residue_checks_pending() -> list[int]:
+    """Completed erasures whose residue scan has not stored its report (its worker died during the scan)."""
+    completed = DataRequest.objects.filter(kind=RequestKind.DELETION, status=RequestStatus.COMPLETED)
+    return list(completed.filter(residue_report__pending=True).values_list("pk", flat=True))
 
 
 def erasure_runnable(request: DataRequest) -> bool:
@@ -531,6 +564,8 @@ __all__ = [
     "erasure_start",
     "erasures_stalled",
     "order_anonymise",
+    "residue_check",
+    "residue_checks_pending",
     "subject_erase",
     "subject_lock",
 ]

@@ -59,3 +59,33 @@ def test_only_a_started_deletion_request_erases(kind, status):
     with pytest.raises(erasure.ErasureRefused):
         erasure.erasure_run(request_id=request.pk)
     assert Customer.objects.filter(store=store, pk=customer.pk, is_active=True).exists()
+
+
+def test_the_request_completes_before_the_residue_scan_and_a_scan_cut_short_is_run_by_the_sweep(monkeypatch):
+    from shopwright.privacy import residue
+
+    store = make_merchant().store
+    customer = make_customer(store)
+    request = _request(store, customer)
+    monkeypatch.setattr(engine_tasks, "erasure_run_task", lambda request_id: None)
+    erasure.erasure_start(request=request, actor=Actor.system())
+
+    def worker_dies(identifiers):  # type: ignore[no-untyped-def]
+        raise SystemExit("the worker died during the scan")
+
+    monkeypatch.setattr(residue, "residue_scan", worker_dies)
+    with pytest.raises(SystemExit):
+        erasure.erasure_run(request_id=request.pk)
+    request.refresh_from_db()
+    # Erased and completed for the subject; the report is owed, the identifiers kept sealed for it.
+    assert request.status == RequestStatus.COMPLETED and request.residue_report == {"pending": True}
+    assert not Customer.objects.filter(store=store, pk=customer.pk).exists()
+    assert erasure.residue_checks_pending() == [request.pk]
+    monkeypatch.undo()
+
+    engine_tasks.erasures_resume_task.call_local()
+
+    request.refresh_from_db()
+    assert request.residue_report["clean"] is True
+    assert "identifiers" not in request.erasure_progress
+    assert erasure.residue_checks_pending() == []
