@@ -163,7 +163,8 @@ TIMELINE_LABELS = {
     "privacy.request_refused_duplicate": "A second deletion was refused",
     "privacy.subject_revealed": "Subject's email shown in full",
     "privacy.erasure_started": "Account locked; erasure started",
-    "privacy.erasure_completed": "Erasure finished; residue scan done",
+    "privacy.erasure_completed": "Erasure finished",
+    "privacy.residue_checked": "Residue scan done",
 }
 
 
