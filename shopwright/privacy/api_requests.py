@@ -4,9 +4,19 @@ Customer (bearer token or session): open a request, ask for a code, verify
 it by password or code, list and read one's own requests. Another
 customer's request is 404.
 
+Anyone on a store host: the privacy contact form (`POST /contact`, no
+sign-in), which always answers the same 202 whether or not the store holds
+data for the address (a link goes to the address on file only).
+
 Merchant: the store's privacy inbox (`?store=<handle>`, any member), one
 request, and the answers (owner and admin only; others 403). The subject's
-email is masked in every merchant answer.
+email is masked in every merchant answer. A merchant's own requests about
+the platform account (`/mine`: export or deletion, verified by the password)
+go to the operators' inbox (`/operators`), which answers platform operators
+(is_staff) only; anyone else gets 404.
+
+The literal paths (`/contact`, `/mine`, `/operators`) are declared before the
+`/{request_id}` ones: ninja matches a router's paths in declaration order.
 """
 
 from __future__ import annotations
@@ -14,10 +24,11 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
-from shopwright.core.api import ERRORS, InputSchema, OkOut
+from shopwright.core.api import ERRORS, ErrorOut, InputSchema, OkOut, require_store_host
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
 from shopwright.core.masking import mask_email
@@ -82,6 +93,32 @@ class ActionIn(InputSchema):
     note: str = ""
 
 
+class FilterQuery(Schema):
+    status: str = ""
+    kind: str = ""
+
+
+class ContactIn(InputSchema):
+    kind: Literal["access", "export", "correction", "deletion", "restriction", "withdraw_consent"]
+    email: str
+    details: str = ""
+    who: Literal["contact_form", "agent", "guardian"] = "contact_form"
+    agent_name: str = ""  # who: agent only
+    agent_email: str = ""  # who: agent only
+
+
+class ContactOut(Schema):
+    message: str
+
+
+class OwnRequestIn(InputSchema):
+    kind: Literal["export", "deletion"]
+
+
+class PasswordIn(InputSchema):
+    password: str
+
+
 def _out(request: DataRequest) -> RequestOut:
     row = selectors.request_row(request)
     return RequestOut(
@@ -104,6 +141,28 @@ def _out(request: DataRequest) -> RequestOut:
 
 def _inbox_out(request: DataRequest) -> InboxRequestOut:
     return InboxRequestOut(**_out(request).dict(), subject_email=mask_email(request.subject_email))
+
+
+def _filters(status: str, kind: str) -> tuple[str, str]:
+    """An inbox's filters; unknown values are ignored (as on the pages)."""
+    return (status if status in RequestStatus.values else ""), (kind if kind in RequestKind.values else "")
+
+
+def _answer(request: MerchantApiRequest, found: DataRequest, payload: ActionIn) -> InboxRequestOut:
+    """Run one inbox action (the services check the request's state) and answer the request as it is now."""
+    actor, ip = Actor.user(request.auth), client_ip(request)
+    if payload.action == "start":
+        done = services.request_start(request=found, actor=actor, ip=ip)
+    elif payload.action == "complete":
+        done = services.request_complete(request=found, actor=actor, note=payload.note, ip=ip)
+    elif payload.action == "resolve":
+        done = services.request_resolve(request=found, actor=actor, note=payload.note, ip=ip)
+    elif payload.action == "refuse":
+        done = services.request_refuse(request=found, actor=actor, reason=payload.note, ip=ip)
+    else:
+        done = services.request_erase(request=found, actor=actor, ip=ip)
+    done.refresh_from_db()
+    return _inbox_out(done)
 
 
 # --- the customer ---------------------------------------------------------------------------------------
@@ -133,6 +192,31 @@ def request_open(request: CustomerApiRequest, payload: RequestIn) -> Status[Requ
 )
 def request_list(request: CustomerApiRequest) -> list[RequestOut]:
     return [_out(row.request) for row in selectors.requests_for_customer(store=request.store, customer=request.auth)]
+
+
+@storefront_router.post(
+    "/contact",
+    response={202: ContactOut, **ERRORS},
+    summary="The store's privacy contact form: ask about the data held for an email address (no sign-in)",
+)
+def request_contact(request: HttpRequest, payload: ContactIn) -> Status[ContactOut]:
+    """The same 202 whether or not the store holds data for the address: a confirmation link goes to the
+    address on file only (for a child, the guardian's), never to one only typed here; an agent is sent
+    nothing. Limited per client address (429)."""
+    store = require_store_host(request)
+    agent = payload.who == RequestChannel.AGENT
+    services.request_open(
+        store=store,
+        kind=payload.kind,
+        channel=payload.who,
+        email=payload.email,
+        details=payload.details,
+        agent_name=payload.agent_name if agent else "",
+        agent_email=payload.agent_email if agent else "",
+        actor=Actor.anonymous(),
+        ip=client_ip(request),
+    )
+    return Status(202, ContactOut(message=services.SAME_ANSWER))
 
 
 def _mine(request: CustomerApiRequest, request_id: int) -> DataRequest:
@@ -198,7 +282,104 @@ def request_data(request: CustomerApiRequest, request_id: int) -> MyDataOut:
     return MyDataOut(region=str(request.store.data_region), data=subject_data(subject))
 
 
-# --- the merchant ------------------------------------------------------------------------------------------
+# --- the merchant's own requests (about the platform account; the operators answer) ----------------------
+
+
+@merchant_router.post(
+    "/mine",
+    auth=merchant_auth,
+    response={201: RequestOut, **ERRORS},
+    summary="Ask for an export or the deletion of my platform account",
+)
+def own_open(request: MerchantApiRequest, payload: OwnRequestIn) -> Status[RequestOut]:
+    """The request waits for the password (`POST /mine/{id}/verify`); then the operators answer it."""
+    opened = services.request_open(
+        store=None,
+        kind=payload.kind,
+        channel=RequestChannel.API,
+        user=request.auth,
+        actor=Actor.user(request.auth),
+        ip=client_ip(request),
+    )
+    if opened is None:  # never for a signed-in merchant; kept for the type
+        raise NotFound("No such user.")
+    return Status(201, _out(opened))
+
+
+@merchant_router.get(
+    "/mine", auth=merchant_auth, response={200: list[RequestOut], **ERRORS}, summary="My own privacy requests"
+)
+def own_list(request: MerchantApiRequest) -> list[RequestOut]:
+    return [_out(row.request) for row in selectors.requests_for_user(user=request.auth)]
+
+
+@merchant_router.get(
+    "/mine/{request_id}", auth=merchant_auth, response={200: RequestOut, **ERRORS}, summary="One of my own requests"
+)
+def own_get(request: MerchantApiRequest, request_id: int) -> RequestOut:
+    return _out(selectors.request_for_user(user=request.auth, request_id=request_id))
+
+
+@merchant_router.post(
+    "/mine/{request_id}/verify",
+    auth=merchant_auth,
+    response={200: RequestOut, **ERRORS},
+    summary="Confirm one of my own requests with my password",
+)
+def own_verify(request: MerchantApiRequest, request_id: int, payload: PasswordIn) -> RequestOut:
+    mine = selectors.request_for_user(user=request.auth, request_id=request_id)
+    done = services.request_verify_password(request=mine, password=payload.password, ip=client_ip(request))
+    done.refresh_from_db()
+    return _out(done)
+
+
+# --- the operators' inbox (merchants' own requests) ---------------------------------------------------------
+
+
+def _operator(request: MerchantApiRequest) -> None:
+    """Platform operators (is_staff) only; anyone else is told there is nothing here, as on the page."""
+    if not request.auth.is_staff:
+        raise NotFound("Not found.")
+
+
+@merchant_router.get(
+    "/operators",
+    auth=merchant_auth,
+    response={200: list[InboxRequestOut], **ERRORS},
+    summary="Operators: merchants' own privacy requests",
+)
+def operator_inbox(request: MerchantApiRequest, query: Query[FilterQuery]) -> list[InboxRequestOut]:
+    """Verified requests, the soonest deadline first; `status` and `kind` filter (unknown values are ignored)."""
+    _operator(request)
+    status, kind = _filters(query.status, query.kind)
+    return [_inbox_out(row.request) for row in selectors.operator_inbox(status=status, kind=kind)]
+
+
+@merchant_router.get(
+    "/operators/{request_id}",
+    auth=merchant_auth,
+    response={200: InboxRequestOut, **ERRORS},
+    summary="Operators: one merchant's privacy request",
+)
+def operator_get(request: MerchantApiRequest, request_id: int) -> InboxRequestOut:
+    _operator(request)
+    return _inbox_out(selectors.operator_inbox_request(request_id=request_id))
+
+
+@merchant_router.post(
+    "/operators/{request_id}/actions",
+    auth=merchant_auth,
+    response={200: InboxRequestOut, **ERRORS, 409: ErrorOut},
+    summary="Operators: answer a merchant's privacy request: start, complete, resolve, refuse or erase",
+)
+def operator_act(request: MerchantApiRequest, request_id: int, payload: ActionIn) -> InboxRequestOut:
+    """`note` is the answer the merchant reads (required to resolve or refuse). Erasing the account of a
+    merchant who still owns an open store is refused (409)."""
+    _operator(request)
+    return _answer(request, selectors.operator_inbox_request(request_id=request_id), payload)
+
+
+# --- the store's inbox ------------------------------------------------------------------------------------
 
 
 def _store(request: MerchantApiRequest, handle: str, *, act: bool = False) -> Store:
@@ -217,8 +398,7 @@ def _store(request: MerchantApiRequest, handle: str, *, act: bool = False) -> St
 def inbox(request: MerchantApiRequest, query: Query[InboxQuery]) -> list[InboxRequestOut]:
     """Verified requests, the soonest deadline first; `status` and `kind` filter (unknown values are ignored)."""
     store = _store(request, query.store)
-    status = query.status if query.status in RequestStatus.values else ""
-    kind = query.kind if query.kind in RequestKind.values else ""
+    status, kind = _filters(query.status, query.kind)
     return [_inbox_out(row.request) for row in selectors.store_inbox(store=store, status=status, kind=kind)]
 
 
@@ -233,25 +413,12 @@ def inbox_get(request: MerchantApiRequest, request_id: int, query: Query[StoreQu
 @merchant_router.post(
     "/{request_id}/actions",
     auth=merchant_auth,
-    response={200: InboxRequestOut, **ERRORS},
+    response={200: InboxRequestOut, **ERRORS, 409: ErrorOut},
     summary="Answer a privacy request: start, complete, resolve, refuse or erase",
 )
 def inbox_act(
     request: MerchantApiRequest, request_id: int, query: Query[StoreQuery], payload: ActionIn
 ) -> InboxRequestOut:
-    """`note` is the answer the person reads (required to resolve or refuse)."""
+    """`note` is the answer the person reads (required to resolve or refuse); 409 when the erasure is refused."""
     store = _store(request, query.store, act=True)
-    found = selectors.store_inbox_request(store=store, request_id=request_id)
-    actor, ip = Actor.user(request.auth), client_ip(request)
-    if payload.action == "start":
-        done = services.request_start(request=found, actor=actor, ip=ip)
-    elif payload.action == "complete":
-        done = services.request_complete(request=found, actor=actor, note=payload.note, ip=ip)
-    elif payload.action == "resolve":
-        done = services.request_resolve(request=found, actor=actor, note=payload.note, ip=ip)
-    elif payload.action == "refuse":
-        done = services.request_refuse(request=found, actor=actor, reason=payload.note, ip=ip)
-    else:
-        done = services.request_erase(request=found, actor=actor, ip=ip)
-    done.refresh_from_db()
-    return _inbox_out(done)
+    return _answer(request, selectors.store_inbox_request(store=store, request_id=request_id), payload)
