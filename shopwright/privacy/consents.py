@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -324,14 +324,17 @@ def restriction_start(
     """
     subject = _restriction_subject(customer, user)
     store = customer.store if customer is not None else None
-    with transaction.atomic():
-        existing = (
-            ProcessingRestriction.objects.select_for_update().filter(subject, lifted_at__isnull=True).order_by("id")
-        ).first()
-        if existing is not None:
-            return existing
-        restriction = ProcessingRestriction.objects.create(store=store, customer=customer, user=user)
-        audit_record(action="privacy.restriction_start", actor=actor, store=store, obj=restriction, ip=ip)
+    open_one = ProcessingRestriction.objects.filter(subject, lifted_at__isnull=True).order_by("id")
+    try:
+        with transaction.atomic():
+            existing = open_one.select_for_update().first()
+            if existing is not None:
+                return existing
+            restriction = ProcessingRestriction.objects.create(store=store, customer=customer, user=user)
+            audit_record(action="privacy.restriction_start", actor=actor, store=store, obj=restriction, ip=ip)
+    except IntegrityError:
+        # Started at the same moment by another request (the unique constraint): that one is the restriction.
+        return open_one.get()
     return restriction
 
 

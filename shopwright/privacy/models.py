@@ -173,6 +173,19 @@ class ProcessingRestriction(models.Model):
             models.Index(fields=["customer"], name="restriction_customer"),
             models.Index(fields=["user"], name="restriction_user"),
         ]
+        constraints = [
+            # One open restriction per subject, also when two requests start one at the same time.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(lifted_at__isnull=True, customer__isnull=False),
+                name="restriction_one_open_per_customer",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(lifted_at__isnull=True, user__isnull=False),
+                name="restriction_one_open_per_user",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"restriction #{self.pk}"
