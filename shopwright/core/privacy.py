@@ -96,6 +96,20 @@ def _audit_about_erased_rows(subject: Any, found: dict[type[models.Model], set[A
     return AuditEntry.objects.filter(condition)
 
 
+def _audit_anonymous_about_subject(subject: Any, found: dict[type[models.Model], set[Any]]) -> models.QuerySet[Any]:
+    """Entries with no signed-in actor about the subject's rows (a contact-form request, a guest's order).
+
+    The IP there is the subject's own, typed in without an account: erasure empties it.
+    """
+    from shopwright.core.models import AuditEntry
+
+    condition = models.Q(pk__in=[])
+    for model, pks in found.items():
+        if pks:
+            condition |= models.Q(object_type=model._meta.label_lower, object_id__in=[str(pk) for pk in pks])
+    return AuditEntry.objects.filter(condition, actor_type=AuditEntry.ActorType.ANONYMOUS).exclude(ip_address="")
+
+
 def _throttles(subject: Any, found: dict[type[models.Model], set[Any]]) -> models.QuerySet[Any]:
     """The sign-in throttle of the subject's account: its key is a keyed hash of the email (core.throttle)."""
     from shopwright.core.models import LoginThrottle
@@ -109,4 +123,5 @@ def _throttles(subject: Any, found: dict[type[models.Model], set[Any]]) -> model
 
 register_finder("core.AuditEntry", _audit_by_subject, fields=("actor_id", "ip_address"))
 register_finder("core.AuditEntry", _audit_about_erased_rows, fields=("object_id",))
+register_finder("core.AuditEntry", _audit_anonymous_about_subject, fields=("ip_address",))
 register_finder("core.LoginThrottle", _throttles)

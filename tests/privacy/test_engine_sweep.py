@@ -89,3 +89,20 @@ def test_the_request_completes_before_the_residue_scan_and_a_scan_cut_short_is_r
     assert request.residue_report["clean"] is True
     assert "identifiers" not in request.erasure_progress
     assert erasure.residue_checks_pending() == []
+
+
+def test_the_ip_of_a_request_sent_without_an_account_is_erased_with_the_subject(monkeypatch):
+    from shopwright.core.audit import audit_record
+    from shopwright.core.models import AuditEntry
+
+    store = make_merchant().store
+    customer = make_customer(store)
+    request = _request(store, customer)
+    # The contact form: no signed-in actor, the sender's IP recorded against the request.
+    entry = audit_record(
+        action="privacy.request_opened", actor=Actor.anonymous(), store=store, obj=request, ip="203.0.113.9"
+    )
+    erasure.erasure_start(request=request, actor=Actor.system())
+    erasure.erasure_run(request_id=request.pk)
+    kept = AuditEntry.objects.get(pk=entry.pk)
+    assert kept.ip_address == "" and kept.action == "privacy.request_opened"
