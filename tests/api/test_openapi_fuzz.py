@@ -438,3 +438,55 @@ def test_checkout_success_answers_match_the_document(tenant, settings):  # type:
     assert placed.status_code == 201 and placed.json()["payment_url"]
     again = _call("POST", "/api/v1/storefront/checkout/place", base_url=base_url, headers=headers, body=body)
     assert again.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_privacy_request_success_answers_match_the_document(tenant):  # type: ignore[no-untyped-def]
+    from shopwright.stores.models import User
+
+    store = f"http://{host(tenant.store)}"
+    contact = {"kind": "access", "email": tenant.customer.email, "who": "contact_form"}
+    assert _call("POST", "/api/v1/storefront/privacy/requests/contact", base_url=store, body=contact).status_code == 202
+
+    bearer = {"Authorization": f"Bearer {user_api_token_create(user=tenant.user)}"}
+    opened = _call("POST", "/api/v1/merchant/privacy/requests/mine", headers=bearer, body={"kind": "deletion"})
+    assert opened.status_code == 201
+    mine = {"request_id": opened.json()["id"]}
+    assert _call("GET", "/api/v1/merchant/privacy/requests/mine", headers=bearer).status_code == 200
+    assert (
+        _call(
+            "GET", "/api/v1/merchant/privacy/requests/mine/{request_id}", headers=bearer, path_parameters=mine
+        ).status_code
+        == 200
+    )
+    verified = _call(
+        "POST",
+        "/api/v1/merchant/privacy/requests/mine/{request_id}/verify",
+        headers=bearer,
+        path_parameters=mine,
+        body={"password": PASSWORD},
+    )
+    assert verified.status_code == 200
+
+    operator = make_merchant().user
+    User.objects.filter(pk=operator.pk).update(is_staff=True)
+    staff = {"Authorization": f"Bearer {user_api_token_create(user=operator)}"}
+    assert _call("GET", "/api/v1/merchant/privacy/requests/operators", headers=staff).status_code == 200
+    one = _call("GET", "/api/v1/merchant/privacy/requests/operators/{request_id}", headers=staff, path_parameters=mine)
+    assert one.status_code == 200
+    refused = _call(  # the merchant still owns an open store
+        "POST",
+        "/api/v1/merchant/privacy/requests/operators/{request_id}/actions",
+        headers=staff,
+        path_parameters=mine,
+        body={"action": "erase"},
+    )
+    assert refused.status_code == 409
+    answered = _call(
+        "POST",
+        "/api/v1/merchant/privacy/requests/operators/{request_id}/actions",
+        headers=staff,
+        path_parameters=mine,
+        body={"action": "refuse", "note": "The store is still open."},
+    )
+    assert answered.status_code == 200
