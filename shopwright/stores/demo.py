@@ -56,8 +56,10 @@ def demo_load() -> Store:
     store = selectors.store_for_handle(handle=DEMO_HANDLE)
     assert store is not None
     from shopwright.catalog.demo import demo_catalog_load
+    from shopwright.privacy.demo import demo_policies_load
     from shopwright.shipping.demo import demo_shipping_load
 
     demo_catalog_load(store=store)
     demo_shipping_load(store=store)
+    demo_policies_load(store=store)
     return store
