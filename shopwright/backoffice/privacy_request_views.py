@@ -35,7 +35,7 @@ from shopwright.core.requests import AuthenticatedRequest, client_ip
 from shopwright.privacy import request_selectors as selectors
 from shopwright.privacy import requests as services
 from shopwright.privacy.models import DataRequest, RequestChannel, RequestKind, RequestStatus
-from shopwright.storefront.privacy_forms import NoteForm, PasswordConfirmForm
+from shopwright.storefront.privacy_forms import CodeForm, NoteForm, PasswordConfirmForm
 from shopwright.stores.models import Role
 
 ACT_ROLES: set[str] = {Role.OWNER, Role.ADMIN}
@@ -313,17 +313,34 @@ def _own(request: AuthenticatedRequest, request_id: int) -> DataRequest:
 @platform_page
 @require_http_methods(["GET", "POST"])
 def own_request(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
+    """Confirm one's own request with the password, or with a code emailed to the address on file."""
     data_request = _own(request, request_id)
-    form = PasswordConfirmForm(request.POST or None)
+    by_code = request.method == "POST" and "code" in request.POST
+    form = PasswordConfirmForm(request.POST if request.method == "POST" and not by_code else None)
+    code_form = CodeForm(request.POST if by_code else None)
     status = 200
+    if request.method == "POST" and "send_code" in request.POST:
+        try:
+            services.request_code_send(request=data_request, ip=client_ip(request))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "We emailed a 6-digit code to the address on your account.")
+        return redirect(f"{OWN}requests/{data_request.pk}/")
     if request.method == "POST":
-        if form.is_valid():
+        confirming = code_form if by_code else form
+        if confirming.is_valid():
             try:
-                services.request_verify_password(
-                    request=data_request, password=form.cleaned_data["password"], ip=client_ip(request)
-                )
+                if by_code:
+                    services.request_verify_code(
+                        request=data_request, code=code_form.cleaned_data["code"], ip=client_ip(request)
+                    )
+                else:
+                    services.request_verify_password(
+                        request=data_request, password=form.cleaned_data["password"], ip=client_ip(request)
+                    )
             except ApplicationError as exc:
-                form_add_service_errors(form, exc)
+                form_add_service_errors(confirming, exc)
                 status = exc.status_code
             else:
                 messages.success(request, "Verified. The operators answer within 15 days.")
@@ -337,6 +354,7 @@ def own_request(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
         data_request=data_request,
         verifying=data_request.status == RequestStatus.VERIFYING,
         form=form,
+        code_form=code_form,
     )
     return render(request, "backoffice/privacy/account_request.html", context, status=status)
 

@@ -115,10 +115,6 @@ class OwnRequestIn(InputSchema):
     kind: Literal["export", "deletion"]
 
 
-class PasswordIn(InputSchema):
-    password: str
-
-
 def _out(request: DataRequest) -> RequestOut:
     row = selectors.request_row(request)
     return RequestOut(
@@ -248,11 +244,15 @@ def request_code(request: CustomerApiRequest, request_id: int) -> Status[OkOut]:
     summary="Confirm a privacy request with my password or the emailed code",
 )
 def request_verify(request: CustomerApiRequest, request_id: int, payload: VerifyIn) -> RequestOut:
-    mine = _mine(request, request_id)
+    return _verified(_mine(request, request_id), payload, ip=client_ip(request))
+
+
+def _verified(mine: DataRequest, payload: VerifyIn, *, ip: str) -> RequestOut:
+    """Confirm a signed-in subject's request by the password or the emailed code (customers and merchants alike)."""
     if payload.password:
-        done = services.request_verify_password(request=mine, password=payload.password, ip=client_ip(request))
+        done = services.request_verify_password(request=mine, password=payload.password, ip=ip)
     elif payload.code:
-        done = services.request_verify_code(request=mine, code=payload.code, ip=client_ip(request))
+        done = services.request_verify_code(request=mine, code=payload.code, ip=ip)
     else:
         raise ApplicationError.for_field("password", "Send your password, or the code we emailed you.")
     done.refresh_from_db()
@@ -324,13 +324,23 @@ def own_get(request: MerchantApiRequest, request_id: int) -> RequestOut:
     "/mine/{request_id}/verify",
     auth=merchant_auth,
     response={200: RequestOut, **ERRORS},
-    summary="Confirm one of my own requests with my password",
+    summary="Confirm one of my own requests with my password or the emailed code",
 )
-def own_verify(request: MerchantApiRequest, request_id: int, payload: PasswordIn) -> RequestOut:
+def own_verify(request: MerchantApiRequest, request_id: int, payload: VerifyIn) -> RequestOut:
     mine = selectors.request_for_user(user=request.auth, request_id=request_id)
-    done = services.request_verify_password(request=mine, password=payload.password, ip=client_ip(request))
-    done.refresh_from_db()
-    return _out(done)
+    return _verified(mine, payload, ip=client_ip(request))
+
+
+@merchant_router.post(
+    "/mine/{request_id}/code",
+    auth=merchant_auth,
+    response={202: OkOut, **ERRORS},
+    summary="Email a one-time code to my account's address to confirm one of my own requests",
+)
+def own_code(request: MerchantApiRequest, request_id: int) -> Status[OkOut]:
+    mine = selectors.request_for_user(user=request.auth, request_id=request_id)
+    services.request_code_send(request=mine, ip=client_ip(request))
+    return Status(202, OkOut())
 
 
 # --- the operators' inbox (merchants' own requests) ---------------------------------------------------------
