@@ -184,12 +184,14 @@ def _erase_child(customer: Customer, *, reason: str, actor: Actor, ip: str = "")
 
     store = customer.store
     guardian_index = crypto.blind_index(customer.guardian_email) if customer.guardian_email else ""
+    child_name = customer.name
     subject_erase(DataSubject.for_customer(customer))
     if guardian_index:
-        # The copies of the request to the guardian name the child; once delivered they go with the account.
-        Email.objects.filter(store_id=store.pk, kind="privacy_guardian_request", to_index=guardian_index).exclude(
-            status=Email.Status.QUEUED
-        ).delete()
+        # The requests to the guardian about this child name it: they go with the account, sent or queued.
+        # A brother's or sister's request to the same guardian names another child and stays.
+        to_guardian = Email.objects.filter(store_id=store.pk, kind="privacy_guardian_request", to_index=guardian_index)
+        about_child = [mail.pk for mail in to_guardian.only("pk", "body_text") if child_name in mail.body_text]
+        Email.objects.filter(pk__in=about_child).delete()
     # After the erasure and without the account's id: the proof that it happened, linked to nobody.
     audit_record(action="child.erase", actor=actor, store=store, ip=ip or None, details={"reason": reason})
 

@@ -354,3 +354,17 @@ def test_without_consent_in_7_days_the_purge_erases_the_child(store, mailoutbox)
     assert Customer.objects.filter(store=store, pk=adult.pk, is_active=True).exists()
     assert "The email or password is not correct." in _text(_login(store))
     assert AuditEntry.objects.get(action="child.erase", store_id=store.pk).details == {"reason": "no_guardian_consent"}
+
+
+def test_refusing_one_child_keeps_the_guardians_request_about_a_sibling(store, mailoutbox) -> None:
+    _register_child(store)
+    _register_child(store, name="Robin Young", email="robin@example.com")
+    kit_link = next(
+        link_path(m, "/privacy/guardian/") for m in mailoutbox if m.to == [GUARDIAN] and "Kit Young" in m.body
+    )
+
+    Client(HTTP_HOST=host(store)).post(kit_link, {"decision": "refuse"})
+
+    left = [mail.body_text for mail in Email.objects.filter(kind="privacy_guardian_request")]
+    assert len(left) == 1 and "Robin Young" in left[0] and "Kit Young" not in left[0]
+    assert Customer.objects.filter(store=store, email_index__isnull=False).count() == 1
