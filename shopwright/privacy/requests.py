@@ -248,21 +248,30 @@ def _tell_inbox(request: DataRequest, event: str, *, day: int = 0) -> int:
 # --- opening --------------------------------------------------------------------------------------
 
 
-def _on_file(store: Store, email: str) -> tuple[Customer | None, str]:
-    """The account, else the newest guest order, that holds `email` at `store`: (customer, address on file)."""
+def _on_file(store: Store | None, email: str) -> tuple[Customer | None, User | None, str]:
+    """Who holds `email`, and the address on file: (customer, user, address).
+
+    At a store: the customer account, else the newest guest order. On the platform (store None):
+    the merchant's user account.
+    """
     from shopwright.orders.models import Order
 
     candidates = crypto.blind_index_candidates(email)
+    if store is None:
+        from shopwright.stores.models import User
+
+        user = User.objects.filter(email_index__in=candidates).first()
+        return None, user, (user.email if user is not None else "")
     customer = Customer.objects.filter(store=store, email_index__in=candidates).first()
     if customer is not None:
-        return customer, customer.email
+        return customer, None, customer.email
     order = (
         Order.objects.filter(store=store, email_index__in=candidates, subject_erased_at__isnull=True)
         .only("id", "email")
         .order_by("-created_at", "-id")
         .first()
     )
-    return None, (order.email if order is not None else "")
+    return None, None, (order.email if order is not None else "")
 
 
 def _deletion_running(*, store: Store | None, customer_id: int | None, user_id: int | None, email_index: str) -> bool:
@@ -328,8 +337,9 @@ def request_open(
         if user is not None and store is not None:
             raise ApplicationError("A merchant's own request goes to the operators, not to a store.", code="invalid")
     else:
-        if store is None:
-            raise NotFound("The privacy contact form is served on a store host.")
+        if store is None and channel == RequestChannel.GUARDIAN:
+            # Children have accounts at stores only; the platform's form is for merchants and their agents.
+            errors.add("channel", "A guardian writes to the store where the child's account is.")
         email = clean_email(email, errors)
         if channel == RequestChannel.AGENT:
             agent_name = clean_text(agent_name, errors, "agent_name", label="the agent's name", max_length=150)
@@ -338,7 +348,6 @@ def request_open(
             agent_name, agent_email = "", ""
     errors.raise_if_any()
     if not signed_in:
-        assert store is not None  # for mypy: checked above
         rate_limit_hit(action="privacy-request", subject=ip, limit=FORM_REQUESTS_PER_IP_PER_HOUR, window_seconds=3600)
         return _open_from_form(
             store=store,
@@ -382,7 +391,7 @@ def request_open(
 
 def _open_from_form(
     *,
-    store: Store,
+    store: Store | None,
     kind: str,
     channel: str,
     email: str,
@@ -392,7 +401,7 @@ def _open_from_form(
     actor: Actor,
     ip: str,
 ) -> DataRequest | None:
-    customer, on_file = _on_file(store, email)
+    customer, user, on_file = _on_file(store, email)
     send_to = on_file
     if channel == RequestChannel.GUARDIAN:
         send_to = customer.guardian_email if customer is not None else ""
@@ -407,14 +416,14 @@ def _open_from_form(
         return None
     index = crypto.blind_index(on_file)
     if kind == RequestKind.DELETION and _deletion_running(
-        store=store, customer_id=getattr(customer, "pk", None), user_id=None, email_index=index
+        store=store, customer_id=getattr(customer, "pk", None), user_id=getattr(user, "pk", None), email_index=index
     ):
         _refuse_duplicate(store=store, kind=kind, channel=channel, actor=actor, ip=ip)
         return None
     try:
         rate_limit_hit(
             action="privacy-request-email",
-            subject=f"{store.pk}:{crypto.normalise(send_to)}",
+            subject=f"{store.pk if store is not None else 'platform'}:{crypto.normalise(send_to)}",
             limit=FORM_EMAILS_PER_ADDRESS_PER_HOUR,
             window_seconds=3600,
         )
@@ -433,6 +442,7 @@ def _open_from_form(
             kind=kind,
             channel=channel,
             customer=customer,
+            user=user,
             subject_email=on_file,
             subject_email_index=index,
             agent_name=agent_name,
@@ -448,7 +458,7 @@ def _open_from_form(
             request,
             "privacy_request_link",
             send_to,
-            link=store_url(store, f"/privacy/requests/{page}/{token}/"),
+            link=_link(store, f"/privacy/requests/{page}/{token}/"),
             agent=channel == RequestChannel.AGENT,
             guardian=channel == RequestChannel.GUARDIAN,
             agent_name=agent_name,
@@ -566,7 +576,7 @@ def request_verify_code(*, request: DataRequest, code: str, ip: str = "") -> Dat
     raise wrong
 
 
-def request_for_link(*, store: Store, token: str) -> DataRequest:
+def request_for_link(*, store: Store | None, token: str) -> DataRequest:
     """The request an emailed link names, while the link is unused and unexpired, at this store.
 
     Raises ApplicationError (code "invalid_link") otherwise: forged, expired,
@@ -584,7 +594,7 @@ def request_for_link(*, store: Store, token: str) -> DataRequest:
     return request
 
 
-def request_verify_link(*, store: Store, token: str, confirm: bool = True, ip: str = "") -> DataRequest:
+def request_verify_link(*, store: Store | None, token: str, confirm: bool = True, ip: str = "") -> DataRequest:
     """Use an emailed link: verify the request (or, with `confirm=False`, decline an agent's request).
 
     The link works once: its nonce changes on use, so a second use is

@@ -34,6 +34,19 @@ class ContactRequestForm(forms.Form):
     agent_email = forms.CharField(label="Agent's email", required=False, max_length=254)
 
 
+class PlatformContactRequestForm(ContactRequestForm):
+    """The platform's privacy contact form: a merchant's own account data (no children have accounts here)."""
+
+    WHO = ContactRequestForm.WHO[:2]
+
+    who = forms.ChoiceField(label="Who is asking?", choices=WHO, initial=RequestChannel.CONTACT_FORM)
+    email = forms.CharField(
+        label="The email address of the account the data is about",
+        max_length=254,
+        help_text="We email a confirmation link to this address only if an account uses it.",
+    )
+
+
 class AccountRequestForm(forms.Form):
     kind = forms.ChoiceField(choices=RequestKind.choices, widget=forms.HiddenInput)
     details = forms.CharField(
