@@ -28,7 +28,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
-from shopwright.core.api import ERRORS, ErrorOut, InputSchema, OkOut, require_store_host
+from shopwright.core.api import ERRORS, ErrorOut, InputSchema, OkOut
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
 from shopwright.core.masking import mask_email
@@ -193,13 +193,15 @@ def request_list(request: CustomerApiRequest) -> list[RequestOut]:
 @storefront_router.post(
     "/contact",
     response={202: ContactOut, **ERRORS},
-    summary="The store's privacy contact form: ask about the data held for an email address (no sign-in)",
+    summary="The privacy contact form: ask about the data held for an email address (no sign-in)",
 )
 def request_contact(request: HttpRequest, payload: ContactIn) -> Status[ContactOut]:
-    """The same 202 whether or not the store holds data for the address: a confirmation link goes to the
+    """On a store host, about the store's data; on the platform host, about a merchant account (operators).
+
+    The same 202 whether or not data is held for the address: a confirmation link goes to the
     address on file only (for a child, the guardian's), never to one only typed here; an agent is sent
     nothing. Limited per client address (429)."""
-    store = require_store_host(request)
+    store = getattr(request, "store", None)
     agent = payload.who == RequestChannel.AGENT
     services.request_open(
         store=store,

@@ -68,3 +68,15 @@ def test_an_agent_needs_the_merchants_confirmation_and_guardians_are_not_offered
     refused = page.post("/privacy/requests/", _form(email=merchant.user.email, who="guardian"))
     assert refused.status_code == 400
     assert DataRequest.objects.count() == 1
+
+
+def test_the_api_contact_endpoint_on_the_platform_host_asks_about_a_merchant_account():
+    merchant = make_merchant()
+    answer = Client().post(
+        "/api/v1/storefront/privacy/requests/contact",
+        {"kind": "export", "email": merchant.user.email},
+        content_type="application/json",
+    )
+    assert answer.status_code == 202
+    assert Email.objects.get(kind="privacy_request_link").to == merchant.user.email
+    assert DataRequest.objects.get().store_id is None
