@@ -305,7 +305,7 @@ def own_request_new(request: AuthenticatedRequest) -> HttpResponse:
 
 def _own(request: AuthenticatedRequest, request_id: int) -> DataRequest:
     try:
-        return selectors.request_for_user(user=request.user, request_id=request_id)
+        return services.request_of_subject(user=request.user, request_id=request_id, ip=client_ip(request))
     except NotFound as exc:
         raise Http404(exc.message) from exc
 

@@ -218,7 +218,9 @@ def request_contact(request: HttpRequest, payload: ContactIn) -> Status[ContactO
 
 
 def _mine(request: CustomerApiRequest, request_id: int) -> DataRequest:
-    return selectors.request_for_customer(store=request.store, customer=request.auth, request_id=request_id)
+    return services.request_of_subject(
+        store=request.store, customer=request.auth, request_id=request_id, ip=client_ip(request)
+    )
 
 
 @storefront_router.get(
@@ -319,7 +321,7 @@ def own_list(request: MerchantApiRequest) -> list[RequestOut]:
     "/mine/{request_id}", auth=merchant_auth, response={200: RequestOut, **ERRORS}, summary="One of my own requests"
 )
 def own_get(request: MerchantApiRequest, request_id: int) -> RequestOut:
-    return _out(selectors.request_for_user(user=request.auth, request_id=request_id))
+    return _out(services.request_of_subject(user=request.auth, request_id=request_id, ip=client_ip(request)))
 
 
 @merchant_router.post(
@@ -329,7 +331,7 @@ def own_get(request: MerchantApiRequest, request_id: int) -> RequestOut:
     summary="Confirm one of my own requests with my password or the emailed code",
 )
 def own_verify(request: MerchantApiRequest, request_id: int, payload: VerifyIn) -> RequestOut:
-    mine = selectors.request_for_user(user=request.auth, request_id=request_id)
+    mine = services.request_of_subject(user=request.auth, request_id=request_id, ip=client_ip(request))
     return _verified(mine, payload, ip=client_ip(request))
 
 
@@ -340,7 +342,7 @@ def own_verify(request: MerchantApiRequest, request_id: int, payload: VerifyIn) 
     summary="Email a one-time code to my account's address to confirm one of my own requests",
 )
 def own_code(request: MerchantApiRequest, request_id: int) -> Status[OkOut]:
-    mine = selectors.request_for_user(user=request.auth, request_id=request_id)
+    mine = services.request_of_subject(user=request.auth, request_id=request_id, ip=client_ip(request))
     services.request_code_send(request=mine, ip=client_ip(request))
     return Status(202, OkOut())
 

@@ -27,11 +27,11 @@ if TYPE_CHECKING:
 
 _MISSING = "No such request."
 # Ids past a database integer are no request (and would overflow the query parameter).
-_MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # the largest id a database integer holds
 
 
 def _checked(request_id: int) -> int:
-    if not 0 < request_id <= _MAX_ID:
+    if not 0 < request_id <= MAX_ID:
         raise NotFound(_MISSING)
     return request_id
 

@@ -467,6 +467,34 @@ def _open_from_form(
     return request
 
 
+def request_of_subject(
+    *,
+    request_id: int,
+    store: Store | None = None,
+    customer: Customer | None = None,
+    user: User | None = None,
+    ip: str = "",
+) -> DataRequest:
+    """The signed-in subject's own request (a customer's at `store`, or a merchant's own).
+
+    Raises NotFound for any other id; asking for a request that exists but is someone else's is
+    recorded in the audit log (`privacy.request_foreign`), without saying whose.
+    """
+    from shopwright.privacy import request_selectors
+
+    try:
+        if customer is not None:
+            assert store is not None
+            return request_selectors.request_for_customer(store=store, customer=customer, request_id=request_id)
+        assert user is not None
+        return request_selectors.request_for_user(user=user, request_id=request_id)
+    except NotFound:
+        if 0 < request_id <= request_selectors.MAX_ID and DataRequest.objects.filter(pk=request_id).exists():
+            actor = Actor.customer(customer) if customer is not None else Actor.user(user)  # type: ignore[arg-type]
+            audit_record(action="privacy.request_foreign", actor=actor, store=store, ip=ip)
+        raise
+
+
 # --- verification ----------------------------------------------------------------------------------
 
 

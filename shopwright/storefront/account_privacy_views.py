@@ -174,8 +174,8 @@ def request_new(request: CustomerRequest) -> HttpResponse:
 
 def _found(request: CustomerRequest, request_id: int) -> DataRequest:
     try:
-        return request_selectors.request_for_customer(
-            store=request.store, customer=request.customer, request_id=request_id
+        return services.request_of_subject(
+            store=request.store, customer=request.customer, request_id=request_id, ip=client_ip(request)
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
