@@ -10,6 +10,7 @@ from shopwright.privacy.datamap import (
     NOT_PERSONAL,
     Category,
     Erasure,
+    Handling,
     Retention,
     Subject,
     personal,
@@ -37,6 +38,7 @@ register(
     export_as="audit_entries",
 )
 
+_RENDERED: Handling = {"subject": Subject.ANY, "retention": Retention.SHORT, "erasure": Erasure.DELETE}
 register(
     "core.Email",
     {
@@ -46,13 +48,10 @@ register(
         "kind": NOT_PERSONAL,
         "to": personal(Category.CONTACT, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE),
         "to_index": personal(Category.LINK, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE),
-        "subject": personal(Category.IDENTITY, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE),
-        "body_text": personal(
-            Category.IDENTITY, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE
-        ),
-        "body_html": personal(
-            Category.IDENTITY, subject=Subject.ANY, retention=Retention.SHORT, erasure=Erasure.DELETE
-        ),
+        # Rendered from other values (names, addresses, order numbers): the residue scan looks for those.
+        "subject": personal(Category.IDENTITY, identifier=False, **_RENDERED),
+        "body_text": personal(Category.IDENTITY, identifier=False, **_RENDERED),
+        "body_html": personal(Category.IDENTITY, identifier=False, **_RENDERED),
         "status": NOT_PERSONAL,
         "attempts": NOT_PERSONAL,
         "sent_at": NOT_PERSONAL,

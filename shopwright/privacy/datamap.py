@@ -81,6 +81,9 @@ class FieldClass:
     # more)? None: the subject's own when the link goes with the row (DELETE, KEEP_ENCRYPTED),
     # and for a not-personal key (an order's lines belong to the order).
     owns: bool | None = None
+    # False for a text composed from other personal values (an email's subject and body): the
+    # residue scan looks for those values themselves, not for every text they were written into.
+    identifier: bool = True
 
     @property
     def is_personal(self) -> bool:
@@ -106,8 +109,9 @@ def personal(
     erasure: Erasure,
     plain_reason: str = "",
     owns: bool | None = None,
+    identifier: bool = True,
 ) -> FieldClass:
-    return FieldClass(category, subject, retention, erasure, plain_reason, owns)
+    return FieldClass(category, subject, retention, erasure, plain_reason, owns, identifier)
 
 
 class Holding(TypedDict):

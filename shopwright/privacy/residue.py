@@ -90,7 +90,7 @@ def subject_identifiers(subject: DataSubject) -> dict[str, Any]:
             fields = [
                 n
                 for n, fc in datamap.personal_fields(model).items()
-                if fc.category in wanted and (not fc.plain_reason or n in file_fields)
+                if fc.category in wanted and fc.identifier and (not fc.plain_reason or n in file_fields)
             ]
             if not fields:
                 continue

@@ -142,3 +142,21 @@ def test_the_residue_scan_finds_an_identifier_copied_into_a_plain_column():
     assert ("table catalog_product", "title") in places
     assert ("table catalog_product", "seo_description") in places
     assert not any(column in {"email", "name"} for _where, column in places)  # ciphertext columns are not read
+
+
+@pytest.mark.django_db
+def test_texts_rendered_from_other_values_are_not_identifiers_the_values_are():
+    """An email's subject and body are not looked for whole; the name and address in them are."""
+    from shopwright.core.emails import email_queue
+
+    store = make_merchant().store
+    customer = make_customer(store, email="rendered.one@example.com", name="Rowena Rendered")
+    mail = email_queue(
+        kind="customer_password_reset",
+        to=customer.email,
+        store=store,
+        context={"name": customer.name, "reset_url": "http://x.localhost/account/password-reset/t/"},
+    )
+    texts = subject_identifiers(DataSubject.for_customer(customer))["texts"]
+    assert "Rowena Rendered" in texts and "rendered.one@example.com" in texts
+    assert mail.subject not in texts and mail.body_text.strip() not in texts
