@@ -15,15 +15,14 @@ from ninja import Field, Query, Router, Schema, Status
 
 from shopwright.core.api import ERRORS, InputSchema, require_store_host
 from shopwright.core.audit import Actor
-from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
+from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.requests import StoreRequest
 from shopwright.customers.api import CustomerApiRequest, customer_auth
 from shopwright.customers.models import Customer
 from shopwright.privacy import consents, policies
 from shopwright.privacy.models import ConsentChannel, PolicyVersion
-from shopwright.stores.api import MerchantApiRequest, merchant_auth
+from shopwright.stores.api import MerchantApiRequest, member_store, merchant_auth
 from shopwright.stores.models import Role, Store
-from shopwright.stores.selectors import membership_for, store_for_handle
 
 storefront_router = Router(tags=["privacy"])
 merchant_router = Router(tags=["privacy"])
@@ -176,13 +175,10 @@ def policy_accept(request: CustomerApiRequest, payload: AcceptIn) -> ConsentsOut
 
 
 def _store(request: MerchantApiRequest, handle: str, *, edit: bool = False) -> Store:
-    store = store_for_handle(handle=handle)
-    membership = membership_for(user=request.auth, store=store) if store is not None else None
-    if store is None or membership is None:
-        raise NotFound("No such store.")
-    if edit and membership.role not in (Role.OWNER, Role.ADMIN):
-        raise PermissionDeniedError("Only the store's owner and admins write its privacy policy.")
-    return store
+    roles = {Role.OWNER, Role.ADMIN} if edit else None
+    return member_store(
+        request, handle, roles=roles, refused="Only the store's owner and admins write its privacy policy."
+    )
 
 
 @merchant_router.get(

@@ -39,9 +39,8 @@ from shopwright.privacy import requests as services
 from shopwright.privacy.exports import subject_data
 from shopwright.privacy.models import DataRequest, RequestChannel, RequestKind, RequestStatus
 from shopwright.privacy.subjects import DataSubject
-from shopwright.stores.api import MerchantApiRequest, merchant_auth
+from shopwright.stores.api import MerchantApiRequest, member_store, merchant_auth
 from shopwright.stores.models import Role, Store
-from shopwright.stores.selectors import membership_for, store_for_handle
 
 storefront_router = Router(tags=["privacy"])
 merchant_router = Router(tags=["privacy"])
@@ -397,13 +396,10 @@ def operator_act(request: MerchantApiRequest, request_id: int, payload: ActionIn
 
 
 def _store(request: MerchantApiRequest, handle: str, *, act: bool = False) -> Store:
-    store = store_for_handle(handle=handle)
-    membership = membership_for(user=request.auth, store=store) if store is not None else None
-    if store is None or membership is None:
-        raise NotFound("No such store.")
-    if act and membership.role not in (Role.OWNER, Role.ADMIN):
-        raise PermissionDeniedError("Only the store's owner and admins answer privacy requests.")
-    return store
+    roles = {Role.OWNER, Role.ADMIN} if act else None
+    return member_store(
+        request, handle, roles=roles, refused="Only the store's owner and admins answer privacy requests."
+    )
 
 
 @merchant_router.get(

@@ -13,13 +13,12 @@ from ninja import Query, Router, Schema
 
 from shopwright.core.api import ERRORS, InputSchema
 from shopwright.core.audit import Actor
-from shopwright.core.exceptions import NotFound, PermissionDeniedError
+from shopwright.core.exceptions import NotFound
 from shopwright.core.requests import client_ip
 from shopwright.privacy import children, retention
 from shopwright.privacy.models import PurgeReport
-from shopwright.stores.api import MerchantApiRequest, merchant_auth
+from shopwright.stores.api import MerchantApiRequest, member_store, merchant_auth
 from shopwright.stores.models import Role, Store
-from shopwright.stores.selectors import membership_for, store_for_handle
 
 merchant_router = Router(tags=["privacy"])
 
@@ -62,13 +61,9 @@ class PurgeReportOut(Schema):
 
 
 def _store(request: MerchantApiRequest, handle: str) -> Store:
-    store = store_for_handle(handle=handle)
-    membership = membership_for(user=request.auth, store=store) if store is not None else None
-    if store is None or membership is None:
-        raise NotFound("No such store.")
-    if membership.role not in (Role.OWNER, Role.ADMIN):
-        raise PermissionDeniedError("Only the store's owner and admins manage retention.")
-    return store
+    return member_store(
+        request, handle, roles={Role.OWNER, Role.ADMIN}, refused="Only the store's owner and admins manage retention."
+    )
 
 
 def _out(store: Store) -> RetentionOut:

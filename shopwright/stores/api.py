@@ -19,12 +19,12 @@ from shopwright.core.api import (
     SessionCookieAuth,
     require_platform_host,
 )
-from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
 from shopwright.core.links import store_url
 from shopwright.core.masking import mask_email
 from shopwright.core.requests import client_ip
 from shopwright.stores import selectors, services
-from shopwright.stores.models import Store, User
+from shopwright.stores.models import Role, Store, User
 
 
 class MerchantBearer(HttpBearer):
@@ -121,6 +121,20 @@ class InvitationOut(Schema):
     email: str
     role: str
     expires_at: datetime.datetime
+
+
+def member_store(
+    request: MerchantApiRequest, handle: str, *, roles: set[Role] | None = None, refused: str = ""
+) -> Store:
+    """The store `handle` names, for a signed-in member of it: 404 for anyone else (no hint that it exists),
+    403 with `refused` when `roles` is given and the member's role is not among them."""
+    store = selectors.store_for_handle(handle=handle)
+    membership = selectors.membership_for(user=request.auth, store=store) if store is not None else None
+    if store is None or membership is None:
+        raise NotFound("No such store.")
+    if roles is not None and membership.role not in roles:
+        raise PermissionDeniedError(refused or "Your role at this store does not allow this.")
+    return store
 
 
 def _store_out(store: Store, role: str | None = None) -> StoreOut:
