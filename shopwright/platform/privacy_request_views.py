@@ -11,48 +11,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from shopwright.core.audit import Actor
-from shopwright.core.exceptions import ApplicationError, RateLimited
-from shopwright.core.forms import form_add_service_errors
+from shopwright.core.exceptions import ApplicationError
 from shopwright.core.requests import client_ip
 from shopwright.privacy import requests as services
 from shopwright.privacy.models import RequestChannel, RequestKind
 from shopwright.storefront.order_views import private_page
 from shopwright.storefront.privacy_forms import PlatformContactRequestForm
+from shopwright.storefront.privacy_request_views import contact_submit
 
 
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
     form = PlatformContactRequestForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            agent = data["who"] == RequestChannel.AGENT
-            try:
-                services.request_open(
-                    store=None,
-                    kind=data["kind"],
-                    channel=data["who"],
-                    email=data["email"],
-                    details=data["details"],
-                    agent_name=data["agent_name"] if agent else "",
-                    agent_email=data["agent_email"] if agent else "",
-                    actor=Actor.anonymous(),
-                    ip=client_ip(request),
-                )
-            except RateLimited as exc:
-                form.add_error(None, exc.message)
-                status = 429
-            except ApplicationError as exc:
-                form_add_service_errors(form, exc)
-                status = 400
-            else:
-                return render(
-                    request, "platform/privacy_request.html", {"state": "sent", "message": services.SAME_ANSWER}
-                )
-        else:
-            status = 400
+    status = contact_submit(request, form, store=None) if request.method == "POST" else 200
+    if status is None:
+        return render(request, "platform/privacy_request.html", {"state": "sent", "message": services.SAME_ANSWER})
     return render(request, "platform/privacy_request.html", {"state": "form", "form": form}, status=status)
 
 

@@ -10,7 +10,7 @@ answers 410 with a page that says so.
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -23,6 +23,7 @@ from shopwright.privacy import requests as services
 from shopwright.privacy.models import RequestChannel, RequestKind
 from shopwright.storefront.order_views import private_page
 from shopwright.storefront.privacy_forms import ContactRequestForm
+from shopwright.stores.models import Store
 
 
 def _gone(request: StorefrontRequest, message: str) -> HttpResponse:
@@ -33,36 +34,40 @@ def _gone(request: StorefrontRequest, message: str) -> HttpResponse:
 def contact(request: StorefrontRequest) -> HttpResponse:
     # Links from the guardian pages open the form with "?who=guardian" chosen; unknown values are ignored.
     who = request.GET.get("who", "")
-    initial = {"who": who} if who in dict(ContactRequestForm.base_fields["who"].choices) else {}  # type: ignore[attr-defined]
+    initial = {"who": who} if who in dict(ContactRequestForm.WHO) else {}
     form = ContactRequestForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            agent = data["who"] == RequestChannel.AGENT
-            try:
-                services.request_open(
-                    store=request.store,
-                    kind=data["kind"],
-                    channel=data["who"],
-                    email=data["email"],
-                    details=data["details"],
-                    agent_name=data["agent_name"] if agent else "",
-                    agent_email=data["agent_email"] if agent else "",
-                    actor=Actor.anonymous(),
-                    ip=client_ip(request),
-                )
-            except RateLimited as exc:
-                form.add_error(None, exc.message)
-                status = 429
-            except ApplicationError as exc:
-                form_add_service_errors(form, exc)
-                status = 400
-            else:
-                return render(request, "storefront/privacy/contact_sent.html", {"message": services.SAME_ANSWER})
-        else:
-            status = 400
+    status = contact_submit(request, form, store=request.store) if request.method == "POST" else 200
+    if status is None:
+        return render(request, "storefront/privacy/contact_sent.html", {"message": services.SAME_ANSWER})
     return render(request, "storefront/privacy/contact.html", {"form": form}, status=status)
+
+
+def contact_submit(request: HttpRequest, form: ContactRequestForm, *, store: Store | None) -> int | None:
+    """Open the request a posted contact form asks for (store None: the platform's). None when sent
+    (the same answer whether or not data is on file), else the status of the form page with its errors."""
+    if not form.is_valid():
+        return 400
+    data = form.cleaned_data
+    agent = data["who"] == RequestChannel.AGENT
+    try:
+        services.request_open(
+            store=store,
+            kind=data["kind"],
+            channel=data["who"],
+            email=data["email"],
+            details=data["details"],
+            agent_name=data["agent_name"] if agent else "",
+            agent_email=data["agent_email"] if agent else "",
+            actor=Actor.anonymous(),
+            ip=client_ip(request),
+        )
+    except RateLimited as exc:
+        form.add_error(None, exc.message)
+        return 429
+    except ApplicationError as exc:
+        form_add_service_errors(form, exc)
+        return 400
+    return None
 
 
 def _link_page(request: StorefrontRequest, token: str, *, agent: bool) -> HttpResponse:
