@@ -182,6 +182,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Threads of each job consumer (`shopwright worker`). Most jobs wait on the network (a provider's
+# webhook delivered to a store, SMTP, a provider's refund or close call), so threads, not cores,
+# bound how many run at once: with 2, the test provider's webhooks fell behind from 32 buyers
+# (docs/BENCHMARKS.md, "Checkout").
+WORKER_THREADS = env.int("WORKER_THREADS", default=8)
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... under pytest -n
 if TESTING and REDIS_URL and _XDIST_WORKER:
     # Parallel test processes each get their own Redis database (15, 14, ...), as they get their
@@ -284,7 +289,7 @@ if REDIS_URL:
         # No result store: a failed job's error text could hold a recipient's
         # address, and nothing here reads results.
         "results": False,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": {"workers": WORKER_THREADS, "worker_type": "thread"},
     }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -294,7 +299,7 @@ else:
         "filename": str(VAR_DIR / "jobs.sqlite3"),
         "immediate": False,
         "results": False,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": {"workers": WORKER_THREADS, "worker_type": "thread"},
     }
 if TESTING:
     HUEY["immediate"] = True

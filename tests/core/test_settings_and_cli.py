@@ -170,3 +170,24 @@ def test_dev_outbox_is_a_404_without_debug(client, settings):
     settings.SHOPWRIGHT_OUTBOX_ONLY = True
     settings.DEBUG = False  # e.g. a staging process with SHOPWRIGHT_ENV=development but DEBUG off
     assert client.get("/dev/outbox/", HTTP_HOST="localhost").status_code == 404
+
+
+def test_job_consumer_threads_default_to_worker_threads_and_can_be_set(settings):
+    """Webhook deliveries and mail wait on the network: the consumer runs WORKER_THREADS of them at once."""
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    with mock.patch("shopwright.core.management.commands.worker.call_command") as run_huey:
+        call_command("worker")
+        call_command("worker", "--workers", "3")
+    assert [c.kwargs["workers"] for c in run_huey.call_args_list] == [settings.WORKER_THREADS, 3]
+    assert settings.WORKER_THREADS == 8
+    assert settings.HUEY["consumer"]["workers"] == 8
+
+
+def test_worker_threads_come_from_the_environment():
+    probe = "from django.conf import settings; print(settings.WORKER_THREADS, settings.HUEY['consumer']['workers'])"
+    result = run_shopwright("shell", "-c", probe, WORKER_THREADS="12")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["12", "12"]  # after the shell's own "N objects imported" line
