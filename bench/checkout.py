@@ -623,6 +623,18 @@ def _ms(values: list[float], fraction: float) -> float:
     return loadgen.percentile(values, fraction) * 1000
 
 
+@contextlib.contextmanager
+def bare_ceiling(args: argparse.Namespace) -> Iterator[str]:
+    """The bare Django app (bench/bare_app) served like Shopwright (same server, workers, threads): its URL."""
+    port = storefront._free_port()
+    command_line = storefront.server_command(
+        app="bare_app.wsgi:application", port=port, workers=args.workers, threads=args.threads, server=args.server
+    )
+    env = {**os.environ, "PYTHONPATH": str(storefront.BENCH)}
+    with storefront.serving(command_line, env=env, cwd=storefront.BENCH, check_host="localhost", port=port) as url:
+        yield url
+
+
 def measure(
     *,
     url: str,
@@ -697,6 +709,28 @@ def format_step(name: str, row: dict[str, Any]) -> str:
     return f"  {name:<16} {row['rps']:8.1f} {row['p50']:8.1f} {row['p95']:8.1f} {row['p99']:8.1f}  {errors}"
 
 
+def requests_per_checkout(confirm: str) -> int:
+    """HTTP requests the server answers for one checkout: the buyer's steps and the provider's webhook."""
+    buyer_steps = len(STEPS) - (1 if confirm == "webhook" else 0)  # with the webhook the buyer skips "paid"
+    return buyer_steps + 1
+
+
+def ceiling_line(*, bare_rps: float, completed_per_s: float, confirm: str) -> str:
+    """The bare Django ceiling of the same run, as checkouts/s: what the server could do if each request cost no more.
+
+    PEERS.md measures the ceiling on this kind of machine; printing it beside
+    each run puts the checkout figures in proportion whatever else the machine
+    was doing at the time.
+    """
+    per_checkout = requests_per_checkout(confirm)
+    bound = bare_rps / per_checkout
+    share = f"; this run reached {100 * completed_per_s / bound:.1f} % of it" if bound else ""
+    return (
+        f"  bare ceiling: {bare_rps:,.0f} req/s (a template view from memory, same server and buyers) "
+        f"= {bound:,.0f} checkouts/s if each of a checkout's {per_checkout} HTTP requests cost no more{share}"
+    )
+
+
 def report(figures: dict[str, Any], *, confirm: str) -> str:
     lag = figures["card_to_paid"]
     what = "webhook" if confirm == "webhook" else "card→paid"
@@ -708,6 +742,10 @@ def report(figures: dict[str, Any], *, confirm: str) -> str:
         f"  {what + ' (db)':<16} {'':>8} {lag['p50']:8.1f} {lag['p95']:8.1f} {lag['p99']:8.1f}  "
         f"card accepted → order paid, {lag['count']} payments",
     ]
+    if figures.get("bare_rps"):
+        lines.append(
+            ceiling_line(bare_rps=figures["bare_rps"], completed_per_s=figures["completed_per_s"], confirm=confirm)
+        )
     cpu = figures.get("cpu_ms_per_checkout")
     if cpu and sum(cpu.values()) > 0:
         total, cores = sum(cpu.values()), os.cpu_count() or 1
@@ -735,6 +773,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--products", type=int, default=20, help="products of the bench store (when made)")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--bare-duration",
+        type=float,
+        default=5.0,
+        help="measured seconds of the bare Django ceiling per number of buyers (0: not measured)",
+    )
     parser.add_argument("--profile", type=int, metavar="N", help="no load: N checkouts in process, profiled")
     parser.add_argument(
         "--profile-step", choices=(*STEPS, "all"), default="place", help="the step --profile details (all: every one)"
@@ -824,6 +868,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"# job consumer's log: {WORKER_LOG.relative_to(ROOT)} (the job queue was emptied first)")
         else:
             url = args.url
+        bare_url = stack.enter_context(bare_ceiling(args)) if args.bare_duration > 0 else None
         for buyers in args.buyer_counts:
             figures = measure(
                 url=url,
@@ -835,6 +880,16 @@ def main(argv: list[str] | None = None) -> None:
                 handle=handle,
                 database=urlsplit(database_url).path.lstrip("/"),
             )
+            if bare_url:
+                bare = loadgen.run(
+                    url=bare_url,
+                    make_plan=storefront.bare_plan,
+                    clients=buyers,
+                    seconds=args.bare_duration,
+                    warmup=1.0,
+                    processes=args.processes,
+                )
+                figures["bare_rps"] = storefront.summarise(bare)["bare"]["rps"]
             runs[str(buyers)] = figures
             print(report(figures, confirm=args.confirm), flush=True)
     report_json["runs"] = runs

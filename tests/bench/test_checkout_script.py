@@ -188,6 +188,27 @@ def test_statements_are_grouped_without_their_values():
     assert one == other == 'SELECT … FROM "a" WHERE "a"."id" IN (…) AND "a"."x" = ?'
 
 
+def test_the_bare_ceiling_is_printed_as_checkouts_per_second_beside_the_run(pg_env):
+    # 8 buyer requests + the webhook with the return page; 7 + the webhook when the buyer stops after the card.
+    assert checkout.requests_per_checkout("return-page") == 9
+    assert checkout.requests_per_checkout("webhook") == 8
+    figures = {
+        "buyers": 32,
+        "completed_per_s": 12.0,
+        "orders_paid": 120,
+        "orders_placed": 121,
+        "steps": {},
+        "card_to_paid": {"p50": 1.0, "p95": 2.0, "p99": 3.0, "count": 120},
+        "bare_rps": 4500.0,
+    }
+    printed = checkout.report(figures, confirm="return-page")
+    assert "bare ceiling: 4,500 req/s" in printed
+    assert "= 500 checkouts/s if each of a checkout's 9 HTTP requests cost no more" in printed
+    assert "this run reached 2.4 % of it" in printed
+    assert checkout.parse_args([]).bare_duration == 5.0
+    assert "bare ceiling" not in checkout.report({**figures, "bare_rps": 0}, confirm="return-page")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("confirm", ["return-page", "webhook"])
