@@ -1,0 +1,127 @@
+"""core.compiled.CompiledRead: the same SQL and the same objects as the ORM, without building the SQL each time."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Model
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from shopwright.core.compiled import CompiledRead, CompileError
+from shopwright.customers.models import Customer
+from shopwright.orders.models import Order, OrderStatus
+from tests.factories import make_customer, make_merchant
+from tests.order_factories import make_paid_order, make_variant
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER_BY_ID = CompiledRead(
+    lambda store_id, customer_id: Customer.objects.filter(store_id=store_id, pk=customer_id)[:1], name="customer"
+)
+ORDERS_OF_STORE_WITH_STATUS = CompiledRead(
+    lambda store_id, status: Order.objects.filter(store_id=store_id, status=status).order_by("number"),
+    name="orders",
+)
+
+
+def _fields(instance: Model) -> dict[str, object]:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def _captured(run):  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as captured:
+        result = run()
+    return result, [query["sql"] for query in captured.captured_queries]
+
+
+def test_it_gives_the_orms_objects_with_decrypted_fields_dates_and_the_same_sql():
+    store = make_merchant().store
+    customer = make_customer(store, name="Ada Lovelace")
+    Customer.objects.filter(store=store, pk=customer.pk).update(date_of_birth=datetime.date(1990, 12, 10))
+    customer.refresh_from_db()
+    customer.real_name = "Augusta Ada King"
+    customer.save(update_fields=["real_name"])
+
+    orm, orm_sql = _captured(lambda: Customer.objects.filter(store_id=store.pk, pk=customer.pk)[:1].get())
+    compiled, compiled_sql = _captured(lambda: CUSTOMER_BY_ID.first(store_id=store.pk, customer_id=customer.pk))
+
+    assert isinstance(compiled, Customer) and compiled.pk == customer.pk
+    assert _fields(compiled) == _fields(orm)
+    assert compiled.real_name == "Augusta Ada King" and compiled.date_of_birth == datetime.date(1990, 12, 10)
+    assert compiled.created_at.tzinfo is not None
+    assert not compiled._state.adding and compiled._state.db == "default"  # saves as an UPDATE, like the ORM's
+    assert len(compiled_sql) == 1
+    assert compiled_sql == orm_sql
+
+
+def test_each_call_uses_its_own_values_and_keeps_constants_of_the_queryset():
+    first, second = make_merchant().store, make_merchant().store
+    ada, grace = make_customer(first), make_customer(second)
+
+    assert CUSTOMER_BY_ID.first(store_id=first.pk, customer_id=ada.pk).pk == ada.pk
+    assert CUSTOMER_BY_ID.first(store_id=second.pk, customer_id=grace.pk).pk == grace.pk
+    # Another store's row is not found through this store: the store filter is part of the compiled SQL.
+    assert CUSTOMER_BY_ID.first(store_id=first.pk, customer_id=grace.pk) is None
+
+    variant = make_variant(first, stock=10)
+    paid = [make_paid_order(first, [(variant, 1)]) for _ in range(2)]
+    make_paid_order(second, [(make_variant(second), 1)])
+    found = ORDERS_OF_STORE_WITH_STATUS.all(store_id=first.pk, status=OrderStatus.PAID)
+    assert [order.pk for order in found] == [order.pk for order in sorted(paid, key=lambda o: o.number)]
+    assert found[0].total == paid[0].total and found[0].email == paid[0].email
+    assert ORDERS_OF_STORE_WITH_STATUS.all(store_id=first.pk, status=OrderStatus.CANCELLED) == []
+
+
+def test_a_deferred_read_loads_the_rest_on_access_like_the_orm():
+    store = make_merchant().store
+    customer = make_customer(store, name="Ada Lovelace")
+    names_only = CompiledRead(
+        lambda store_id, pk: Customer.objects.filter(store_id=store_id, pk=pk).only("id", "store_id", "name")[:1]
+    )
+    found = names_only.first(store_id=store.pk, pk=customer.pk)
+    assert found is not None and found.name == "Ada Lovelace"
+    assert "email" in found.get_deferred_fields()
+    assert found.email == customer.email  # loaded on access
+
+
+@pytest.mark.parametrize(
+    ("build", "arguments", "message"),
+    [
+        (lambda store_id: Order.objects.filter(store_id=store_id).select_related("customer"), {"store_id": 1}, "plain"),
+        (lambda store_id: Order.objects.filter(store_id=store_id).values("id"), {"store_id": 1}, "plain"),
+        (lambda q: Customer.objects.filter(store_id=1, nickname__icontains=q), {"q": "ada"}, "changed by its lookup"),
+        (lambda store_id, other: Customer.objects.filter(store_id=store_id), {"store_id": 1, "other": 2}, "reach"),
+    ],
+)
+def test_what_cannot_be_compiled_once_is_refused_at_the_first_call(build, arguments, message):
+    with pytest.raises(CompileError, match=message):
+        CompiledRead(build).all(**arguments)
+
+
+@pytest.mark.parametrize("value", [[1, 2], True, 1.5, None])
+def test_arguments_other_than_ints_and_strings_are_refused(value):
+    read = CompiledRead(lambda pk: Customer.objects.filter(store_id=1, pk=pk))
+    with pytest.raises(CompileError, match="must be an int or a str"):
+        read.all(pk=value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_needs_a_transaction_where_the_orms_does():
+    store = make_merchant().store
+    customer = make_customer(store)
+    locking = CompiledRead(
+        lambda store_id, pk: Customer.objects.select_for_update().filter(store_id=store_id, pk=pk)[:1]
+    )
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            Customer.objects.select_for_update().filter(store_id=store.pk, pk=customer.pk).first()
+        with pytest.raises(TransactionManagementError):
+            locking.first(store_id=store.pk, pk=customer.pk)
+    with transaction.atomic():
+        found, sql = _captured(lambda: locking.first(store_id=store.pk, pk=customer.pk))
+    assert found is not None and found.pk == customer.pk
+    if connection.features.has_select_for_update:
+        assert sql[0].endswith("FOR UPDATE")
