@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Field, Model, Sum
+from django.db.models import Field, Model, QuerySet, Sum
 
 from shopwright.cart import pricing
 from shopwright.cart.cookies import cart_secret_plausible, cart_token_hash
@@ -27,6 +27,8 @@ from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import Product, ProductImage, ProductStatus, Variant
 from shopwright.customers.models import Customer
 from shopwright.stores.models import Store
+
+_M = TypeVar("_M", bound=Model)
 
 # The largest id a database column holds; larger numbers from a URL or a body are simply not found.
 MAX_ID = 2**63 - 1
@@ -80,15 +82,23 @@ class PricedCart:
         return not self.lines
 
 
+def one_or_none(queryset: QuerySet[_M]) -> _M | None:
+    """The one row of a lookup that a unique constraint or a primary key makes single, or None.
+
+    Unlike `.first()` it adds no ORDER BY (nor the model's Meta.ordering): there is nothing to sort.
+    """
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def cart_for_customer(*, store: Store, customer: Customer) -> Cart | None:
-    return Cart.objects.filter(store=store, customer=customer).first()
+    return one_or_none(Cart.objects.filter(store=store, customer=customer))
 
 
 def cart_for_secret(*, store: Store, secret: str | None) -> Cart | None:
     """The visitor cart behind a cookie's or an API client's secret; None for an unknown one."""
     if not secret or not cart_secret_plausible(secret):
         return None
-    return Cart.objects.filter(store=store, customer__isnull=True, token_hash=cart_token_hash(secret)).first()
+    return one_or_none(Cart.objects.filter(store=store, customer__isnull=True, token_hash=cart_token_hash(secret)))
 
 
 def cart_count(*, store: Store, cart_id: int | None) -> int:
@@ -189,7 +199,7 @@ def cart_line_get(*, store: Store, cart: Cart | None, line_id: int) -> CartLine 
     """A line of this cart, with its variant and product; None for another cart's line."""
     if cart is None or not id_in_range(line_id):
         return None
-    return CartLine.objects.select_related("variant__product").filter(store=store, cart=cart, pk=line_id).first()
+    return one_or_none(CartLine.objects.select_related("variant__product").filter(store=store, cart=cart, pk=line_id))
 
 
 # The priced cart in one statement: each line with its variant, its product and its image (the

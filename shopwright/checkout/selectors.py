@@ -17,17 +17,90 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shopwright.cart import pricing
+from shopwright.cart.cookies import cart_secret_plausible, cart_token_hash
 from shopwright.cart.models import Cart
-from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced
+from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced, one_or_none
 from shopwright.catalog.models import MONEY_DIGITS, MONEY_PLACES
+from shopwright.checkout.models import Checkout
 from shopwright.core.addresses import country_name
 from shopwright.shipping.selectors import shipping_offer
 from shopwright.taxes.calculations import taxes_for
 from shopwright.taxes.selectors import tax_rate_for
 
 if TYPE_CHECKING:
-    from shopwright.checkout.models import Checkout
+    from shopwright.customers.models import Customer
     from shopwright.stores.models import Store
+
+
+# --- finding a shopper's checkout ---------------------------------------------------------------
+#
+# Every checkout request starts here, so the shopper's cart and its checkout are read in one
+# statement: the cart by the secret's hash (a visitor) or by its customer, joined with its checkout.
+# The join starts from the cart, so a cart without a checkout yet (the first visit) is still found.
+
+
+@dataclass(frozen=True)
+class ShopperCheckout:
+    """A shopper's cart, and its checkout as stored; None before the checkout's first use."""
+
+    cart_id: int
+    checkout: Checkout | None
+
+
+# Every column of the checkout (a test checks none is missing), but the cart's own id: with no
+# checkout yet the LEFT JOIN leaves the checkout's columns empty (id NULL) and only the cart is found.
+_VISITOR_CHECKOUT_SQL = """
+    SELECT k.id, k.store_id, c.id AS cart_id, k.customer_id, k.email, k.phone, k.extra_phone, k.delivery_time,
+        k.shipping_address, k.billing_address, k.shipping_method_id, k.reviewed_signature, k.order_id,
+        k.created_at, k.updated_at
+    FROM cart_cart AS c
+    LEFT JOIN checkout_checkout AS k ON k.store_id = c.store_id AND k.cart_id = c.id
+    WHERE c.store_id = %s AND c.customer_id IS NULL AND c.token_hash = %s
+"""
+_CUSTOMER_CHECKOUT_SQL = """
+    SELECT k.id, k.store_id, c.id AS cart_id, k.customer_id, k.email, k.phone, k.extra_phone, k.delivery_time,
+        k.shipping_address, k.billing_address, k.shipping_method_id, k.reviewed_signature, k.order_id,
+        k.created_at, k.updated_at
+    FROM cart_cart AS c
+    LEFT JOIN checkout_checkout AS k ON k.store_id = c.store_id AND k.cart_id = c.id
+    WHERE c.store_id = %s AND c.customer_id = %s
+"""
+
+
+def shopper_checkout(*, store: Store, customer: Customer | None, secret: str | None) -> ShopperCheckout | None:
+    """The cart of a signed-in `customer`, else of the visitor holding `secret`, with its checkout (one query).
+
+    None when the shopper has no cart in this store: no secret, a secret that
+    is not one of ours, another store's cart, or a customer who never added.
+    """
+    params: list[int | str]
+    if customer is not None:
+        sql, params = _CUSTOMER_CHECKOUT_SQL, [store.pk, customer.pk]
+    elif secret and cart_secret_plausible(secret):
+        sql, params = _VISITOR_CHECKOUT_SQL, [store.pk, cart_token_hash(secret)]
+    else:
+        return None
+    # A raw query set converts the row as the ORM would (the encrypted fields are decrypted).
+    row = next(iter(Checkout.objects.raw(sql, params)), None)
+    if row is None:
+        return None
+    return ShopperCheckout(cart_id=row.cart_id, checkout=row if row.pk is not None else None)
+
+
+def shopper_checkout_locked(*, store: Store, customer: Customer | None, secret: str | None) -> Checkout | None:
+    """The shopper's checkout found by their cart as `shopper_checkout` finds it, its row locked
+    (FOR NO KEY UPDATE, as order placement locks it) until the caller's transaction ends; one query.
+
+    Must run inside a transaction. None when there is no cart or the cart has no checkout yet.
+    """
+    found = Checkout.objects.select_for_update(no_key=True, of=("self",)).filter(store=store, cart__store=store)
+    if customer is not None:
+        found = found.filter(cart__customer=customer)
+    elif secret and cart_secret_plausible(secret):
+        found = found.filter(cart__customer__isnull=True, cart__token_hash=cart_token_hash(secret))
+    else:
+        return None
+    return one_or_none(found)
 
 
 @dataclass(frozen=True)

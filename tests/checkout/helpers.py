@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from shopwright.catalog.models import Variant
 from shopwright.checkout.models import Checkout
@@ -72,3 +77,54 @@ def checkouts(store: Store) -> list[Checkout]:
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+# --- what a request costs the database ----------------------------------------------------------
+
+# Transaction control: BEGIN/COMMIT in production, SAVEPOINT/RELEASE inside a test's transaction.
+_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK)\b", re.IGNORECASE)
+# Read by every request but not checkout's own statements: the host's store (remembered by the process
+# outside tests), the bearer token, and the store's shipping and tax settings (cached per store).
+_AROUND = ("stores_store", "customers_customerapitoken", "shipping_", "taxes_")
+
+
+def statement(sql: str) -> str:
+    """`SELECT cart_cart`, `UPDATE checkout_checkout`: the verb and the first table it names."""
+    words = sql.replace('"', "").split()
+    verb = words[0].upper()
+    keyword = {"SELECT": "FROM", "UPDATE": "UPDATE", "INSERT": "INTO", "DELETE": "FROM"}[verb]
+    return f"{verb} {words[[w.upper() for w in words].index(keyword) + 1]}"
+
+
+@dataclass
+class Cost:
+    """A request's statements: checkout's own in order, transaction control and reads of settings apart."""
+
+    own: list[str] = field(default_factory=list)
+    control: int = 0
+    settings_reads: int = 0
+    sqls: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def cost() -> Iterator[Cost]:
+    found = Cost()
+    with CaptureQueriesContext(connection) as queries:
+        yield found
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        found.sqls.append(sql)
+        if _CONTROL.match(sql):
+            found.control += 1
+            continue
+        name = statement(sql)
+        if name.split()[1].startswith(("shipping_", "taxes_")):
+            found.settings_reads += 1
+        elif not name.split()[1].startswith(_AROUND):
+            found.own.append(name)
+
+
+def cost_of(call: Callable[[], Any]) -> tuple[Any, Cost]:
+    with cost() as found:
+        answer = call()
+    return answer, found

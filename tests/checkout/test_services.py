@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 
 from shopwright.cart.models import Cart, CartLine
+from shopwright.cart.services import Shopper, cart_line_add
 from shopwright.checkout import services
 from shopwright.checkout.models import Checkout
 from shopwright.checkout.selectors import checkout_priced
 from shopwright.core.audit import Actor
-from shopwright.core.exceptions import ApplicationError
+from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.customers.addresses import address_create
 from shopwright.customers.models import Address
 from shopwright.orders.services import order_place
@@ -254,3 +255,58 @@ def test_no_method_can_be_chosen_where_the_store_does_not_ship(store) -> None:
     with pytest.raises(ApplicationError) as caught:
         services.checkout_set_shipping_method(store=store, checkout=checkout, method_id=1)
     assert caught.value.fields == {"method_id": ["We don't ship to Japan (東京都)."]}
+
+
+def test_a_shoppers_checkout_is_found_by_their_cart(store, other_store) -> None:
+    customer = make_customer(store, email="jo@example.com")
+    item = variant(store)
+    mine = cart_line_add(store=store, actor=Actor.anonymous(), shopper=Shopper(), variant_id=item.pk, quantity=1)
+    theirs = cart_line_add(
+        store=store, actor=Actor.anonymous(), shopper=Shopper(customer=customer), variant_id=item.pk, quantity=1
+    )
+    visitor = services.checkout_for_shopper(store=store, shopper=Shopper(secret=mine.secret))
+    assert (visitor.cart_id, visitor.customer_id, visitor.email) == (mine.cart.pk, None, "")
+    signed_in = services.checkout_for_shopper(store=store, shopper=Shopper(customer=customer))
+    assert (signed_in.cart_id, signed_in.customer_id, signed_in.email) == (
+        theirs.cart.pk,
+        customer.pk,
+        "jo@example.com",
+    )
+    # Found again, not made again; a customer's own cart wins over a visitor token they also send.
+    assert services.checkout_for_shopper(store=store, shopper=Shopper(secret=mine.secret)).pk == visitor.pk
+    both = Shopper(customer=customer, secret=mine.secret)
+    assert services.checkout_for_shopper(store=store, shopper=both).pk == signed_in.pk
+    for nobody in (
+        Shopper(),
+        Shopper(secret="not a secret of ours"),
+        Shopper(customer=make_customer(store, email="new@example.com")),
+    ):
+        with pytest.raises(NotFound):
+            services.checkout_for_shopper(store=store, shopper=nobody)
+    with pytest.raises(NotFound):  # another store's cart token: the same answer as none
+        services.checkout_for_shopper(store=other_store, shopper=Shopper(secret=mine.secret))
+    assert Checkout.objects.filter(store=store).count() == 2
+    assert not Checkout.objects.filter(store=other_store).exists()
+
+
+def test_a_shopper_without_a_cart_is_told_so_before_any_problem_of_the_input(store) -> None:
+    with pytest.raises(NotFound):
+        services.checkout_update_information(store=store, checkout=Shopper(), **{**INFO, "email": "nope"})
+    item = variant(store)
+    change = cart_line_add(store=store, actor=Actor.anonymous(), shopper=Shopper(), variant_id=item.pk, quantity=1)
+    with pytest.raises(ApplicationError) as caught:
+        services.checkout_update_information(
+            store=store, checkout=Shopper(secret=change.secret), **{**INFO, "email": "nope"}
+        )
+    assert not isinstance(caught.value, NotFound) and "email" in caught.value.fields
+    assert not Checkout.objects.filter(store=store).exists()  # the refused write made nothing, not even it
+
+
+def test_a_shoppers_information_is_written_on_their_checkout(store) -> None:
+    item = variant(store)
+    change = cart_line_add(store=store, actor=Actor.anonymous(), shopper=Shopper(), variant_id=item.pk, quantity=1)
+    shopper = Shopper(secret=change.secret)
+    first = services.checkout_update_information(store=store, checkout=shopper, **INFO)  # made on first use
+    again = services.checkout_update_information(store=store, checkout=shopper, **{**INFO, "email": "b@example.com"})
+    assert first.pk == again.pk and _row(again)[0] == "b@example.com"
+    assert _row(again)[4] is not None and _row(again)[4]["city"] == "BERLIN"
