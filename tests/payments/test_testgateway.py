@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import time
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shopwright.core.models import Email
 from shopwright.orders.models import OrderStatus
 from shopwright.payments import models as pm
 from shopwright.payments.models import PaymentStatus, WebhookEvent
+from shopwright.payments.testgateway import services as gateway
 from tests.payments.conftest import (
     CARD_3DS,
     CARD_DECLINED,
@@ -178,3 +183,87 @@ def test_unknown_payment_page_is_404_and_the_page_is_not_on_store_hosts(buyer: B
     assert client.post("/testpay/tp_nope/", {"number": "4242424242424242"}, HTTP_HOST=PLATFORM_HOST).status_code == 404
     store_host = f"{buyer.store.handle}.localhost"
     assert client.get(f"/testpay/{payment.reference}/", HTTP_HOST=store_host).status_code == 404
+
+
+# --- what the gateway costs in statements ------------------------------------------------------------
+
+_PARAMS = {
+    "amount": "10.00",
+    "currency": "EUR",
+    "description": "#1 at X",
+    "return_url": "http://x.localhost/r",
+    "webhook_url": "http://x.localhost/w",
+}
+
+
+def test_create_writes_every_column_of_the_gateways_payment() -> None:
+    """`create` inserts with its own SQL: a field added to the model must be added there too."""
+    names = {field.name for field in pm.TestGatewayPayment._meta.concrete_fields}
+    assert set(gateway._CREATE_FIELDS) == names
+
+
+def test_create_is_one_statement_for_a_new_key_and_answers_the_first_payment_for_a_repeated_one(
+    django_assert_num_queries,
+) -> None:
+    params = {**_PARAMS, "idempotency_key": "k-new", "expires_at": int(time.time()) + 600}
+    with django_assert_num_queries(1):  # the insert (nothing is read first)
+        first = gateway.create(account=7, params=params)
+    row = pm.TestGatewayPayment.objects.get(pk=first["id"])
+    assert (row.account, row.idempotency_key, row.amount, row.status) == (7, "k-new", Decimal("10.00"), "open")
+    assert (row.return_url, row.webhook_url) == ("http://x.localhost/r", "http://x.localhost/w")
+    assert row.description == "#1 at X"
+    assert row.created_at is not None and row.updated_at is not None and row.expires_at is not None
+    with django_assert_num_queries(2):  # the insert that does nothing, and the read of what the first call made
+        again = gateway.create(account=7, params={**params, "amount": "99.00"})
+    assert again == first  # same key, same payment: the second call's parameters change nothing
+    assert pm.TestGatewayPayment.objects.count() == 1
+
+
+def test_a_repeated_key_answers_its_payment_even_after_its_expiry_passed() -> None:
+    params = {**_PARAMS, "idempotency_key": "k-late", "expires_at": int(time.time()) + 600}
+    first = gateway.create(account=7, params=params)
+    pm.TestGatewayPayment.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=5))
+    late = {**params, "expires_at": int(time.time()) - 5}  # the same call, repeated after the page's time ran out
+    again = gateway.create(account=7, params=late)
+    assert again["id"] == first["id"] and again["status"] == "expired"
+    with pytest.raises(gateway.GatewayError) as refused:  # a new key with such parameters is refused
+        gateway.create(account=7, params={**late, "idempotency_key": "k-other"})
+    assert refused.value.code == "invalid_expires_at"
+
+
+def test_a_card_is_charged_with_the_page_read_and_one_update(
+    buyer: Buyer, client, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    payment = buyer.start()
+    with django_assert_num_queries(2), django_capture_on_commit_callbacks(execute=False) as queued:
+        response = pay(client, payment)
+    assert response.status_code == 303 and response["Location"] == buyer.return_url
+    row = gateway_row(payment)
+    assert (row.status, row.card_brand, row.card_last4, row.failure_code) == ("succeeded", "visa", "4242", "")
+    assert len(queued) == 1  # the "payment.succeeded" webhook
+
+
+def test_a_card_for_a_payment_past_its_time_is_not_charged_and_the_expiry_is_written_down(buyer: Buyer) -> None:
+    payment = buyer.start()
+    pm.TestGatewayPayment.objects.filter(pk=payment.reference).update(expires_at=timezone.now() - timedelta(seconds=1))
+    card = gateway.card_check(number="4242 4242 4242 4242", expiry="12/39", cvc="123", name="E M")
+    answered = gateway.card_submit(payment_id=payment.reference, card=card)
+    assert answered.status == pm.TestGatewayStatus.EXPIRED and answered.card_last4 == ""
+    assert gateway_row(payment).status == pm.TestGatewayStatus.EXPIRED
+
+
+def test_a_payment_payable_again_when_the_update_looked_is_charged_under_its_lock(buyer: Buyer, monkeypatch) -> None:
+    """The conditional update found it waiting for authentication, which then failed: the card is charged."""
+    payment = buyer.start()
+    pm.TestGatewayPayment.objects.filter(pk=payment.reference).update(status=pm.TestGatewayStatus.REQUIRES_ACTION)
+    real_filter = pm.TestGatewayPayment.objects.select_for_update
+
+    def authentication_fails_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pm.TestGatewayPayment.objects.filter(pk=payment.reference).update(status=pm.TestGatewayStatus.FAILED)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(pm.TestGatewayPayment.objects, "select_for_update", authentication_fails_meanwhile)
+    card = gateway.card_check(number="4242 4242 4242 4242", expiry="12/39", cvc="123", name="E M")
+    answered = gateway.card_submit(payment_id=payment.reference, card=card)
+    assert answered.status == pm.TestGatewayStatus.SUCCEEDED
+    assert gateway_row(payment).status == pm.TestGatewayStatus.SUCCEEDED

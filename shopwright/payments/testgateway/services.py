@@ -40,7 +40,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from shopwright.core.exceptions import ApplicationError, NotFound
@@ -183,24 +184,97 @@ def _expires_at(value: Any) -> datetime | None:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
+# The columns `create` writes: every field of TestGatewayPayment (a test checks that none is missing).
+_CREATE_FIELDS = (
+    "id",
+    "account",
+    "amount",
+    "currency",
+    "description",
+    "status",
+    "return_url",
+    "webhook_url",
+    "idempotency_key",
+    "card_brand",
+    "card_last4",
+    "failure_code",
+    "refunded_amount",
+    "expires_at",
+    "created_at",
+    "updated_at",
+)
+# One statement: the row is made unless the account already used the key (testgateway_account_idem_unique).
+# RETURNING names the row only when this statement made it. Needs SQLite >= 3.35 or PostgreSQL.
+_CREATE_SQL = """
+    INSERT INTO payments_testgatewaypayment
+        (id, account, amount, currency, description, status, return_url, webhook_url, idempotency_key,
+         card_brand, card_last4, failure_code, refunded_amount, expires_at, created_at, updated_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (account, idempotency_key) DO NOTHING
+    RETURNING id
+"""
+
+
+def _insert_new(payment: TestGatewayPayment) -> bool:
+    """Insert the payment unless its account used its idempotency key already; True if it was inserted.
+
+    Outside a transaction it is one statement that commits by itself; two
+    racing calls with the same key make one row (the unique constraint),
+    and the loser inserts nothing, with no error to roll back.
+    """
+    fields = {field.name: field for field in TestGatewayPayment._meta.concrete_fields}
+    params = []
+    for name in _CREATE_FIELDS:
+        field = fields[name]
+        params.append(field.get_db_prep_save(field.pre_save(payment, add=True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(_CREATE_SQL, params)
+        return cursor.fetchone() is not None
+
+
+def _by_key(*, account: int, key: str) -> TestGatewayPayment | None:
+    """The account's payment made with `key`, if any (one at most: testgateway_account_idem_unique)."""
+    try:
+        return TestGatewayPayment.objects.get(account=account, idempotency_key=key)
+    except TestGatewayPayment.DoesNotExist:
+        return None
+
+
 def create(*, account: int, params: Mapping[str, Any]) -> dict[str, Any]:
     """POST /payments: a payment waiting for the buyer on the hosted page.
 
     `params`: amount (decimal text), currency, description, return_url,
     webhook_url, idempotency_key, and optionally expires_at (Unix time:
     the page takes no card after it). A repeated key answers the payment
-    the first call made, even when both calls race.
+    the first call made, even when both calls race, and even when its
+    parameters no longer pass (its expires_at has passed since).
+
+    A new key costs one statement (an insert that does nothing when the key
+    is taken); a repeated one, a second to read what the first call made.
     """
     key = str(params.get("idempotency_key") or "")
     if not key or len(key) > 64:
         raise GatewayError("invalid_idempotency_key", "idempotency_key is required (at most 64 characters)")
-    existing = TestGatewayPayment.objects.filter(account=account, idempotency_key=key).first()
-    if existing is not None:
+    try:
+        payment = _new_payment(account=account, key=key, params=params)
+    except GatewayError:
+        # A repeated key answers its payment whatever the parameters say now, as before they were checked.
+        existing = _by_key(account=account, key=key)
+        if existing is None:
+            raise
         return _payment_json(existing)
+    if not _insert_new(payment):
+        # The key was used before (a retried call, or another call that won the race): answer what it made.
+        payment = TestGatewayPayment.objects.get(account=account, idempotency_key=key)
+    return _payment_json(payment)
+
+
+def _new_payment(*, account: int, key: str, params: Mapping[str, Any]) -> TestGatewayPayment:
+    """The payment `params` ask for, checked (GatewayError for a bad parameter); not saved."""
     currency = str(params.get("currency") or "")
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise GatewayError("invalid_currency", "currency must be an ISO 4217 code")
-    payment = TestGatewayPayment(
+    return TestGatewayPayment(
         id=_new_id("tp"),
         account=account,
         amount=_amount(params.get("amount")),
@@ -211,20 +285,14 @@ def create(*, account: int, params: Mapping[str, Any]) -> dict[str, Any]:
         idempotency_key=key,
         expires_at=_expires_at(params.get("expires_at")),
     )
-    try:
-        with transaction.atomic():
-            payment.save(force_insert=True)
-    except IntegrityError:
-        # Another call with the same key won the race: answer what it made.
-        payment = TestGatewayPayment.objects.get(account=account, idempotency_key=key)
-    return _payment_json(payment)
 
 
 def retrieve(*, account: int, payment_id: str) -> dict[str, Any]:
     """GET /payments/<id>: the payment as the gateway knows it; another account's id is not found."""
-    payment = TestGatewayPayment.objects.filter(account=account, pk=payment_id).first()
-    if payment is None:
-        raise GatewayError("not_found", "no such payment", status=404)
+    try:
+        payment = TestGatewayPayment.objects.get(account=account, pk=payment_id)
+    except TestGatewayPayment.DoesNotExist:
+        raise GatewayError("not_found", "no such payment", status=404) from None
     return _payment_json(payment)
 
 
@@ -353,44 +421,66 @@ def card_check(*, number: str, expiry: str, cvc: str, name: str, today: Any = No
 
 def page_payment(*, payment_id: str) -> TestGatewayPayment:
     """The payment behind a hosted-page URL; NotFound for an unknown id."""
-    payment = TestGatewayPayment.objects.filter(pk=payment_id).first() if len(payment_id) <= 40 else None
-    if payment is None:
-        raise NotFound("There is no such payment.")
-    return payment
+    try:
+        if len(payment_id) <= 40:
+            return TestGatewayPayment.objects.get(pk=payment_id)
+    except TestGatewayPayment.DoesNotExist:
+        pass
+    raise NotFound("There is no such payment.")
 
 
-def card_submit(*, payment_id: str, card: Card) -> TestGatewayPayment:
+def _card_outcome(card: Card) -> tuple[dict[str, str], str]:
+    """What a checked card does to a payable payment: the fields it writes, and the event it sends."""
+    if card.behaviour == "decline":
+        # The card is not described: only a card that paid (or waits for its bank) is.
+        return {"status": TestGatewayStatus.FAILED, "failure_code": "card_declined"}, EVENT_FAILED
+    # Kept for the outcome when authentication is asked: the card has been checked, only the bank's answer is missing.
+    described = {"failure_code": "", "card_brand": card.brand, "card_last4": card.last4}
+    if card.behaviour == "authenticate":
+        return {"status": TestGatewayStatus.REQUIRES_ACTION, **described}, EVENT_ACTION_REQUIRED
+    return {"status": TestGatewayStatus.SUCCEEDED, **described}, EVENT_SUCCEEDED
+
+
+def card_submit(*, payment_id: str, card: Card, read: TestGatewayPayment | None = None) -> TestGatewayPayment:
     """Charge a checked card: succeeded, declined (still payable) or waiting for authentication.
 
-    The payment row is locked, so a double submit finds the first one's
-    success and charges nothing; a payment that succeeded, waits for
-    authentication, expired or was cancelled is returned unchanged (an
-    expiry the clock decided is written down first): nothing is charged.
+    One conditional UPDATE charges the card only while the payment is
+    payable (open, or declined before) and not past its expires_at; a
+    double submit waits on the first one's row lock, then finds the payment
+    no longer payable and charges nothing. A payment that succeeded, waits
+    for authentication, expired or was cancelled is returned unchanged (an
+    expiry the clock decided is written down first, under the row lock):
+    nothing is charged. `read`: the payment as the caller (the hosted page)
+    has just read it, returned updated instead of being read again.
     """
-    with transaction.atomic():
-        payment = TestGatewayPayment.objects.select_for_update().filter(pk=payment_id).first()
-        if payment is None:
-            raise NotFound("There is no such payment.")
-        if _close_if_expired(payment) or payment.status not in PAYABLE:
-            return payment
-        if card.behaviour == "decline":
-            payment.status = TestGatewayStatus.FAILED
-            payment.failure_code = "card_declined"
-            event = EVENT_FAILED
-        elif card.behaviour == "authenticate":
-            payment.status = TestGatewayStatus.REQUIRES_ACTION
-            payment.failure_code = ""
-            # Kept for the outcome: the card has been checked, only the bank's answer is missing.
-            payment.card_brand, payment.card_last4 = card.brand, card.last4
-            event = EVENT_ACTION_REQUIRED
-        else:
-            payment.status = TestGatewayStatus.SUCCEEDED
-            payment.failure_code = ""
-            payment.card_brand, payment.card_last4 = card.brand, card.last4
-            event = EVENT_SUCCEEDED
-        payment.save(update_fields=["status", "failure_code", "card_brand", "card_last4", "updated_at"])
+    if read is not None and read.pk != payment_id:
+        raise ValueError("`read` is not the payment named")
+    fields, event = _card_outcome(card)
+    now = timezone.now()
+    payable = TestGatewayPayment.objects.filter(pk=payment_id, status__in=PAYABLE).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    if payable.update(**fields, updated_at=now):
+        payment = read if read is not None else page_payment(payment_id=payment_id)
+        for name, value in fields.items():
+            setattr(payment, name, value)
+        payment.updated_at = now
+        # Outside a transaction the charge is committed already: the event is queued at once.
         _event_later(payment, event)
-    return payment
+        return payment
+    with transaction.atomic():
+        # Not charged: read it under its lock to say why (and write an expiry down).
+        locked = TestGatewayPayment.objects.select_for_update().filter(pk=payment_id).first()
+        if locked is None:
+            raise NotFound("There is no such payment.")
+        if _close_if_expired(locked) or locked.status not in PAYABLE:
+            return locked
+        # Payable again since the update looked (a failed authentication just finished): charged here.
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*fields, "updated_at"])
+        _event_later(locked, event)
+    return locked
 
 
 def authentication_finish(*, payment_id: str, complete: bool) -> TestGatewayPayment:

@@ -104,7 +104,8 @@ def pay(request: HttpRequest, payment_id: str) -> HttpResponse:
         # Only the expiry and the name come back; the number and CVC are typed again.
         values = {"expiry": request.POST.get("expiry", "")[:10], "name": request.POST.get("name", "")[:100]}
         return _form_page(request, payment, status=400, errors=exc.fields, values=values)
-    payment = gateway.card_submit(payment_id=payment.id, card=card)
+    # The row read above is updated in place when the card is charged: not read again.
+    payment = gateway.card_submit(payment_id=payment.id, card=card, read=payment)
     if payment.status == TestGatewayStatus.SUCCEEDED:
         return _back_to_store(payment)
     if payment.status == TestGatewayStatus.REQUIRES_ACTION:
