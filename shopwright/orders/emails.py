@@ -10,6 +10,7 @@ digits, which the buyer's own bank statement shows anyway.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from shopwright.core.addresses import address_lines
@@ -54,12 +55,20 @@ def _base_context(*, store: Store, order: Order) -> dict[str, Any]:
     }
 
 
-def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) -> Email | None:
-    """Thank the buyer for the paid order: number, lines, totals with tax lines, shipping method, delivery address."""
+def order_confirmation_queue(
+    *, store: Store, order: Order, payment: Payment, lines: Iterable[OrderLine] | None = None
+) -> Email | None:
+    """Thank the buyer for the paid order: number, lines, totals with tax lines, shipping method, delivery address.
+
+    `lines`: the order's lines in id order when the caller has read them already (orders.services reads
+    them once for the sales counts and this message); read here otherwise.
+    """
     if not buyer_reachable(order):
         return None
     currency = order.currency
-    lines = [
+    if lines is None:
+        lines = OrderLine.objects.filter(store=store, order=order).order_by("id")
+    rows = [
         {
             "title": line.product_title,
             "variant": line.variant_title,
@@ -68,11 +77,11 @@ def order_confirmation_queue(*, store: Store, order: Order, payment: Payment) ->
             "unit_price": display.money(line.unit_price, currency),
             "total": display.money(line.line_total, currency),
         }
-        for line in OrderLine.objects.filter(store=store, order=order).order_by("id")
+        for line in lines
     ]
     tax_rows = display.tax_rows(order, OrderTaxLine.objects.filter(store=store, order=order).order_by("id"))
     context = _base_context(store=store, order=order) | {
-        "lines": lines,
+        "lines": rows,
         "tax_rows": tax_rows,
         "subtotal": display.money(order.subtotal, currency),
         "shipping_total": display.money(order.shipping_total, currency),

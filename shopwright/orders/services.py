@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -190,7 +191,14 @@ class OrderPlaced:
     created: bool
 
 
-def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, actor: Actor) -> OrderPlaced:
+def order_place(
+    *,
+    store: Store,
+    checkout: Checkout,
+    reviewed_signature: str,
+    actor: Actor,
+    on_placed: Callable[[Order], None] | None = None,
+) -> OrderPlaced:
     """Turn a checkout into an order pending payment, holding its stock for RESERVATION_MINUTES.
 
     One transaction: the checkout row is locked first, so a second click
@@ -201,6 +209,13 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
     The cart is emptied in the same transaction. At most 30 queries,
     whatever the number of lines (17: see tests/orders/test_query_budget.py).
 
+    `on_placed(order)` runs last inside the transaction, only for an order
+    placed now (not for a second click): payments opens the order's first
+    payment attempt there (payments.services.order_place_for_payment), so
+    the order and its attempt commit together, and whatever it raises rolls
+    the placement back. It must not call a provider (no network call
+    inside a transaction): that comes after the commit.
+
     Lock order, the same for every writer: checkout, cart, variants (id
     order, catalog.stock), the store's number counter. An add to cart takes
     the cart lock too, so no line can slip in between pricing and emptying.
@@ -210,9 +225,11 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
     happens here: payment starts after this commits.
     """
     with transaction.atomic():
-        locked = Checkout.objects.select_for_update(no_key=True).filter(store=store, pk=checkout.pk).first()
-        if locked is None:
-            raise NotFound("This checkout no longer exists. Start again from your cart.")
+        try:
+            # .get(): no ORDER BY for a lookup by primary key (.first() would add one).
+            locked = Checkout.objects.select_for_update(no_key=True).get(store=store, pk=checkout.pk)
+        except Checkout.DoesNotExist:
+            raise NotFound("This checkout no longer exists. Start again from your cart.") from None
         if locked.order_id is not None:
             # A second click (or a retried request): the order the first one placed.
             return OrderPlaced(order=Order.objects.get(store=store, pk=locked.order_id), token=None, created=False)
@@ -249,6 +266,8 @@ def order_place(*, store: Store, checkout: Checkout, reviewed_signature: str, ac
         CartLine.objects.filter(store=store, cart_id=locked.cart_id).delete()
         if locked.customer_id is not None:
             count_changed(store_id=store.pk, customer_id=locked.customer_id, count=0)
+        if on_placed is not None:
+            on_placed(order)
     checkout.order = order
     return OrderPlaced(order=order, token=token, created=True)
 
@@ -298,10 +317,11 @@ def _locked_order(*, store: Store, order: Order) -> Order:
     """The order re-read under its row lock (must run inside a transaction); NotFound for another store's."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("order writes lock the order inside the caller's transaction")
-    locked = Order.objects.select_for_update(no_key=True).filter(store=store, pk=order.pk).first()
-    if locked is None:
-        raise NotFound("There is no such order.")
-    return locked
+    try:
+        # .get(): no ORDER BY (Meta.ordering's "-number" is no use for one row by primary key).
+        return Order.objects.select_for_update(no_key=True).get(store=store, pk=order.pk)
+    except Order.DoesNotExist:
+        raise NotFound("There is no such order.") from None
 
 
 def _sync(target: Order, source: Order) -> None:
@@ -384,12 +404,26 @@ def _reinstate(*, store: Store, order: Order) -> bool:
     return True
 
 
-def _count_sales(*, store: Store, order: Order) -> None:
-    """Grow the sold products' sales counts by the units sold (two statements, whatever the number of lines)."""
+def _paid_lines(*, store: Store, order: Order) -> list[OrderLine]:
+    """The order's lines in order, each with `sold_product_id` (None when its variant was deleted since).
+
+    One read for both things a payment needs of the lines: the sales counts
+    and the confirmation email.
+    """
+    lines = OrderLine.objects.filter(store=store, order=order).annotate(sold_product_id=F("variant__product_id"))
+    return list(lines.order_by("id"))
+
+
+def _count_sales(*, store: Store, lines: Iterable[OrderLine]) -> None:
+    """Grow the sold products' sales counts by the units sold (one statement, whatever the number of lines).
+
+    `lines` come from `_paid_lines`; a line whose variant was deleted sold no product that still exists.
+    """
     units: dict[int, int] = {}
-    rows = OrderLine.objects.filter(store=store, order=order, variant__isnull=False)
-    for product_id, quantity in rows.values_list("variant__product_id", "quantity"):
-        units[product_id] = units.get(product_id, 0) + quantity
+    for line in lines:
+        product_id = getattr(line, "sold_product_id", None)
+        if product_id is not None:
+            units[product_id] = units.get(product_id, 0) + line.quantity
     if not units:
         return
     grow = Case(*(When(pk=pk, then=Value(n)) for pk, n in units.items()), output_field=IntegerField())
@@ -407,15 +441,28 @@ class PaymentOutcome(enum.Enum):
     # or already paid by another payment): the caller refunds it
 
 
-def order_payment_succeeded(*, store: Store, order: Order, payment: Payment) -> PaymentOutcome:
+def order_payment_succeeded(
+    *, store: Store, order: Order, payment: Payment, order_locked: bool = False
+) -> PaymentOutcome:
     """Apply a successful payment: the reservation becomes a sale, sales counts grow, confirmation email.
 
     Must run inside the caller's transaction (payments locks the payment row
     first, then this locks the order). An order whose reservation expired is
     re-reserved if the stock is still there, else REFUND_NEEDED. Which
     payment paid an order is read from its "paid" event (data.payment_id).
+
+    `order_locked=True`: the caller read `order` under its row lock in this
+    transaction (payments locks a payment and its order in one statement,
+    payment first), so it is used as it is instead of being read again.
+    The confirmation email is rendered and queued here, in this
+    transaction: the outbox row commits with the order being paid, or not at all.
     """
-    locked = _locked_order(store=store, order=order)
+    if order_locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("order writes lock the order inside the caller's transaction")
+        locked = order
+    else:
+        locked = _locked_order(store=store, order=order)
     actor = Actor("provider")
     paid_by = _paid_by(store=store, order=locked)
     if paid_by is not None:
@@ -441,8 +488,9 @@ def order_payment_succeeded(*, store: Store, order: Order, payment: Payment) -> 
     locked.reserved_until = None
     locked.cancelled_at = None
     locked.save(update_fields=["status", "paid_at", "reserved_until", "cancelled_at", "updated_at"])
-    _count_sales(store=store, order=locked)
-    email = emails.order_confirmation_queue(store=store, order=locked, payment=payment)
+    lines = _paid_lines(store=store, order=locked)
+    _count_sales(store=store, lines=lines)
+    email = emails.order_confirmation_queue(store=store, order=locked, payment=payment, lines=lines)
     data: dict[str, Any] = {
         "payment_id": payment.pk,
         "provider": payment.provider,

@@ -115,3 +115,22 @@ def test_the_four_order_emails_arrive_branded_with_the_right_amounts(
     for body in (text, html):
         assert "$34.51" in body  # 24.00 + 5.00 shipping + 19 % VAT of 29.00
         assert "Nothing was charged" in body
+
+
+def test_the_confirmation_is_the_same_from_the_lines_the_payment_read_as_from_its_own_read(store) -> None:
+    """order_payment_succeeded hands the lines it read for the sales counts to the email: the message is unchanged."""
+    from shopwright.core.models import Email
+    from shopwright.orders import emails
+    from shopwright.orders.models import OrderLine
+
+    teapot = make_variant(store, stock=5, price="24.00", title="Stoneware teapot")
+    cups = make_variant(store, stock=9, price="6.50", title="Tea cups", sizes=["Set of 2"])
+    order = make_paid_order(store, [(teapot, 1), (cups, 2)])
+    payment = make_payment(order)
+    read_here = emails.order_confirmation_queue(store=store, order=order, payment=payment)
+    lines = list(OrderLine.objects.filter(store=store, order=order).order_by("id"))
+    handed = emails.order_confirmation_queue(store=store, order=order, payment=payment, lines=lines)
+    assert read_here is not None and handed is not None
+    first, second = (Email.objects.get(pk=email.pk) for email in (read_here, handed))
+    assert (first.subject, first.body_text, first.body_html) == (second.subject, second.body_text, second.body_html)
+    assert "Stoneware teapot" in first.body_text and "Tea cups" in first.body_html
