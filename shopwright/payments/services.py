@@ -5,7 +5,10 @@ writes its intent in one short transaction, calls the provider with none
 open, then applies the answer in another (the lesson of Saleor issue
 #15139, where a slow provider held checkout's row locks for 30 s). Every
 outgoing call carries an idempotency key stored with the intent, so a
-retried call never makes a second payment or refund.
+retried call never makes a second payment or refund. A new order's first
+attempt is that intent too, written in the transaction that places the
+order (`order_place_for_payment`), so placing and starting a payment take
+two transactions, not four.
 
 Every service that calls a provider refuses to start inside a transaction
 (`_outside_transaction`), so a caller that wraps one in `atomic()` fails at
@@ -18,11 +21,13 @@ the order's services are called inside the transaction that holds the
 payment's row lock.
 
 Lock order, the same in every transaction here: the payment row first,
-then its refunds, then the order (orders.services locks it). Two writers
-that both need a payment and its order (a refund asked for while the
-provider's refund webhook settles another) then queue on the payment
-instead of each holding what the other waits for. Row locks are taken
-`FOR NO KEY UPDATE` (`select_for_update(no_key=True)`): on PostgreSQL it
+then its refunds, then the order (orders.services locks it; a success
+locks the payment and its order in one statement, payment first, see
+`_locked_payment`). Two writers that both need a payment and its order (a
+refund asked for while the provider's refund webhook settles another)
+then queue on the payment instead of each holding what the other waits
+for. Row locks are taken `FOR NO KEY UPDATE`
+(`select_for_update(no_key=True)`): on PostgreSQL it
 does not block inserts of rows that reference the locked one (a refund or
 an order event inserted by another transaction takes a key-share lock on
 its payment and order, which FOR UPDATE would make wait).
@@ -64,12 +69,14 @@ from shopwright.core.validation import FieldErrors
 from shopwright.orders.events import order_event
 from shopwright.orders.models import Order, OrderEventKind, OrderStatus
 from shopwright.orders.services import (
+    OrderPlaced,
     PaymentOutcome,
     order_cancel,
     order_cancel_check,
     order_payment_action_required,
     order_payment_failed,
     order_payment_succeeded,
+    order_place,
     order_refund_applied,
     order_refundable,
 )
@@ -98,6 +105,7 @@ from shopwright.privacy.services import sharing_record
 from shopwright.stores.selectors import store_by_id
 
 if TYPE_CHECKING:
+    from shopwright.checkout.models import Checkout
     from shopwright.stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -155,17 +163,25 @@ def _outside_transaction(what: str) -> None:
         raise RuntimeError(f"{what} must not run inside a transaction: it calls the payment provider")
 
 
-def _locked_payment(*, store: Store, payment_id: int) -> Payment:
-    """The payment under its row lock, with its order loaded but not locked (orders locks it, after)."""
-    payment = (
-        Payment.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("order")
-        .filter(store=store, pk=payment_id)
-        .first()
-    )
-    if payment is None:
-        raise NotFound("There is no such payment.")
-    return payment
+def _locked_payment(*, store: Store, payment_id: int, lock_order: bool = False) -> Payment:
+    """The payment under its row lock, with its order loaded but not locked (orders locks it, after).
+
+    `lock_order=True` locks the order too, in the same statement (`FOR NO KEY
+    UPDATE OF` both, the payment first: PostgreSQL takes the row locks in
+    the order the OF list names them), for a caller that will pay the order
+    (`_apply_state(order_locked=True)`): one statement instead of two, the
+    module's lock order kept.
+    """
+    of = ("self", "order") if lock_order else ("self",)
+    try:
+        # .get(): no ORDER BY (Meta.ordering) for one row by primary key.
+        return (
+            Payment.objects.select_for_update(of=of, no_key=True)
+            .select_related("order")
+            .get(store=store, pk=payment_id)
+        )
+    except Payment.DoesNotExist:
+        raise NotFound("There is no such payment.") from None
 
 
 # --- starting a payment ---------------------------------------------------------------
@@ -205,26 +221,100 @@ def order_token_matches(order: Order, token: str) -> bool:
     return bool(token) and hmac.compare_digest(hash_secret_token(token), order.token_hash)
 
 
-def payment_resume(*, store: Store, order: Order, token: str = "") -> Payment | None:
+@dataclass(frozen=True)
+class PlacedForPayment:
+    """What `order_place_for_payment` did: the placement, and the payment attempt opened with it."""
+
+    placed: OrderPlaced
+    # Opened in the placing transaction; None when the order was placed before (a second click)
+    # or costs nothing (payment_start pays it at once, with no provider).
+    attempt: Payment | None
+
+
+def order_place_for_payment(
+    *, store: Store, checkout: Checkout, reviewed_signature: str, actor: Actor
+) -> PlacedForPayment:
+    """Place the order (orders.services.order_place) and open its first payment attempt in the same transaction.
+
+    The attempt (the Payment row and its sharing record, `payment_attempt_open`)
+    commits with the order or not at all; the provider is called afterwards,
+    outside any transaction, by payment_start(attempt=...), which then skips
+    what a new order cannot have (attempts to replace or resume) and the
+    order's re-lock. Raises what order_place raises.
+    """
+    opened: list[Payment] = []
+
+    def open_attempt(order: Order) -> None:
+        attempt = payment_attempt_open(store=store, order=order)
+        if attempt is not None:
+            opened.append(attempt)
+
+    placed = order_place(
+        store=store, checkout=checkout, reviewed_signature=reviewed_signature, actor=actor, on_placed=open_attempt
+    )
+    return PlacedForPayment(placed=placed, attempt=opened[0] if opened else None)
+
+
+def payment_attempt_open(*, store: Store, order: Order) -> Payment | None:
+    """The first payment attempt of an order placed in the caller's transaction; None if it costs nothing.
+
+    Must run inside the transaction that placed `order` (orders.services.order_place's
+    `on_placed`): that transaction holds the order, which nobody else can see
+    yet, so it has no other attempt and no lock to take. Writes the Payment
+    (status created, a new idempotency key) and the sharing record, as
+    payment_start does for an order without a payable attempt. An order
+    with nothing to pay gets none here: payment_start pays it with no provider.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("payment_attempt_open runs in the transaction that places the order")
+    if order.total <= 0:
+        return None
+    return _attempt_create(store=store, order=order, provider=provider_for(store))
+
+
+def _attempt_create(*, store: Store, order: Order, provider: PaymentProvider) -> Payment:
+    """A new attempt at `provider` for the order (locked, or just placed, by the caller) and its sharing record."""
+    payment = Payment.objects.create(
+        store=store,
+        order=order,
+        provider=provider.name,
+        idempotency_key=_new_key(),
+        amount=order.total,
+        currency=order.currency,
+        status=PaymentStatus.CREATED,
+    )
+    sharing_record(
+        store=store,
+        recipient=provider.display_name,
+        purpose=f"collect the payment of order #{order.number}",
+        categories=_shared_categories(provider),
+        order=order,
+    )
+    return payment
+
+
+def payment_resume(*, store: Store, order: Order, token: str = "", attempt: Payment | None = None) -> Payment | None:
     """The payment to send the buyer of a just-placed order to, or None when there is none to give.
 
     With the order's link secret (the answer that placed the order has it;
     a retry after "provider unreachable" posts it back), the payment is
-    started or resumed (payment_start, with the return page of that link).
+    started or resumed (payment_start, with the return page of that link;
+    `attempt`: the one opened with the order, see order_place_for_payment).
     Without it (a second click whose first answer took the secret), only
     the attempt the first click opened is given, so its page is reached
     again and nothing new is started. Raises payment_start's errors (only
     with the secret): PaymentUnavailable, ApplicationError `order_not_payable`.
     """
     if order_token_matches(order, token) and order.status == OrderStatus.PENDING_PAYMENT:
-        return payment_start(store=store, order=order, return_url=payment_return_url(store=store, token=token))
+        return_url = payment_return_url(store=store, token=token)
+        return payment_start(store=store, order=order, return_url=return_url, attempt=attempt)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return None
     payment = selectors.open_payment(store=store, order=order)
     return payment if payment is not None and payment.redirect_url else None
 
 
-def payment_start(*, store: Store, order: Order, return_url: str) -> Payment:
+def payment_start(*, store: Store, order: Order, return_url: str, attempt: Payment | None = None) -> Payment:
     """Start (or resume) collecting an order pending payment; the buyer is then sent to `redirect_url`.
 
     The order's payable attempt (selectors.open_payment: waiting, needing
@@ -243,9 +333,22 @@ def payment_start(*, store: Store, order: Order, return_url: str) -> Payment:
     attempt with a new key. Whatever the failed call may have created at
     the provider was never shown to the buyer, so nothing can be paid
     through it, and it expires there with the order's hold.
+
+    `attempt`: the attempt opened in the transaction that placed `order`
+    (order_place_for_payment; `order` is then the instance that placement
+    returned): it is created at its provider at once, with no read or lock
+    first, since a new order has nothing to replace, resume or re-check.
     """
     _outside_transaction("payment_start")
-    payment = _start(store=store, order=order, return_url=return_url)
+    if attempt is not None:
+        if attempt.order_id != order.pk:
+            raise ValueError("the attempt is not one of this order's")
+        provider = provider_named(store, attempt.provider)
+        payment = _create_at_provider(
+            store=store, order=order, payment=attempt, provider=provider, return_url=return_url
+        )
+    else:
+        payment = _start(store=store, order=order, return_url=return_url)
     if payment.status == PaymentStatus.CANCELLED:
         # Closed while its create call was in flight (the store switched provider): close it at its
         # provider too, and start once more with the store's provider now.
@@ -258,9 +361,10 @@ def _start(*, store: Store, order: Order, return_url: str) -> Payment:
     provider = provider_for(store)
     _close_replaced_attempts(store=store, order=order, provider_name=provider.name)
     with transaction.atomic():
-        locked = Order.objects.select_for_update(no_key=True).filter(store=store, pk=order.pk).first()
-        if locked is None:
-            raise NotFound("There is no such order.")
+        try:
+            locked = Order.objects.select_for_update(no_key=True).get(store=store, pk=order.pk)
+        except Order.DoesNotExist:
+            raise NotFound("There is no such order.") from None
         if not order_payable(locked):
             raise _order_not_payable()
         if locked.total <= 0:
@@ -272,35 +376,31 @@ def _start(*, store: Store, order: Order, return_url: str) -> Payment:
         if payment is not None and payment.redirect_url:
             return payment
         if payment is None:
-            payment = Payment.objects.create(
-                store=store,
-                order=locked,
-                provider=provider.name,
-                idempotency_key=_new_key(),
-                amount=locked.total,
-                currency=locked.currency,
-                status=PaymentStatus.CREATED,
-            )
-            sharing_record(
-                store=store,
-                recipient=provider.display_name,
-                purpose=f"collect the payment of order #{locked.number}",
-                categories=_shared_categories(provider),
-                order=locked,
-            )
+            payment = _attempt_create(store=store, order=locked, provider=provider)
+    return _create_at_provider(store=store, order=locked, payment=payment, provider=provider, return_url=return_url)
+
+
+def _create_at_provider(
+    *, store: Store, order: Order, payment: Payment, provider: PaymentProvider, return_url: str
+) -> Payment:
+    """Create the attempt at its provider (outside any transaction) and record the answer; returns the payment.
+
+    `order` is the order as read when the attempt was opened (number, email, hold).
+    Raises PaymentUnavailable (the attempt is marked failed).
+    """
     request = PaymentRequest(
         amount=payment.amount,
         currency=payment.currency,
-        description=f"#{locked.number} at {store.name}",
-        order_reference=str(locked.number),
+        description=f"#{order.number} at {store.name}",
+        order_reference=str(order.number),
         return_url=return_url,
         webhook_url=webhook_url(store, provider.name),
         idempotency_key=payment.idempotency_key,
-        email=locked.email if provider.sends_email else "",
-        order_id=locked.pk,
+        email=order.email if provider.sends_email else "",
+        order_id=order.pk,
         store_id=store.pk,
         # The provider's page closes when the order's hold on the stock ends: no payment after it.
-        expires_at=locked.reserved_until,
+        expires_at=order.reserved_until,
         created_at=payment.created_at,
     )
     try:
@@ -312,6 +412,8 @@ def _start(*, store: Store, order: Order, return_url: str) -> Payment:
         else:
             message = "The payment provider refused to start this payment. Please contact the store."
         raise PaymentUnavailable(message) from None
+    if _answer_record_new(store=store, order=order, payment=payment, answer=answer):
+        return payment
     with transaction.atomic():
         payment = _locked_payment(store=store, payment_id=payment.pk)
         first_answer = not payment.reference
@@ -325,20 +427,51 @@ def _start(*, store: Store, order: Order, return_url: str) -> Payment:
         if fields:
             payment.save(update_fields=[*fields, "updated_at"])
         if first_answer:
-            order_event(
-                order=payment.order,
-                kind=OrderEventKind.PAYMENT_STARTED,
-                actor=_buyer(payment.order),
-                data={
-                    "payment_id": payment.pk,
-                    "provider": payment.provider,
-                    "amount": str(payment.amount),
-                    "currency": payment.currency,
-                },
-            )
+            _payment_started(order=payment.order, payment=payment)
         # A key already used (the create call was repeated) may answer a payment that moved on.
         _apply_state(store=store, payment=payment, state=answer)
     return payment
+
+
+def _payment_started(*, order: Order, payment: Payment) -> None:
+    """The order's "payment started" entry: the provider answered the attempt's create call for the first time."""
+    order_event(
+        order=order,
+        kind=OrderEventKind.PAYMENT_STARTED,
+        actor=_buyer(order),
+        data={
+            "payment_id": payment.pk,
+            "provider": payment.provider,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+        },
+    )
+
+
+def _answer_record_new(*, store: Store, order: Order, payment: Payment, answer: ProviderPayment) -> bool:
+    """Record the usual first answer to a create call without reading the attempt first; True if it was.
+
+    The usual answer is a new payment waiting for the buyer (status created,
+    nothing else to apply). One conditional UPDATE writes its reference and
+    page on the attempt only while nobody has recorded an answer and the
+    attempt is still waiting (its row lock orders it with a concurrent
+    answer to the same key: the second finds the reference set), and the
+    "payment started" entry goes in the same transaction. Anything else
+    (an answer that moved on, an attempt closed meanwhile, an answer
+    already recorded) returns False, for the locked path of `_create_at_provider`.
+    """
+    if answer.status != PaymentStatus.CREATED or answer.charge_reference or not answer.reference:
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        recorded = Payment.objects.filter(
+            store=store, pk=payment.pk, status=PaymentStatus.CREATED, reference="", redirect_url=""
+        ).update(reference=answer.reference, redirect_url=answer.redirect_url, updated_at=now)
+        if recorded:
+            _payment_started(order=order, payment=payment)
+    if recorded:
+        payment.reference, payment.redirect_url, payment.updated_at = answer.reference, answer.redirect_url, now
+    return bool(recorded)
 
 
 def _pay_nothing(*, store: Store, order: Order, locked: Order, return_url: str) -> Payment:
@@ -450,8 +583,11 @@ def _amount_differs(payment: Payment, state: ProviderPayment) -> bool:
     return bool(state.currency) and state.currency.upper() != payment.currency.upper()
 
 
-def _apply_state(*, store: Store, payment: Payment, state: ProviderPayment) -> bool:
+def _apply_state(*, store: Store, payment: Payment, state: ProviderPayment, order_locked: bool = False) -> bool:
     """Apply a provider's view of a payment (the caller holds the payment's row lock); True if it moved.
+
+    `order_locked`: the caller locked `payment.order` too (`_locked_payment(lock_order=True)`),
+    so paying it does not read it again.
 
     Details only fill in what is missing (a fetch after the webhook adds the
     card); the status moves only forward, and each move tells the order once.
@@ -504,7 +640,7 @@ def _apply_state(*, store: Store, payment: Payment, state: ProviderPayment) -> b
         _note(payment, "paid_after_closing")
         _return_payment_later(store=store, payment=payment)
     elif payment.status == PaymentStatus.SUCCEEDED:
-        outcome = order_payment_succeeded(store=store, order=order, payment=payment)
+        outcome = order_payment_succeeded(store=store, order=order, payment=payment, order_locked=order_locked)
         if outcome is PaymentOutcome.REFUND_NEEDED:
             _return_payment_later(store=store, payment=payment)
     elif payment.status == PaymentStatus.FAILED:
@@ -542,6 +678,11 @@ def payment_sync(*, store: Store, payment: Payment) -> Payment:
     payment, however often the page is loaded (it reloads itself while
     waiting, and a buyer may keep reloading): in between, the payment is
     returned as the webhooks left it.
+
+    The payment returned carries its order as it is now (`payment.order`):
+    read under the lock when the provider was asked, else the one the
+    caller's payment came with. A success locks the payment and its order
+    in one statement, and the order is paid from that row.
     """
     _outside_transaction("payment_sync")
     if not payment.reference or (payment.status == PaymentStatus.SUCCEEDED and payment.card_last4):
@@ -554,20 +695,26 @@ def payment_sync(*, store: Store, payment: Payment) -> Payment:
     except ProviderError as exc:
         logger.warning("payment #%s at %s not fetched: %s", payment.pk, payment.provider, exc.code or "unreachable")
         return payment
+    paying = state.status == PaymentStatus.SUCCEEDED
     with transaction.atomic():
-        locked = _locked_payment(store=store, payment_id=payment.pk)
-        _apply_state(store=store, payment=locked, state=state)
+        locked = _locked_payment(store=store, payment_id=payment.pk, lock_order=paying)
+        _apply_state(store=store, payment=locked, state=state, order_locked=paying)
     return locked
 
 
-def _payment_for_event(*, store: Store, provider_name: str, state: ProviderPayment) -> Payment | None:
+def _payment_for_event(
+    *, store: Store, provider_name: str, state: ProviderPayment, lock_order: bool = False
+) -> Payment | None:
+    """The event's payment under its row lock (with its order's too if `lock_order`, see `_locked_payment`)."""
+    of = ("self", "order") if lock_order else ("self",)
     payments = (
-        Payment.objects.select_for_update(of=("self",), no_key=True)
+        Payment.objects.select_for_update(of=of, no_key=True)
         .select_related("order")
         .filter(store=store, provider=provider_name)
     )
     if state.reference:
-        return payments.filter(reference=state.reference).first()
+        # One payment at most (unique per store and provider): no ORDER BY needed.
+        return next(iter(payments.filter(reference=state.reference).order_by()[:1]), None)
     if state.charge_reference:
         return payments.filter(charge_reference=state.charge_reference).first()
     return None
@@ -605,8 +752,11 @@ def webhook_receive(*, store: Store, provider_name: str, body: bytes, headers: M
             store.pk,
         )
         return "ignored"
+    # A payment's success pays its order: both are locked at once (payment first). A refund's event
+    # keeps the module's order (payment, its refunds, then the order), so it locks the payment alone.
+    paying = event.payment.status == PaymentStatus.SUCCEEDED and event.refund is None
     with transaction.atomic():
-        payment = _payment_for_event(store=store, provider_name=provider.name, state=event.payment)
+        payment = _payment_for_event(store=store, provider_name=provider.name, state=event.payment, lock_order=paying)
         if payment is None:
             logger.info(
                 "%s webhook %s (%s) for store #%s names no known payment: ignored",
@@ -628,7 +778,7 @@ def webhook_receive(*, store: Store, provider_name: str, body: bytes, headers: M
             return "duplicate"
         if event.refund is not None and event.refund.reference:
             _refund_event(store=store, payment=payment, answer=event.refund)
-        _apply_state(store=store, payment=payment, state=event.payment)
+        _apply_state(store=store, payment=payment, state=event.payment, order_locked=paying)
     return "applied"
 
 

@@ -128,3 +128,55 @@ def test_a_refund_asked_while_a_refund_webhook_settles_another_never_deadlocks(p
     settled = Refund.objects.filter(store=buyer.store, status=RefundStatus.SUCCEEDED).count()
     assert settled == 12
     assert buyer.refresh().refunded_total == Decimal("12.00")
+
+
+def test_the_return_page_and_the_webhook_applying_one_success_at_once_pay_the_order_once(
+    postgres, monkeypatch, client
+) -> None:
+    """Both lock the payment and its order in one statement (payment first): one pays, the other finds it paid."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shopwright.orders.models import OrderEvent, OrderEventKind
+    from shopwright.payments import services, tasks
+    from tests.payments.conftest import pay
+
+    buyer = make_buyer()
+    payment = buyer.start()
+    held: list[tuple] = []
+    monkeypatch.setattr(tasks, "testgateway_event_deliver_task", lambda *args: held.append(args))
+    assert pay(client, payment).status_code == 303
+    (event,) = held
+    payment.refresh_from_db()
+    barrier = threading.Barrier(2, timeout=10)
+    real_fetch = gateway.retrieve
+
+    def fetch_then_meet(**kwargs):  # type: ignore[no-untyped-def]
+        answer = real_fetch(**kwargs)
+        barrier.wait()
+        return answer
+
+    def work(n: int) -> object:
+        if n == 1:
+            cache.clear()  # the page may ask the provider now
+            with CaptureQueriesContext(connection) as queries:
+                synced = services.payment_sync(store=buyer.store, payment=payment)
+            locks = [q["sql"] for q in queries.captured_queries if "FOR NO KEY UPDATE" in q["sql"]]
+            return synced, locks
+        barrier.wait()  # the webhook arrives while the page has the provider's answer in hand
+        payment_id, event_id, event_type, created, _failure, refund_id = event
+        return gateway.event_deliver(
+            payment_id=payment_id, event_id=event_id, event_type=event_type, created=created, refund_id=refund_id
+        )
+
+    monkeypatch.setattr(gateway, "retrieve", fetch_then_meet)
+    outcomes = run_at_once(work)
+    assert outcomes[2] == "applied", outcomes
+    synced, locks = outcomes[1]  # type: ignore[misc]
+    assert synced.status == PaymentStatus.SUCCEEDED
+    # One statement locks both rows, the payment named first (PostgreSQL locks them in that order).
+    assert len(locks) == 1 and 'FOR NO KEY UPDATE OF "payments_payment", "orders_order"' in locks[0]
+    assert buyer.refresh().status == OrderStatus.PAID
+    assert OrderEvent.objects.filter(store=buyer.store, order=buyer.order, kind=OrderEventKind.PAID).count() == 1
+    assert Email.objects.filter(kind="order_confirmation").count() == 1
