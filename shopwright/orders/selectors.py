@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -92,6 +93,38 @@ def order_for_number(*, store: Store, number: int) -> Order:
     return _one(orders_with_detail(store=store).filter(number=number))
 
 
+@dataclass(frozen=True)
+class OrderLinkLookup:
+    """How a buyer's order link finds its order: a filter on Order, and what the order must then match."""
+
+    # {"token_hash": ...} for the secret given at placement, {"pk": ...} for a signed link.
+    filters: dict[str, Any]
+    # The signed link's digest, checked against the order found (`order_link_lookup_opens`); "" for the secret.
+    digest: str
+
+
+def order_link_lookup(token: str) -> OrderLinkLookup:
+    """Parse a buyer's order link (either form, see `order_for_token`); NotFound for one that names no order.
+
+    No query: the caller filters its own query (scoped by store) with `filters`,
+    then checks the order found with `order_link_lookup_opens`.
+    """
+    if not token or len(token) > 200 or "\x00" in token:
+        raise NotFound(NOT_FOUND)
+    if ":" not in token:
+        return OrderLinkLookup(filters={"token_hash": hash_secret_token(token)}, digest="")
+    signed = links.order_link_read(token)
+    if signed is None:
+        raise NotFound(NOT_FOUND)
+    order_id, digest = signed
+    return OrderLinkLookup(filters={"pk": order_id}, digest=digest)
+
+
+def order_link_lookup_opens(lookup: OrderLinkLookup, order: Order) -> bool:
+    """Whether the order `lookup.filters` found is the one the link opens (a signed link matches its token_hash)."""
+    return not lookup.digest or links.order_link_matches(lookup.digest, order)
+
+
 def order_for_token(*, store: Store, token: str) -> Order:
     """The order behind a buyer's order link, with its detail; NotFound for an unknown or another store's link.
 
@@ -103,16 +136,9 @@ def order_for_token(*, store: Store, token: str) -> Order:
     token_hash. The secret is tried first; a signed link has a ":" the
     secret never has, so it costs no query for the secret form.
     """
-    if not token or len(token) > 200 or "\x00" in token:
-        raise NotFound(NOT_FOUND)
-    if ":" not in token:
-        return _one(orders_with_detail(store=store).filter(token_hash=hash_secret_token(token)))
-    signed = links.order_link_read(token)
-    if signed is None:
-        raise NotFound(NOT_FOUND)
-    order_id, digest = signed
-    order = _one(orders_with_detail(store=store).filter(pk=order_id))
-    if not links.order_link_matches(digest, order):
+    lookup = order_link_lookup(token)
+    order = _one(orders_with_detail(store=store).filter(**lookup.filters))
+    if not order_link_lookup_opens(lookup, order):
         raise NotFound(NOT_FOUND)
     return order
 

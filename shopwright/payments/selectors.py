@@ -8,8 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, Sum
+from django.db.models import Q, Subquery, Sum
 
+from shopwright.core.exceptions import NotFound
 from shopwright.orders.models import Order, OrderEvent, OrderEventKind
 from shopwright.payments.models import Payment, PaymentSettings, PaymentStatus, Refund, RefundStatus
 
@@ -36,6 +37,58 @@ def order_for_token(*, store: Store, token: str) -> Order:
     from shopwright.orders.selectors import order_for_token as lookup
 
     return lookup(store=store, token=token)
+
+
+# What the payment-return page reads of an order: its state and what finds it, no personal field
+# (the page shows none, and each would be decrypted for nothing). payment_start, from its "Pay now",
+# reads the order again under its lock.
+RETURN_PAGE_ORDER_FIELDS = (
+    "id",
+    "store",
+    "number",
+    "token_hash",
+    "customer",
+    "status",
+    "reserved_until",
+    "paid_at",
+    "total",
+    "currency",
+)
+
+
+def order_for_return_page(*, store: Store, token: str) -> tuple[Order, Payment | None]:
+    """The order behind a buyer's link, as light as its payment-return page needs, and its latest attempt.
+
+    One query when the order has an attempt (the latest attempt, its order
+    joined, RETURN_PAGE_ORDER_FIELDS of it); a second, for the order alone,
+    when it has none. The order's other fields are deferred: reading one
+    costs a query, so pass the order on only to what reads these (or reads
+    the order again, as payment_start does). NotFound as orders.selectors.order_for_token.
+    """
+    from shopwright.orders.selectors import NOT_FOUND, order_link_lookup, order_link_lookup_opens
+
+    lookup = order_link_lookup(token)
+    payment_fields = [field.name for field in Payment._meta.concrete_fields]
+    # The order's id as a subquery, so PostgreSQL finds the order first (by its unique link) and then its
+    # attempts (by store and order), whatever its statistics say about either table.
+    order_id = Order.objects.filter(store=store, **lookup.filters).order_by().values("pk")[:1]
+    latest = (
+        Payment.objects.filter(store=store, order_id=Subquery(order_id))
+        .select_related("order")
+        .only(*payment_fields, *(f"order__{name}" for name in RETURN_PAGE_ORDER_FIELDS))
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is not None:
+        order = latest.order
+    else:
+        try:
+            order = Order.objects.only(*RETURN_PAGE_ORDER_FIELDS).get(store=store, **lookup.filters)
+        except Order.DoesNotExist:
+            raise NotFound(NOT_FOUND) from None
+    if not order_link_lookup_opens(lookup, order):
+        raise NotFound(NOT_FOUND)
+    return order, latest
 
 
 def latest_payment(*, store: Store, order: Order) -> Payment | None:

@@ -118,7 +118,8 @@ def _private_form_page(response: HttpResponse) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_payment(request: StorefrontRequest, token: str) -> HttpResponse:
     try:
-        order = selectors.order_for_token(store=request.store, token=token)
+        # Only what this page shows (number, status, hold) and the latest attempt: one query, not the detail.
+        order, latest = selectors.order_for_return_page(store=request.store, token=token)
     except NotFound as exc:
         return order_not_found(request, exc)
     if request.method == "POST":
@@ -135,8 +136,8 @@ def order_payment(request: StorefrontRequest, token: str) -> HttpResponse:
             latest = selectors.latest_payment(store=request.store, order=order)
             return _page(request, order, token, latest, status=409, message=exc.message)
         return _private_form_page(provider_redirect(payment, store=request.store))
-    latest = selectors.latest_payment(store=request.store, order=order)
     if latest is not None:
         latest = services.payment_sync(store=request.store, payment=latest)
-        order.refresh_from_db(fields=["status", "reserved_until", "paid_at"])
+        # The order as the sync left it (read under its lock when the provider was asked): not read again.
+        order = latest.order
     return _page(request, order, token, latest)

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shopwright.orders.models import Order, OrderStatus
+from shopwright.core.models import Email
+from shopwright.orders.links import order_link_token
+from shopwright.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from shopwright.payments import models as pm
-from shopwright.payments.models import Payment, PaymentStatus
-from tests.payments.conftest import CARD_3DS, CARD_DECLINED, Buyer, make_buyer, pay
+from shopwright.payments import selectors
+from shopwright.payments.models import Payment, PaymentStatus, WebhookEvent
+from shopwright.payments.testgateway import services as gateway
+from tests.payments.conftest import CARD_3DS, CARD_DECLINED, Buyer, make_buyer, pay, statements
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +137,108 @@ def test_an_unknown_or_another_stores_token_is_404(buyer: Buyer, page) -> None:
     assert page(buyer, token=other.token).status_code == 404
     assert page(buyer, "post", token=other.token).status_code == 404
     assert not Payment.objects.filter(store=other.store).exists()
+
+
+# --- a light page: what it reads -----------------------------------------------------------------
+
+
+def _open(client, buyer: Buyer, token: str | None = None):  # type: ignore[no-untyped-def]
+    return client.get(f"/orders/{token or buyer.token}/payment/", HTTP_HOST=f"{buyer.store.handle}.localhost")
+
+
+def test_the_return_page_marks_the_order_paid_in_13_statements(
+    buyer: Buyer, client, django_capture_on_commit_callbacks
+) -> None:
+    payment = buyer.start()
+    with django_capture_on_commit_callbacks(execute=False):  # the webhook is late: the page asks the provider
+        pay(client, payment)
+    # The store (a per-process cache outside tests), the order with its latest attempt, the provider's
+    # answer; then savepoint, the payment and its order locked together, payment and order updated, the
+    # lines (sales counts and email), sales counts, tax lines, the email, the events, release. Was 23
+    # (the order's whole detail in 7 reads, its latest attempt, the order locked and read again, its
+    # lines read twice, the order refreshed after).
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=False) as queued:
+        response = _open(client, buyer)
+    assert statements(queries.captured_queries) == 13
+    assert "is confirmed" in response.content.decode() and "ending in 4242" in response.content.decode()
+    assert buyer.refresh().status == OrderStatus.PAID
+    assert len(queued) == 1  # the confirmation email's delivery, after the commit
+    (email,) = Email.objects.filter(kind="order_confirmation")
+    assert email.to == buyer.order.email
+
+
+def test_an_order_the_webhook_paid_first_is_shown_from_one_read_without_asking_the_provider(
+    buyer: Buyer, client, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    payment = buyer.start()
+    with django_capture_on_commit_callbacks(execute=True):  # the webhook comes at once
+        pay(client, payment)
+    assert buyer.refresh().status == OrderStatus.PAID
+
+    def no_call(**kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the provider is not asked about a payment known to be paid")
+
+    monkeypatch.setattr(gateway, "retrieve", no_call)
+    with CaptureQueriesContext(connection) as queries:
+        response = _open(client, buyer)
+    assert statements(queries.captured_queries) == 2  # the store, the order with its latest attempt
+    body = response.content.decode()
+    assert f"Thank you, order #{buyer.order.number} is confirmed" in body and "ending in 4242" in body
+
+
+@pytest.mark.parametrize("first", ["webhook", "return page"])
+def test_the_confirmation_email_is_sent_once_whichever_comes_first(
+    buyer: Buyer, client, first: str, django_capture_on_commit_callbacks
+) -> None:
+    payment = buyer.start()
+    with django_capture_on_commit_callbacks(execute=False) as webhook:
+        pay(client, payment)
+    (deliver,) = webhook
+    if first == "webhook":
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver()
+        assert buyer.refresh().status == OrderStatus.PAID
+        assert "is confirmed" in _open(client, buyer).content.decode()
+    else:
+        assert "is confirmed" in _open(client, buyer).content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver()  # applied: the payment had moved already, nothing more happens
+    assert Email.objects.filter(kind="order_confirmation").count() == 1
+    kinds = list(
+        OrderEvent.objects.filter(store=buyer.store, order=buyer.order).order_by("id").values_list("kind", flat=True)
+    )
+    assert kinds.count(OrderEventKind.PAID) == 1 and kinds.count(OrderEventKind.EMAIL_SENT) == 1
+    assert WebhookEvent.objects.filter(store=buyer.store).count() == 1
+
+
+def test_an_erased_buyer_paid_through_the_return_page_gets_no_email(
+    buyer: Buyer, client, django_capture_on_commit_callbacks
+) -> None:
+    payment = buyer.start()
+    with django_capture_on_commit_callbacks(execute=False):
+        pay(client, payment)
+    Order.objects.filter(store=buyer.store, pk=buyer.order.pk).update(subject_erased_at=timezone.now())
+    assert "is confirmed" in _open(client, buyer).content.decode()
+    assert buyer.refresh().status == OrderStatus.PAID
+    assert not Email.objects.filter(kind="order_confirmation").exists()
+    assert not OrderEvent.objects.filter(store=buyer.store, kind=OrderEventKind.EMAIL_SENT).exists()
+
+
+def test_the_emails_signed_link_opens_the_return_page_while_it_matches_the_order(buyer: Buyer, client) -> None:
+    signed = order_link_token(buyer.order)
+    assert "Pay now" in _open(client, buyer, signed).content.decode()  # no attempt yet: the order read alone
+    buyer.start()
+    assert "Waiting for the payment provider" in _open(client, buyer, signed).content.decode()
+    Order.objects.filter(store=buyer.store, pk=buyer.order.pk).update(token_hash="0" * 64)
+    assert _open(client, buyer, signed).status_code == 404
+    other = make_buyer()
+    assert _open(client, buyer, order_link_token(other.order)).status_code == 404  # another store's order
+
+
+def test_the_page_reads_no_personal_field_of_the_order(buyer: Buyer) -> None:
+    buyer.start()
+    order, latest = selectors.order_for_return_page(store=buyer.store, token=buyer.token)
+    assert latest is not None and latest.order is order and order.pk == buyer.order.pk
+    deferred = order.get_deferred_fields()
+    assert {"email", "phone", "shipping_address", "billing_address"} <= deferred
+    assert not {"number", "status", "reserved_until", "token_hash"} & deferred
