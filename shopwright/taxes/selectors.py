@@ -1,10 +1,17 @@
-"""Reads of taxes."""
+"""Reads of taxes.
+
+Checkout reads the store's rates from the per-store config cache
+(core.store_cache); the back office reads the database.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from django.db import router
 
 from shopwright.core.exceptions import NotFound
+from shopwright.core.store_cache import store_config
 from shopwright.shipping.rates import area_keys
 from shopwright.taxes.models import TaxRate
 
@@ -12,15 +19,33 @@ if TYPE_CHECKING:
     from shopwright.stores.models import Store
 
 
+# Every column of a rate, in model order: a cached row is a tuple of their values (plain data).
+_FIELDS = tuple(field.attname for field in TaxRate._meta.concrete_fields)
+# The cache entry's name: a change of _FIELDS changes it, so old entries are never read as new rows.
+_CONFIG_NAME = "taxes-1-" + "-".join(_FIELDS)
+
+
+def _tax_rows_build(store_id: int) -> dict[str, tuple[Any, ...]]:
+    """One query: the store's rates as row tuples by area."""
+    rows = TaxRate.objects.filter(store_id=store_id).order_by().values_list(*_FIELDS)
+    position = _FIELDS.index("area")
+    return {row[position]: tuple(row) for row in rows}
+
+
 def tax_rate_for(*, store: Store, country: str, area: str) -> TaxRate | None:
-    """The rate for deliveries to (country, area): the region's if set, else the country's, else None. One query."""
+    """The rate for deliveries to (country, area): the region's if set, else the country's, else None.
+
+    From the store's cached rates (core.store_cache): no query once cached,
+    one on a miss. The rate is a model instance made from the cached row,
+    for reading (a write goes through taxes.services, with a fresh row).
+    """
     if not country:
         return None
-    keys = area_keys(country, area)
-    found = {rate.area: rate for rate in TaxRate.objects.filter(store=store, area__in=keys)}
-    for key in keys:
-        if key in found:
-            return found[key]
+    rows = store_config(store.pk, _CONFIG_NAME, lambda: _tax_rows_build(store.pk))
+    for key in area_keys(country, area):
+        row = rows.get(key)
+        if row is not None:
+            return TaxRate.from_db(router.db_for_read(TaxRate), _FIELDS, row)
     return None
 
 

@@ -1,6 +1,8 @@
 """Every write to a store's tax settings: rates per country or region, and whether prices include tax.
 
 Keyword-only, one transaction each, audited with the acting `Actor`.
+Rate writes call `store_config_changed`, so checkout's cached copy of the
+store's rates (taxes.selectors.tax_rate_for) is replaced once they commit.
 Invalid input raises one `ApplicationError` with a message per field and
 writes nothing; another store's rate is `NotFound`.
 """
@@ -15,6 +17,7 @@ from django.db import transaction
 
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.exceptions import NotFound
+from shopwright.core.store_cache import store_config_changed
 from shopwright.core.validation import FieldErrors, clean_text
 from shopwright.shipping.validation import area_label, clean_area
 from shopwright.stores.models import Store
@@ -79,6 +82,7 @@ def tax_rate_set(
             existing.applies_to_shipping = bool(applies_to_shipping)
             existing.save(update_fields=["name", "rate", "applies_to_shipping"])
             saved = existing
+        store_config_changed(store.pk)
         audit_record(
             action="taxes.rate_create" if before is None else "taxes.rate_update",
             actor=actor,
@@ -95,8 +99,12 @@ def tax_rate_delete(*, store: Store, actor: Actor, tax_rate: TaxRate) -> None:
         raise NotFound(RATE_NOT_FOUND)
     with transaction.atomic():
         audit_record(action="taxes.rate_delete", actor=actor, store=store, obj=tax_rate, details=_summary(tax_rate))
-        if not TaxRate.objects.filter(store=store, pk=tax_rate.pk).delete()[0]:
+        # The row's own delete (scoped by the check above), like shipping's: a QuerySet delete would
+        # first read the rows back now that a post_delete receiver watches rates (core.store_cache).
+        deleted, _ = tax_rate.delete()
+        if not deleted:
             raise NotFound(RATE_NOT_FOUND)
+        store_config_changed(store.pk)
 
 
 def store_prices_include_tax_set(*, store: Store, actor: Actor, value: bool) -> Store:
