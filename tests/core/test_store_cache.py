@@ -212,6 +212,20 @@ def test_after_the_bump_ran_the_shared_entries_are_used_again(django_capture_on_
 
 
 @pytest.mark.django_db
+def test_a_change_run_as_committed_after_an_earlier_pending_one_is_read(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    """A test's fixtures change settings without committing, then the test commits a change (captured callbacks)."""
+    source = Source("fixture")
+    store_config_changed(1)  # the fixture's change: pending for the whole test
+    assert store_config(1, "shipping", source.build) == "fixture"
+    with django_capture_on_commit_callbacks(execute=True):
+        source.value = "switched"
+        with transaction.atomic():
+            store_config_changed(1)
+    assert store_config(1, "shipping", source.build) == "switched"
+    assert store_config(1, "shipping", source.build) == "switched"
+
+
+@pytest.mark.django_db
 def test_a_transaction_that_may_read_an_old_snapshot_never_writes_an_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     wrapper = transaction.get_connection()
     assert wrapper.in_atomic_block
