@@ -18,9 +18,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Router, Schema, Status
 
-from shopwright.cart import selectors as cart_selectors
 from shopwright.cart.api import CartApiRequest, cart_auth
-from shopwright.cart.models import Cart
 from shopwright.cart.selectors import MAX_ID
 from shopwright.catalog.stock import InsufficientStock
 from shopwright.checkout import selectors, services
@@ -29,7 +27,6 @@ from shopwright.checkout.selectors import CheckoutPriced
 from shopwright.core.addresses import delivery_time_key
 from shopwright.core.api import ERRORS, ErrorOut, InputSchema
 from shopwright.core.audit import Actor
-from shopwright.core.exceptions import NotFound
 from shopwright.orders import services as order_services
 from shopwright.orders.models import Order
 from shopwright.payments import services as payment_services
@@ -234,19 +231,9 @@ def _actor(request: CartApiRequest) -> Actor:
     return Actor.customer(customer) if customer is not None else Actor.anonymous()
 
 
-def _cart(request: CartApiRequest) -> Cart:
-    shopper = request.auth
-    if shopper.customer is not None:
-        cart = cart_selectors.cart_for_customer(store=request.store, customer=shopper.customer)
-    else:
-        cart = cart_selectors.cart_for_secret(store=request.store, secret=shopper.secret)
-    if cart is None:
-        raise NotFound("There is no cart to check out: add something first (visitors send its X-Cart-Token).")
-    return cart
-
-
 def _checkout(request: CartApiRequest) -> Checkout:
-    return services.checkout_for_cart(store=request.store, cart=_cart(request), customer=request.auth.customer)
+    """The shopper's checkout, found with their cart in one query (made on first use); 404 without a cart."""
+    return services.checkout_for_shopper(store=request.store, shopper=request.auth)
 
 
 def _priced_out(request: CartApiRequest, checkout: Checkout) -> CheckoutOut:
@@ -267,7 +254,8 @@ def checkout_get(request: CartApiRequest) -> CheckoutOut:
 def checkout_information(request: CartApiRequest, payload: InformationIn) -> CheckoutOut:
     checkout = services.checkout_update_information(
         store=request.store,
-        checkout=_checkout(request),
+        # The shopper's checkout: found, locked and read in one query inside the write's transaction.
+        checkout=request.auth,
         email=payload.email,
         phone=payload.phone,
         extra_phone=payload.extra_phone,
@@ -287,10 +275,11 @@ def checkout_information(request: CartApiRequest, payload: InformationIn) -> Che
     summary="Choose one of the shipping options offered for the delivery address",
 )
 def checkout_shipping_method(request: CartApiRequest, payload: ShippingMethodIn) -> CheckoutOut:
-    checkout = services.checkout_set_shipping_method(
+    # Priced once: the pricing that checked the choice is the answer.
+    priced = services.checkout_set_shipping_method(
         store=request.store, checkout=_checkout(request), method_id=payload.method_id
     )
-    return _priced_out(request, checkout)
+    return _checkout_out(priced)
 
 
 def _placed_out(order: Order, *, token: str | None, payment_url: str | None, message: str = "") -> PlacedOut:
@@ -309,10 +298,15 @@ _UNREACHABLE = "The payment provider is not reachable. Send POST /place again wi
 _ALREADY_PLACED = "This checkout already placed this order; its payment link went to the first answer."
 
 
-def _payment_url(request: CartApiRequest, order: Order, token: str) -> tuple[str | None, str]:
-    """Where to pay the placed order (payments.services.payment_resume), or (None, why) when nowhere."""
+def _payment_url(
+    request: CartApiRequest, order: Order, token: str, attempt: payment_services.Payment | None = None
+) -> tuple[str | None, str]:
+    """Where to pay the placed order (payments.services.payment_resume), or (None, why) when nowhere.
+
+    `attempt`: the payment attempt opened with the order (order_place_for_payment), created at the provider now.
+    """
     try:
-        payment = payment_services.payment_resume(store=request.store, order=order, token=token)
+        payment = payment_services.payment_resume(store=request.store, order=order, token=token, attempt=attempt)
     except payment_services.PaymentUnavailable:
         return None, _UNREACHABLE
     if payment is None:
@@ -335,7 +329,8 @@ def checkout_place(request: CartApiRequest, payload: PlaceIn) -> Status[PlacedOu
     # it); refilled since, it starts a new one.
     checkout = _checkout(request)
     try:
-        placed = order_services.order_place(
+        # The order and its first payment attempt commit together; the provider is called after (_payment_url).
+        result = payment_services.order_place_for_payment(
             store=store, checkout=checkout, reviewed_signature=payload.signature, actor=_actor(request)
         )
     except order_services.CheckoutChanged as exc:
@@ -354,9 +349,10 @@ def checkout_place(request: CartApiRequest, payload: PlaceIn) -> Status[PlacedOu
             )
             return Status(409, ErrorOut(code=code, message=" ".join(problems), fields={"problems": problems}))
         return Status(422, ErrorOut(code="checkout_incomplete", message=exc.message, fields=exc.fields))
+    placed = result.placed
     order = placed.order
     if placed.created and placed.token:
-        url, message = _payment_url(request, order, placed.token)
+        url, message = _payment_url(request, order, placed.token, result.attempt)
         return Status(201, _placed_out(order, token=placed.token, payment_url=url, message=message))
     url, message = _payment_url(request, order, payload.order_token or "")
     return Status(200, _placed_out(order, token=None, payment_url=url, message=message))

@@ -9,6 +9,8 @@ cart at every step, and orders.services.order_place again when placing.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +22,7 @@ from shopwright.cart.selectors import one_or_none
 from shopwright.cart.services import Shopper
 from shopwright.checkout import selectors
 from shopwright.checkout.models import Checkout
-from shopwright.checkout.selectors import checkout_priced
+from shopwright.checkout.selectors import CheckoutPriced, checkout_priced
 from shopwright.core.addresses import ADDRESS_FIELDS, address_clean, delivery_time_clean, phone_clean
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.validation import FieldErrors, clean_email
@@ -348,31 +350,45 @@ def checkout_update_information(
     return target
 
 
-def checkout_set_shipping_method(*, store: Store, checkout: Checkout, method_id: Any) -> Checkout:
+def _method_choice(method_id: Any) -> int | None:
+    """The id a client sent as a whole number (an int, or ASCII digits in a form's string); None for anything else
+    ("²" is a digit to str.isdigit, but no number to int())."""
+    if isinstance(method_id, bool):
+        return None
+    if isinstance(method_id, int):
+        return method_id
+    if isinstance(method_id, str) and method_id.isascii() and method_id.isdigit():
+        return int(method_id)
+    return None
+
+
+def checkout_set_shipping_method(*, store: Store, checkout: Checkout, method_id: Any) -> CheckoutPriced:
     """Choose one of the methods offered for the delivery address, at today's prices.
 
-    Raises ApplicationError on "method_id" for a method of another zone,
-    store or none at all, and when there is no address yet, the store
-    does not ship there, or no method can carry the order there.
+    Returns the checkout priced with the method chosen: it is priced once, as
+    it will be with that method, to check the choice, and the same pricing
+    is the answer (nothing is read again). Raises ApplicationError on
+    "method_id" for a method of another zone, store or none at all, and when
+    there is no address yet, the store does not ship there, or no method can
+    carry the order there; `checkout` is unchanged then.
+
+    One UPDATE, without a transaction or lock of its own: the row lock the
+    UPDATE takes waits for an order placement holding the checkout, as a
+    separate lock would, and nothing read here is read again under it.
     """
     if not checkout.shipping_address:
         raise ApplicationError.for_field("method_id", "Enter your delivery address first.")
-    priced = checkout_priced(store=store, checkout=checkout)
+    chosen = _method_choice(method_id)
+    candidate = copy.copy(checkout)
+    candidate.shipping_method_id = chosen
+    priced = checkout_priced(store=store, checkout=candidate)
     if not priced.ships_to_address:
         raise ApplicationError.for_field("method_id", priced.ships_message or "We don't ship to this address.")
     if priced.shipping_message:
         # Nothing to choose from (no method there, or the order is too heavy for all of them): say why.
         raise ApplicationError.for_field("method_id", priced.shipping_message, code="no_shipping_method")
-    offered = {option.method_id for option in priced.shipping_options}
-    if isinstance(method_id, bool) or not isinstance(method_id, int) or method_id not in offered:
-        if isinstance(method_id, str) and method_id.isdigit() and int(method_id) in offered:
-            method_id = int(method_id)
-        else:
-            raise ApplicationError.for_field(
-                "method_id", "Choose one of the shipping methods offered for your address."
-            )
-    with transaction.atomic():
-        _lock(store=store, checkout=checkout)
-        checkout.shipping_method_id = method_id
-        checkout.save(update_fields=["shipping_method", "updated_at"])
-    return checkout
+    if priced.shipping_method is None:
+        raise ApplicationError.for_field("method_id", "Choose one of the shipping methods offered for your address.")
+    checkout.shipping_method_id = priced.shipping_method.method_id
+    checkout.save(update_fields=["shipping_method", "updated_at"])
+    return dataclasses.replace(priced, checkout=checkout)

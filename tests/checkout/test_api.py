@@ -206,6 +206,10 @@ def test_bad_information_is_a_400_per_field_and_changes_nothing(api, store) -> N
     body = assert_error(shop.put("information", {**bad, "phone": "12"}), 400, "shipping_address.postal_code")
     assert body["fields"]["shipping_address.postal_code"][0].startswith("This postal code is not valid for Germany")
     assert "phone" in body["fields"]
+    # Refused whole: not even the checkout its first use would have made is kept.
+    assert not Checkout.objects.filter(store=store).exists()
+    assert shop.get().status_code == 200
+    assert_error(shop.put("information", {**bad, "phone": "12"}), 400, "shipping_address.postal_code")
     (checkout,) = Checkout.objects.filter(store=store)
     assert (checkout.email, checkout.shipping_address) == ("", None)
     assert_error(shop.put("information", {**INFORMATION, "delivery_time": "3am"}), 400, "delivery_time")
@@ -224,11 +228,20 @@ def test_a_method_of_another_store_or_zone_is_refused(api, store, other_store) -
 def test_another_stores_cart_token_finds_nothing(api, store, other_store) -> None:
     shop = _visitor(api, store, (variant(store), 1))
     elsewhere = Shop(api, other_store, cart_token=shop.cart_token)
-    assert_error(elsewhere.get(), 404)
-    assert_error(elsewhere.put("information", INFORMATION), 404)
-    assert_error(elsewhere.place({"signature": "x"}), 404)
-    assert_error(Shop(api, store).get(), 404)  # no token: no cart
+    nowhere = Shop(api, store, cart_token="x" * 43)  # a token of no cart
+    for who in (elsewhere, nowhere, Shop(api, store)):  # ... and no token at all: no cart, the same answer
+        answers = [
+            who.get(),
+            who.put("information", INFORMATION),
+            who.put("shipping-method", {"method_id": 1}),
+            who.place({"signature": "x"}),
+        ]
+        assert [assert_error(answer, 404)["message"] for answer in answers] == [
+            "There is no cart to check out: add something first (visitors send its X-Cart-Token)."
+        ] * 4
     assert not Checkout.objects.filter(store=other_store).exists()
+    assert not Checkout.objects.filter(store=store).exists()
+    assert shop.get().status_code == 200  # the token still finds its cart in its own store
 
 
 def test_a_customer_checks_out_by_bearer_token_and_saves_the_address(api, store) -> None:
@@ -292,7 +305,9 @@ def test_reading_the_checkout_runs_a_fixed_number_of_queries(api, store, lines, 
     items = [(variant(store, title=f"Item {n}"), 1) for n in range(lines)]
     shop = _visitor(api, store, *items)
     shop.ready()
-    with django_assert_max_num_queries(8):
+    # The host's store, the cart joined with its checkout, the priced lines, and at most the store's shipping
+    # zones, methods and tax rate (cached per store). Was 8. (tests/checkout/test_api_queries.py: each one.)
+    with django_assert_max_num_queries(6):
         response = shop.get()
     assert response.status_code == 200 and len(response.json()["lines"]) == lines
 
@@ -311,3 +326,37 @@ def test_a_cart_filled_again_after_an_order_places_a_new_one(api, store) -> None
     assert second.status_code == 201, second.content
     assert second.json()["order_number"] == first.json()["order_number"] + 1
     assert [o.total for o in _orders(store)] == [Decimal("17.85"), Decimal("29.75")]
+
+
+def test_a_cart_filled_again_after_an_order_starts_over_when_the_information_comes_first(api, store) -> None:
+    """Not only the read: the information's locked lookup also starts the checkout over for the new order."""
+    mug = variant(store, title="Mug")
+    shop = _visitor(api, store, (mug, 1))
+    first = shop.place({"signature": shop.ready()["signature"]})
+    assert first.status_code == 201
+    (checkout,) = Checkout.objects.filter(store=store)
+    assert checkout.order_id is not None
+    cart_line_add(
+        store=store, actor=Actor.anonymous(), shopper=Shopper(secret=shop.cart_token), variant_id=mug.pk, quantity=2
+    )
+    info = shop.put("information", {**INFORMATION, "email": "again@example.com"})
+    assert info.status_code == 200, info.content
+    (checkout,) = Checkout.objects.filter(store=store)
+    assert (checkout.order_id, checkout.email) == (None, "again@example.com")
+    ready = shop.put("shipping-method", {"method_id": info.json()["shipping_options"][0]["method_id"]}).json()
+    second = shop.place({"signature": ready["signature"]})
+    assert second.status_code == 201, second.content
+    assert second.json()["order_number"] == first.json()["order_number"] + 1
+
+
+def test_information_without_a_change_of_country_keeps_the_method_and_another_country_drops_it(api, store) -> None:
+    """The locked lookup's row is what the new address is compared with."""
+    shop = _visitor(api, store, (variant(store), 1))
+    ready = shop.ready()
+    moved = {**INFORMATION, "shipping_address": {**INFORMATION["shipping_address"], "street_address": "Hauptstraße 7"}}
+    kept = shop.put("information", moved).json()
+    assert kept["shipping_method"] == ready["shipping_method"] and kept["ready"]
+    france = {"name": "Jean", "street_address": "1 rue de Rivoli", "city": "Paris", "postal_code": "75001"}
+    abroad = {**INFORMATION, "phone": "+49 30 901820", "shipping_address": {**france, "country": "FR"}}
+    dropped = shop.put("information", abroad).json()
+    assert dropped["shipping_method"] is None and "shipping_method" in dropped["missing"]

@@ -257,6 +257,23 @@ def test_no_method_can_be_chosen_where_the_store_does_not_ship(store) -> None:
     assert caught.value.fields == {"method_id": ["We don't ship to Japan (東京都)."]}
 
 
+def test_choosing_a_method_answers_the_checkout_priced_with_it(store) -> None:
+    checkout = _blank_checkout(store)
+    services.checkout_update_information(store=store, checkout=checkout, **INFO)
+    method_id = checkout_priced(store=store, checkout=checkout).shipping_options[0].method_id
+    updated_at = checkout.updated_at
+    for refused in (999_999, "x", True, "²", None, 1.0):
+        with pytest.raises(ApplicationError):
+            services.checkout_set_shipping_method(store=store, checkout=checkout, method_id=refused)
+        assert (checkout.shipping_method_id, checkout.updated_at) == (None, updated_at)  # the caller's is untouched
+    priced = services.checkout_set_shipping_method(store=store, checkout=checkout, method_id=str(method_id))
+    assert priced.checkout is checkout and checkout.shipping_method_id == method_id
+    assert priced.shipping_method is not None and priced.shipping_method.method_id == method_id
+    # The answer is what a fresh read prices: the same signature, the same totals.
+    fresh = checkout_priced(store=store, checkout=Checkout.objects.get(store=store, pk=checkout.pk))
+    assert (priced.signature, priced.total, priced.missing) == (fresh.signature, fresh.total, [])
+
+
 def test_a_shoppers_checkout_is_found_by_their_cart(store, other_store) -> None:
     customer = make_customer(store, email="jo@example.com")
     item = variant(store)
