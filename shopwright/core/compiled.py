@@ -10,7 +10,7 @@ rows into model instances the way the ORM does (the same field converters,
 `Model.from_db`): same SQL, same objects, no SQL building.
 
 It covers what the hot reads need and refuses the rest at the first call:
-one model with no select_related or annotations; arguments that are
+model instances (with their select_related ones), no annotations or values(); arguments that are
 ints or strings the ORM passes through unchanged (an exact match on a
 column, not `icontains` or a list for `__in`). A queryset that locks rows
 (`select_for_update`) is refused outside a transaction, as the ORM refuses it.
@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
@@ -54,7 +54,9 @@ class _Compiled:
     constants: tuple[Any, ...]
     model: type[Model]
     attnames: tuple[str, ...]
+    model_columns: int  # the first `model_columns` columns are the model's own, the rest select_related's
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+    related: tuple[Any, ...]  # Django's RelatedPopulator per select_related model, as ModelIterable uses them
     locks: bool
 
 
@@ -99,7 +101,10 @@ class CompiledRead(Generic[M]):
                 for convert in converters:
                     value = convert(value, expression, connection)
                 row[position] = value
-            found.append(compiled.model.from_db(alias, compiled.attnames, row))
+            instance = compiled.model.from_db(alias, compiled.attnames, row[: compiled.model_columns])
+            for populator in compiled.related:
+                populator.populate(row, instance)
+            found.append(instance)
         return found  # type: ignore[return-value]  # from_db of the queryset's model
 
     def first(self, **arguments: int | str) -> M | None:
@@ -128,13 +133,13 @@ class CompiledRead(Generic[M]):
         stand_ins = self._stand_ins(names, arguments)
         queryset = self._build(**stand_ins)
         query = queryset.query
-        if query.select_related or query.annotations or query.extra or query.combinator or not _plain(queryset):
-            raise CompileError(f"{self._name}: only plain reads of one model compile (no select_related, values…)")
+        if query.annotations or query.extra or query.combinator or not _plain(queryset):
+            raise CompileError(f"{self._name}: only reads of model instances compile (no annotations, values…)")
         compiler = query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         klass_info = compiler.klass_info
-        if not klass_info or klass_info.get("related_klass_infos") or compiler.annotation_col_map:
-            raise CompileError(f"{self._name}: only plain reads of one model compile")
+        if not klass_info or compiler.annotation_col_map:
+            raise CompileError(f"{self._name}: only reads of model instances compile")
         by_value = {value: index for index, value in enumerate(stand_ins[name] for name in names)}
         slots: list[int | None] = []
         constants: list[Any] = []
@@ -152,9 +157,9 @@ class CompiledRead(Generic[M]):
         if missing:
             raise CompileError(f"{self._name}: argument(s) {missing} do not reach the SQL unchanged")
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        if (start, end) != (0, compiler.col_count):
-            raise CompileError(f"{self._name}: only plain reads of one model compile")
-        columns = [column for column, _sql, _alias in compiler.select[start:end]]
+        if start != 0:
+            raise CompileError(f"{self._name}: only reads of model instances compile")
+        columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
         converters = tuple(
             (position, tuple(convs), expression)
             for position, (convs, expression) in compiler.get_converters(columns).items()
@@ -164,8 +169,11 @@ class CompiledRead(Generic[M]):
             slots=tuple(slots),
             constants=tuple(constants),
             model=klass_info["model"],
-            attnames=tuple(column.target.attname for column in columns),
+            attnames=tuple(column.target.attname for column in columns[:end]),
+            model_columns=end,
             converters=converters,
+            # Django 5.2 takes these three (the stubs follow a later release).
+            related=tuple(get_related_populators(klass_info, compiler.select, alias)),  # type: ignore[call-arg]
             # As the ORM: only where the database locks rows (SQLite's write transactions lock it all).
             locks=bool(query.select_for_update) and compiler.connection.features.has_select_for_update,
         )

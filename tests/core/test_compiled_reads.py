@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Count, Model
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -75,6 +75,26 @@ def test_each_call_uses_its_own_values_and_keeps_constants_of_the_queryset():
     assert ORDERS_OF_STORE_WITH_STATUS.all(store_id=first.pk, status=OrderStatus.CANCELLED) == []
 
 
+def test_select_related_models_come_filled_in_as_the_orms_do():
+    store = make_merchant().store
+    customer = make_customer(store, name="Ada Lovelace")
+    variant = make_variant(store, stock=5)
+    order = make_paid_order(store, [(variant, 1)], customer=customer)
+    with_customer = CompiledRead(
+        lambda store_id, pk: Order.objects.filter(store_id=store_id, pk=pk).select_related("customer", "store")[:1]
+    )
+    orm = Order.objects.filter(store_id=store.pk, pk=order.pk).select_related("customer", "store").get()
+    found, sql = _captured(lambda: with_customer.first(store_id=store.pk, pk=order.pk))
+    assert _fields(found) == _fields(orm)
+    with CaptureQueriesContext(connection) as later:
+        assert _fields(found.customer) == _fields(orm.customer) and found.customer.name == "Ada Lovelace"
+        assert found.store.handle == store.handle
+    assert len(sql) == 1 and later.captured_queries == []  # loaded with the order, as select_related does
+    guest = make_paid_order(store, [(variant, 1)])
+    found_guest = with_customer.first(store_id=store.pk, pk=guest.pk)
+    assert found_guest.customer is None and found_guest.store.pk == store.pk
+
+
 def test_a_deferred_read_loads_the_rest_on_access_like_the_orm():
     store = make_merchant().store
     customer = make_customer(store, name="Ada Lovelace")
@@ -90,8 +110,12 @@ def test_a_deferred_read_loads_the_rest_on_access_like_the_orm():
 @pytest.mark.parametrize(
     ("build", "arguments", "message"),
     [
-        (lambda store_id: Order.objects.filter(store_id=store_id).select_related("customer"), {"store_id": 1}, "plain"),
-        (lambda store_id: Order.objects.filter(store_id=store_id).values("id"), {"store_id": 1}, "plain"),
+        (lambda store_id: Order.objects.filter(store_id=store_id).values("id"), {"store_id": 1}, "instances"),
+        (
+            lambda store_id: Order.objects.filter(store_id=store_id).annotate(n=Count("lines")),
+            {"store_id": 1},
+            "instances",
+        ),
         (lambda q: Customer.objects.filter(store_id=1, nickname__icontains=q), {"q": "ada"}, "changed by its lookup"),
         (lambda store_id, other: Customer.objects.filter(store_id=store_id), {"store_id": 1, "other": 2}, "reach"),
     ],
