@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from shopwright.core.addresses import address_lines
+from shopwright.core.compiled import CompiledRead
 from shopwright.core.emails import email_queue
 from shopwright.core.links import store_url
 from shopwright.orders import display
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
 
 # Where a signed-in customer finds their orders (storefront/account_order_urls.py: <number>/ is one order).
 ACCOUNT_ORDERS_PATH = "/account/orders/"
+
+
+# Every confirmation email lists the order's tax lines: compiled once (core.compiled).
+_TAX_LINES = CompiledRead(
+    lambda store_id, order_id: OrderTaxLine.objects.filter(store_id=store_id, order_id=order_id).order_by("id"),
+    name="order's tax lines",
+)
 
 
 def buyer_reachable(order: Order) -> bool:
@@ -79,7 +87,7 @@ def order_confirmation_queue(
         }
         for line in lines
     ]
-    tax_rows = display.tax_rows(order, OrderTaxLine.objects.filter(store=store, order=order).order_by("id"))
+    tax_rows = display.tax_rows(order, _TAX_LINES.all(store_id=store.pk, order_id=order.pk))
     context = _base_context(store=store, order=order) | {
         "lines": rows,
         "tax_rows": tax_rows,

@@ -60,6 +60,7 @@ from django.utils import timezone
 
 from shopwright.catalog.money import currency_places
 from shopwright.core.audit import Actor, audit_record
+from shopwright.core.compiled import CompiledRead
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.core.models import AuditEntry
@@ -172,16 +173,27 @@ def _locked_payment(*, store: Store, payment_id: int, lock_order: bool = False) 
     (`_apply_state(order_locked=True)`): one statement instead of two, the
     module's lock order kept.
     """
-    of = ("self", "order") if lock_order else ("self",)
-    try:
-        # .get(): no ORDER BY (Meta.ordering) for one row by primary key.
-        return (
+    locked = _LOCKED_PAYMENT[lock_order].first(store_id=store.pk, pk=payment_id)
+    if locked is None:
+        raise NotFound("There is no such payment.")
+    return locked
+
+
+def _payment_lock(of: tuple[str, ...]) -> CompiledRead[Payment]:
+    # No ORDER BY (Meta.ordering) for one row by primary key. Compiled once: every payment's success takes it.
+    return CompiledRead(
+        lambda store_id, pk: (
             Payment.objects.select_for_update(of=of, no_key=True)
             .select_related("order")
-            .get(store=store, pk=payment_id)
-        )
-    except Payment.DoesNotExist:
-        raise NotFound("There is no such payment.") from None
+            .filter(store_id=store_id, pk=pk)
+            .order_by()[:1]
+        ),
+        name=f"payment locked with {of}",
+    )
+
+
+# By `lock_order`: the payment alone, or the payment and its order (see _locked_payment).
+_LOCKED_PAYMENT = {False: _payment_lock(("self",)), True: _payment_lock(("self", "order"))}
 
 
 # --- starting a payment ---------------------------------------------------------------

@@ -44,6 +44,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from shopwright.core.compiled import CompiledRead
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.validation import FieldErrors
 from shopwright.payments.models import TestGatewayPayment, TestGatewayRefund, TestGatewayStatus
@@ -421,12 +422,16 @@ def card_check(*, number: str, expiry: str, cvc: str, name: str, today: Any = No
 
 def page_payment(*, payment_id: str) -> TestGatewayPayment:
     """The payment behind a hosted-page URL; NotFound for an unknown id."""
-    try:
-        if len(payment_id) <= 40:
-            return TestGatewayPayment.objects.get(pk=payment_id)
-    except TestGatewayPayment.DoesNotExist:
-        pass
-    raise NotFound("There is no such payment.")
+    payment = _PAGE_PAYMENT.first(pk=payment_id) if len(payment_id) <= 40 else None
+    if payment is None:
+        raise NotFound("There is no such payment.")
+    return payment
+
+
+# Every hosted page and card form reads its payment: compiled once (core.compiled).
+_PAGE_PAYMENT = CompiledRead(
+    lambda pk: TestGatewayPayment.objects.filter(pk=pk).order_by()[:1], name="test provider's page payment"
+)
 
 
 def _card_outcome(card: Card) -> tuple[dict[str, str], str]:
