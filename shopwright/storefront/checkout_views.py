@@ -7,8 +7,10 @@ or another shopper's checkout is never reachable. Rules are in
 checkout.services and orders.services; totals always come from
 checkout.selectors.checkout_priced.
 
-Placing: `order_place` runs in its own transaction; the payment provider is
-called after it committed (payments.services.payment_start), never inside
+Placing: `order_place` (through payments.services.order_place_for_payment, which
+opens the first payment attempt in the same transaction) runs in its own
+transaction; the payment provider is called after it committed
+(payments.services.payment_start), never inside
 one, and the buyer is sent to the provider's page with a 303.
 """
 
@@ -322,15 +324,18 @@ def _seen_snapshot(request: StorefrontRequest) -> Any:
         return None
 
 
-def _pay(request: StorefrontRequest, order: Order, token: str) -> HttpResponseBase:
+def _pay(
+    request: StorefrontRequest, order: Order, token: str, attempt: payment_services.Payment | None = None
+) -> HttpResponseBase:
     """Send the buyer to pay the placed order (payments.services.payment_resume, outside any transaction).
 
     The provider's page, or the confirmation when nothing is to pay; the
     order's page when there is no payment to give (a second click without
-    the order's link secret, or an order already paid).
+    the order's link secret, or an order already paid). `attempt`: the
+    payment attempt opened with a new order (order_place_for_payment).
     """
     try:
-        payment = payment_services.payment_resume(store=request.store, order=order, token=token)
+        payment = payment_services.payment_resume(store=request.store, order=order, token=token, attempt=attempt)
     except payment_services.PaymentUnavailable:
         context = {"order": order, "order_token": token, "signature": request.POST.get("signature", "")}
         response = _page(request, "payment_unavailable.html", context, status=503, pays=True)
@@ -358,7 +363,8 @@ def place(request: StorefrontRequest) -> HttpResponseBase:
     # Emptied by the order a first click placed, the cart keeps that order on its checkout; refilled, it starts anew.
     checkout = services.checkout_for_cart(store=request.store, cart=cart, customer=getattr(request, "customer", None))
     try:
-        placed = order_services.order_place(
+        # The order and its first payment attempt commit together; the provider is called after (_pay).
+        result = payment_services.order_place_for_payment(
             store=request.store,
             checkout=checkout,
             reviewed_signature=request.POST.get("signature", ""),
@@ -384,5 +390,7 @@ def place(request: StorefrontRequest) -> HttpResponseBase:
         return _refused(request, checkout, found or [exc.message], status=exc.status_code)
     # The order took the cart's lines: the header shows an empty cart from now on.
     remember_count(request, count=0)
-    token = placed.token if placed.created and placed.token else request.POST.get("order_token", "")
-    return _pay(request, placed.order, token)
+    placed = result.placed
+    if placed.created and placed.token:
+        return _pay(request, placed.order, placed.token, result.attempt)
+    return _pay(request, placed.order, request.POST.get("order_token", ""))

@@ -398,3 +398,26 @@ def test_a_customers_review_page_runs_a_fixed_number_of_queries(store, lines, dj
     with django_assert_max_num_queries(6):
         response = client.get("/checkout/review/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("lines", [1, 20])
+def test_placing_from_the_review_page_opens_the_payment_with_the_order(store, lines) -> None:  # type: ignore[no-untyped-def]
+    """The page places through payments.order_place_for_payment: the attempt commits with the order, so
+    starting it at the provider reads and locks nothing again (the same statements for 1 and 20 lines)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = shopper_with(store, *[(variant(store, title=f"Item {n}"), 1) for n in range(lines)])
+    review = _to_review(client)
+    with CaptureQueriesContext(connection) as captured:
+        paid = _pay(client, review)
+    assert paid.status_code == 303 and "/testpay/" in paid["Location"]
+    order = Order.objects.get(store=store)
+    payment = Payment.objects.get(store=store, order=order)
+    assert payment.reference and payment.redirect_url == paid["Location"]
+    statements = [query["sql"] for query in captured.captured_queries]
+    # One placing transaction and one to record the provider's answer; no replaced-attempt read, order
+    # re-lock or open-attempt read after placing.
+    assert sum(sql.startswith("SAVEPOINT") or sql == "BEGIN" for sql in statements) <= 2, statements
+    assert not any("FOR NO KEY UPDATE" in sql and '"orders_order"' in sql.split("FROM")[1][:40] for sql in statements)
+    assert len(statements) <= 24, len(statements)
