@@ -148,4 +148,6 @@ def pending_refund_total(*, store: Store, payment: Payment) -> Decimal:
 
 
 def payment_settings(*, store: Store) -> PaymentSettings | None:
-    return PaymentSettings.objects.filter(store=store).first()
+    """The store's payment settings, if any. One row per store (a unique constraint): no ORDER BY needed."""
+    rows = list(PaymentSettings.objects.filter(store=store)[:1])
+    return rows[0] if rows else None

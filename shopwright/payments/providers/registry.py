@@ -16,6 +16,7 @@ from shopwright.core.exceptions import NotFound
 from shopwright.core.store_cache import store_config
 from shopwright.payments.models import PaymentSettings
 from shopwright.payments.providers.base import PaymentProvider
+from shopwright.payments.selectors import payment_settings
 
 if TYPE_CHECKING:
     from shopwright.stores.models import Store
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
 PROVIDER_NAMES = (PaymentSettings.Provider.TEST.value, PaymentSettings.Provider.STRIPE.value)
 # The cache entry's name (core.store_cache): the provider's name, a str.
 _CONFIG_NAME = "payment-provider-1"
-
-
-def _settings_row(store: Store) -> PaymentSettings | None:
-    # One row per store (a unique constraint): no ORDER BY needed.
-    rows = list(PaymentSettings.objects.filter(store=store)[:1])
-    return rows[0] if rows else None
 
 
 def _build(name: str, store: Store, settings_row: PaymentSettings | None) -> PaymentProvider:
@@ -61,7 +56,7 @@ def provider_for(store: Store) -> PaymentProvider:
     Stripe store's keys are read from the database (one query), never cached.
     """
     name = provider_name_for(store)
-    settings_row = _settings_row(store) if name != PaymentSettings.Provider.TEST else None
+    settings_row = payment_settings(store=store) if name != PaymentSettings.Provider.TEST else None
     return _build(name, store, settings_row)
 
 
@@ -75,5 +70,5 @@ def provider_named(store: Store, name: str) -> PaymentProvider:
     """
     if name not in PROVIDER_NAMES:
         raise NotFound("There is no such payment provider.")
-    settings_row = _settings_row(store) if name != PaymentSettings.Provider.TEST else None
+    settings_row = payment_settings(store=store) if name != PaymentSettings.Provider.TEST else None
     return _build(name, store, settings_row)
