@@ -110,7 +110,9 @@ class AddressFormRules:
 
 def country_name(code: str) -> str:
     """The country's English name ("Germany"); the code itself when unknown."""
-    return str(dict(countries).get(code.upper(), code)) if code else ""
+    # `countries.name` and `in countries` are dict lookups; `dict(countries)` would sort all 249
+    # names first (0.1 ms, several times in each checkout step that takes an address).
+    return str(countries.name(code.upper()) or code) if code else ""
 
 
 def _area_choices(raw: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -133,7 +135,7 @@ def address_form_rules(country: str) -> AddressFormRules:
     Cached per country: reading the rules of a country with many regions
     (CN) takes about 15 ms. An unknown country gets the generic rules.
     """
-    code = country.upper() if country and country.upper() in dict(countries) else ""
+    code = country.upper() if country and country.upper() in countries else ""
     rules = get_validation_rules({"country_code": code})
     required = rules.required_fields
     allowed = rules.allowed_fields
@@ -207,7 +209,7 @@ def address_clean(data: Mapping[str, Any]) -> dict[str, str]:
     country = values["country"].upper()
     if not country:
         errors.add("country", "Choose a country or region.")
-    elif country not in dict(countries):
+    elif country not in countries:
         errors.add("country", "Choose a country or region from the list.")
         country = ""
     rules = address_form_rules(country)
@@ -281,7 +283,7 @@ def phone_clean(value: Any, country: str, *, field: str = "phone", required: boo
     Raises ApplicationError on `field` when it is missing (and required) or not a valid number.
     """
     errors = FieldErrors()
-    region = country.upper() if country and country.upper() in dict(countries) else ""
+    region = country.upper() if country and country.upper() in countries else ""
     number = clean_phone(value, errors, field, region=region, required=required)
     typed = str(value or "").strip()
     if errors.fields.get(field) == ["This phone number is not valid."]:

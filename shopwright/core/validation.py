@@ -75,7 +75,7 @@ def clean_country(value: Any, errors: FieldErrors, field: str = "country", *, re
         if required:
             errors.add(field, "Choose a country or region.")
         return ""
-    if code not in dict(countries):
+    if code not in countries:
         errors.add(field, "Choose a known country or region (ISO code such as US, DE, CN).")
         return ""
     return code

@@ -122,7 +122,7 @@ def posted_country(data: Mapping[str, Any], prefix: str = "") -> str:
     """The country a POST chose for the address form with `prefix` (before the form is built)."""
     key = f"{prefix}-country" if prefix else "country"
     value = str(data.get(key) or "").strip().upper()
-    return value if value in dict(countries) else ""
+    return value if value in countries else ""
 
 
 def address_initial(address: Mapping[str, Any] | None) -> dict[str, str]:
