@@ -61,6 +61,28 @@ STEPS = ("cart-add", "checkout", "information", "shipping-method", "place", "pay
 CONFIRMS = ("return-page", "webhook")
 # Far more than any run sells: the reservation (a row lock and an UPDATE) is measured, never a sell-out.
 STOCK = 1_000_000
+MAX_LINES = 20  # the most --lines allows
+# make_data gives variants 50-2,000 g, and the only method the German buyer is offered (the demo's European
+# "Tracked") carries at most 20 kg: most carts of 20 lines weighed more, and "information" offered no shipping.
+# The bench store's variants all weigh this instead (MAX_LINES of them: 4 kg); the shipping rules stay the demo's.
+VARIANT_WEIGHT_GRAMS = 200
+
+# Shopwright's floor: the cheapest request it answers through its whole middleware stack on a store's host.
+# Without a cookie or a cart token it answers 200 with an empty cart and runs no SQL statement once the
+# store of the host is cached (the first one looks it up; the warm-up covers that): checked once with the
+# test client and CaptureQueriesContext, and by tests/bench/test_checkout_script.py.
+FLOOR_PATH = "/api/v1/storefront/cart"
+# The ceilings measured before any checkout load, each printed beside the run: (name, label, what it measures).
+# Their req/s are kept in the figures as "<name>_rps".
+CEILINGS = (
+    ("bare", "bare ceiling", "a template view from memory, same server and buyers"),
+    ("hello", "hello ceiling", "the bare app's plain-text /hello: the server's own ceiling"),
+    (
+        "floor",
+        "Shopwright floor",
+        f"GET {FLOOR_PATH} without a cart on the store's host: the whole middleware stack, no SQL",
+    ),
+)
 
 BUYER_ADDRESS = {
     "name": "Erika Mustermann",
@@ -297,7 +319,8 @@ def prepare_store(*, products: int = 20) -> tuple[str, list[int]]:
 
     Shipping zones and tax rates are the demo store's, loaded by the same
     service (idempotent); every variant of a published product gets STOCK
-    units, topped up on each run, so no run sells out.
+    units, topped up on each run, so no run sells out, and weighs
+    VARIANT_WEIGHT_GRAMS, so a cart of MAX_LINES can still be shipped.
     """
     from shopwright.catalog.models import Variant
     from shopwright.shipping.demo import demo_shipping_load
@@ -315,7 +338,7 @@ def prepare_store(*, products: int = 20) -> tuple[str, list[int]]:
         )
     )
     Variant.objects.filter(store=store, pk__in=ids).update(
-        stock_quantity=STOCK, track_stock=True, continue_selling=False
+        stock_quantity=STOCK, track_stock=True, continue_selling=False, weight_grams=VARIANT_WEIGHT_GRAMS
     )
     return handle, ids
 
@@ -623,6 +646,32 @@ def _ms(values: list[float], fraction: float) -> float:
     return loadgen.percentile(values, fraction) * 1000
 
 
+def floor_plan(host: str) -> loadgen.Plan:
+    """Shopwright's floor on the store's `host`: GET FLOOR_PATH as the buyers' API requests ask (JSON), no cart."""
+    return storefront.bare_plan("floor", FLOOR_PATH, host, (("Accept", "application/json"),))
+
+
+def measure_ceilings(args: argparse.Namespace, *, url: str, host: str) -> dict[int, dict[str, dict[str, Any]]]:
+    """Every ceiling of CEILINGS for every number of buyers, `--bare-duration` seconds each: figures by name.
+
+    The bare app's two views on a bare app served like Shopwright (same
+    server, workers, threads), then Shopwright's floor on the run's server
+    (`url`), on the bench store's `host`; all with the load generator the
+    checkout runs use.
+    """
+    figures: dict[int, dict[str, dict[str, Any]]] = {buyers: {} for buyers in args.buyer_counts}
+    run = functools.partial(loadgen.run, seconds=args.bare_duration, warmup=1.0, processes=args.processes)
+    with bare_ceiling(args) as bare_url:
+        for buyers in args.buyer_counts:
+            for name, path in (("bare", "/"), ("hello", "/hello")):
+                plan = functools.partial(storefront.bare_plan, name, path)
+                figures[buyers][name] = storefront.summarise(run(url=bare_url, make_plan=plan, clients=buyers))[name]
+    for buyers in args.buyer_counts:
+        plan = functools.partial(floor_plan, host)
+        figures[buyers]["floor"] = storefront.summarise(run(url=url, make_plan=plan, clients=buyers))["floor"]
+    return figures
+
+
 @contextlib.contextmanager
 def bare_ceiling(args: argparse.Namespace) -> Iterator[str]:
     """The bare Django app (bench/bare_app) served like Shopwright (same server, workers, threads): its URL."""
@@ -715,20 +764,48 @@ def requests_per_checkout(confirm: str) -> int:
     return buyer_steps + 1
 
 
-def ceiling_line(*, bare_rps: float, completed_per_s: float, confirm: str) -> str:
-    """The bare Django ceiling of the same run, as checkouts/s: what the server could do if each request cost no more.
+def ceiling_line(
+    *,
+    rps: float,
+    completed_per_s: float,
+    confirm: str,
+    label: str = CEILINGS[0][1],
+    what: str = CEILINGS[0][2],
+    errors: int = 0,
+) -> str:
+    """A ceiling of the same run as checkouts/s: what the server could do if each request cost no more.
 
-    PEERS.md measures the ceiling on this kind of machine; printing it beside
-    each run puts the checkout figures in proportion whatever else the machine
-    was doing at the time.
+    PEERS.md measures the bare ceiling on this kind of machine; printing it
+    beside each run puts the checkout figures in proportion whatever else the
+    machine was doing at the time. The others split the gap: the hello
+    ceiling is the server's own, and Shopwright's floor bounds the rate by
+    what any of its requests costs before a checkout does any work.
     """
     per_checkout = requests_per_checkout(confirm)
-    bound = bare_rps / per_checkout
+    bound = rps / per_checkout
     share = f"; this run reached {100 * completed_per_s / bound:.1f} % of it" if bound else ""
+    failed = f" ({errors} of its answers were errors)" if errors else ""
     return (
-        f"  bare ceiling: {bare_rps:,.0f} req/s (a template view from memory, same server and buyers) "
+        f"  {label}: {rps:,.0f} req/s ({what}){failed} "
         f"= {bound:,.0f} checkouts/s if each of a checkout's {per_checkout} HTTP requests cost no more{share}"
     )
+
+
+def ceilings(figures: dict[str, Any], *, confirm: str) -> dict[str, dict[str, float]]:
+    """The ceilings measured for a run (for --json): req/s, the checkouts/s each bounds and the share reached."""
+    per_checkout = requests_per_checkout(confirm)
+    out = {}
+    for name, _, _ in CEILINGS:
+        rps = figures.get(f"{name}_rps")
+        if rps:
+            bound = rps / per_checkout
+            out[name] = {
+                "rps": rps,
+                "checkouts_per_s": bound,
+                "reached_percent": 100 * figures["completed_per_s"] / bound,
+                "errors": figures.get("ceiling_errors", {}).get(name, 0),
+            }
+    return out
 
 
 def report(figures: dict[str, Any], *, confirm: str) -> str:
@@ -742,10 +819,18 @@ def report(figures: dict[str, Any], *, confirm: str) -> str:
         f"  {what + ' (db)':<16} {'':>8} {lag['p50']:8.1f} {lag['p95']:8.1f} {lag['p99']:8.1f}  "
         f"card accepted → order paid, {lag['count']} payments",
     ]
-    if figures.get("bare_rps"):
-        lines.append(
-            ceiling_line(bare_rps=figures["bare_rps"], completed_per_s=figures["completed_per_s"], confirm=confirm)
-        )
+    for name, label, what in CEILINGS:
+        if figures.get(f"{name}_rps"):
+            lines.append(
+                ceiling_line(
+                    rps=figures[f"{name}_rps"],
+                    completed_per_s=figures["completed_per_s"],
+                    confirm=confirm,
+                    label=label,
+                    what=what,
+                    errors=figures.get("ceiling_errors", {}).get(name, 0),
+                )
+            )
     cpu = figures.get("cpu_ms_per_checkout")
     if cpu and sum(cpu.values()) > 0:
         total, cores = sum(cpu.values()), os.cpu_count() or 1
@@ -777,7 +862,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--bare-duration",
         type=float,
         default=5.0,
-        help="measured seconds of the bare Django ceiling per number of buyers (0: not measured)",
+        help="measured seconds of each ceiling (bare, hello, Shopwright floor) per number of buyers (0: none)",
     )
     parser.add_argument("--profile", type=int, metavar="N", help="no load: N checkouts in process, profiled")
     parser.add_argument(
@@ -794,8 +879,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--duration must be positive and --warmup not negative")
     if args.profile is not None and args.profile < 1:
         parser.error("--profile needs a number of orders of 1 or more")
-    if not 1 <= args.lines <= 20 or args.products < 1:
-        parser.error("--lines must be 1 to 20 and --products at least 1")
+    if not 1 <= args.lines <= MAX_LINES or args.products < 1:
+        parser.error(f"--lines must be 1 to {MAX_LINES} and --products at least 1")
     if args.no_worker and not args.serve:
         parser.error("--no-worker needs --serve (it changes how the server is started)")
     if args.no_worker and args.confirm == "webhook":
@@ -868,21 +953,9 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"# job consumer's log: {WORKER_LOG.relative_to(ROOT)} (the job queue was emptied first)")
         else:
             url = args.url
-        # The ceiling first, for every number of buyers, while nothing else of this run is busy (after a
+        # The ceilings first, for every number of buyers, while nothing else of this run is busy (after a
         # checkout run the job consumer still sends its emails and PostgreSQL writes back its pages).
-        bare_rps: dict[int, float] = {}
-        if args.bare_duration > 0:
-            with bare_ceiling(args) as bare_url:
-                for buyers in args.buyer_counts:
-                    bare = loadgen.run(
-                        url=bare_url,
-                        make_plan=storefront.bare_plan,
-                        clients=buyers,
-                        seconds=args.bare_duration,
-                        warmup=1.0,
-                        processes=args.processes,
-                    )
-                    bare_rps[buyers] = storefront.summarise(bare)["bare"]["rps"]
+        ceiling_figures = measure_ceilings(args, url=url, host=shop.host) if args.bare_duration > 0 else {}
         for buyers in args.buyer_counts:
             figures = measure(
                 url=url,
@@ -894,8 +967,11 @@ def main(argv: list[str] | None = None) -> None:
                 handle=handle,
                 database=urlsplit(database_url).path.lstrip("/"),
             )
-            if buyers in bare_rps:
-                figures["bare_rps"] = bare_rps[buyers]
+            for name, row in ceiling_figures.get(buyers, {}).items():
+                figures[f"{name}_rps"] = row["rps"]
+                if row["errors"]:
+                    figures.setdefault("ceiling_errors", {})[name] = row["errors"]
+            figures["ceilings"] = ceilings(figures, confirm=args.confirm)
             runs[str(buyers)] = figures
             print(report(figures, confirm=args.confirm), flush=True)
     report_json["runs"] = runs

@@ -128,9 +128,16 @@ def _relabel(request: loadgen.Request, kind: str) -> loadgen.Request:
     return loadgen.Request(f"mix:{kind}", request.method, request.path, request.host, request.body, request.headers)
 
 
-def bare_plan() -> loadgen.Plan:
+def bare_plan(
+    kind: str = "bare", path: str = "/", host: str = "localhost", headers: tuple[tuple[str, str], ...] = ()
+) -> loadgen.Plan:
+    """The same GET over and over: by default the bare app's listing (the ceiling), reported as "bare".
+
+    bench/checkout.py also asks the bare app's /hello and Shopwright's cheapest request with it.
+    """
+
     def plan(client: loadgen.Client) -> loadgen.Request:
-        return loadgen.Request("bare", "GET", "/", "localhost")
+        return loadgen.Request(kind, "GET", path, host, headers=headers)
 
     return plan
 

@@ -9,14 +9,21 @@ import random
 import subprocess
 import sys
 import time
+from decimal import Decimal
 
 import checkout
 import loadgen
 import pytest
+import storefront
 from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from shopwright.catalog.models import Variant
 from shopwright.orders.models import Order, OrderStatus
+from shopwright.shipping.selectors import shipping_offer
 from shopwright.stores.models import Store
+from shopwright.stores.selectors import forget_host_lookups
 
 PG_URL = "postgres://postgres@127.0.0.1:5432/bench_checkout"
 
@@ -207,6 +214,105 @@ def test_the_bare_ceiling_is_printed_as_checkouts_per_second_beside_the_run(pg_e
     assert "this run reached 2.4 % of it" in printed
     assert checkout.parse_args([]).bare_duration == 5.0
     assert "bare ceiling" not in checkout.report({**figures, "bare_rps": 0}, confirm="return-page")
+
+
+def test_the_hello_ceiling_and_shopwrights_floor_are_printed_beside_the_bare_one(pg_env):
+    figures = {
+        "buyers": 32,
+        "completed_per_s": 12.0,
+        "orders_paid": 120,
+        "orders_placed": 121,
+        "steps": {},
+        "card_to_paid": {"p50": 1.0, "p95": 2.0, "p99": 3.0, "count": 120},
+        "bare_rps": 4500.0,
+        "hello_rps": 9000.0,
+        "floor_rps": 1800.0,
+    }
+    lines = checkout.report(figures, confirm="return-page").splitlines()
+    bare = next(i for i, line in enumerate(lines) if line.startswith("  bare ceiling: "))
+    hello, floor = lines[bare + 1], lines[bare + 2]
+    assert hello.startswith("  hello ceiling: 9,000 req/s (the bare app's plain-text /hello")
+    assert "= 1,000 checkouts/s if each of a checkout's 9 HTTP requests cost no more" in hello
+    assert hello.endswith("this run reached 1.2 % of it")
+    assert floor.startswith("  Shopwright floor: 1,800 req/s (GET /api/v1/storefront/cart without a cart")
+    assert "= 200 checkouts/s if each of a checkout's 9 HTTP requests cost no more" in floor
+    assert floor.endswith("this run reached 6.0 % of it")
+    # With the webhook the buyer makes one request less: 8 per checkout.
+    webhook = checkout.report(figures, confirm="webhook")
+    assert "Shopwright floor: 1,800 req/s" in webhook and "= 225 checkouts/s" in webhook
+    # The same figures in the --json output.
+    assert checkout.ceilings(figures, confirm="return-page") == {
+        "bare": {"rps": 4500.0, "checkouts_per_s": 500.0, "reached_percent": 2.4, "errors": 0},
+        "hello": {"rps": 9000.0, "checkouts_per_s": 1000.0, "reached_percent": 1.2, "errors": 0},
+        "floor": {"rps": 1800.0, "checkouts_per_s": 200.0, "reached_percent": 6.0, "errors": 0},
+    }
+    # Not measured (--bare-duration 0): no line; a ceiling whose requests failed says so.
+    assert "floor" not in checkout.report({**figures, "floor_rps": 0, "hello_rps": 0}, confirm="return-page")
+    failed = checkout.report({**figures, "ceiling_errors": {"floor": 3}}, confirm="return-page")
+    assert "Shopwright floor: 1,800 req/s (GET /api/v1/storefront/cart" in failed
+    assert "(3 of its answers were errors)" in failed
+
+
+def test_the_floor_asks_the_stores_host_for_its_cart_without_a_cart_and_hello_the_bare_app():
+    client = loadgen.Client(number=0, rng=random.Random(1))
+    floor = checkout.floor_plan("checkout-0001.localhost")(client)
+    assert (floor.kind, floor.method, floor.path, floor.host) == (
+        "floor",
+        "GET",
+        "/api/v1/storefront/cart",
+        "checkout-0001.localhost",
+    )
+    assert ("Accept", "application/json") in floor.headers and not client.cookies
+    assert not any(name == "X-Cart-Token" for name, _ in floor.headers)
+    hello = storefront.bare_plan("hello", "/hello")(client)
+    assert (hello.kind, hello.path, hello.host) == ("hello", "/hello", "localhost")
+    bare = storefront.bare_plan()(client)
+    assert (bare.kind, bare.path, bare.host) == ("bare", "/", "localhost")
+
+
+@pytest.mark.django_db
+def test_the_floor_answers_an_empty_cart_without_any_sql_once_the_store_is_remembered(settings):
+    settings.STORE_LOOKUP_CACHE_SECONDS = 5  # as served (off in tests)
+    forget_host_lookups()
+    handle, _ = checkout.prepare_store(products=1)
+    client = Client(HTTP_HOST=f"{handle}.localhost")
+    try:
+        client.get(checkout.FLOOR_PATH, headers={"Accept": "application/json"})  # looks the store up
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.get(checkout.FLOOR_PATH, headers={"Accept": "application/json"})
+    finally:
+        forget_host_lookups()
+    assert answer.status_code == 200
+    assert answer.json()["count"] == 0 and answer.json()["lines"] == []
+    assert captured.captured_queries == []
+    assert not answer.cookies  # nothing made: the next one is as cheap
+
+
+@pytest.mark.django_db
+def test_a_cart_of_the_most_lines_allowed_can_still_be_shipped_to_the_bench_buyer():
+    """The bench store's variants are light enough for the demo's weight brackets, however many lines a cart has."""
+    handle, variants = checkout.prepare_store(products=3)
+    store = Store.objects.get(handle=handle)
+    weights = set(Variant.objects.filter(store=store, pk__in=variants).values_list("weight_grams", flat=True))
+    assert weights == {checkout.VARIANT_WEIGHT_GRAMS}
+    heaviest = checkout.MAX_LINES * checkout.VARIANT_WEIGHT_GRAMS
+    country = checkout.BUYER_ADDRESS["country"]
+    offer = shipping_offer(store=store, country=country, area="", subtotal=Decimal(0), weight_grams=heaviest)
+    assert offer is not None and offer.quotes, "the bench buyer's cart of the most lines is too heavy to ship"
+    # --lines above MAX_LINES is refused, so no run can build a heavier cart.
+    with pytest.raises(SystemExit):
+        checkout.parse_args(["--lines", str(checkout.MAX_LINES + 1)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ceilings_are_measured_on_the_bare_app_and_on_shopwright_for_every_number_of_buyers(pg_env, live_server):
+    handle, _ = checkout.prepare_store(products=1)
+    args = checkout.parse_args(["--buyers", "1", "--bare-duration", "0.3", "--workers", "1", "--threads", "2"])
+    args.processes = 1
+    figures = checkout.measure_ceilings(args, url=live_server.url, host=f"{handle}.localhost")
+    assert set(figures) == {1} and set(figures[1]) == {"bare", "hello", "floor"}
+    for name, row in figures[1].items():
+        assert row["rps"] > 0 and row["errors"] == 0 and set(row["statuses"]) == {"200"}, name
 
 
 @pytest.mark.postgres
