@@ -450,7 +450,12 @@ def _normalised(sql: str) -> str:
 
 
 class _StepTimer:
-    """Time, statements and SQL time of each step; statements and cProfile in detail for one of them."""
+    """Time, CPU, statements and SQL time of each step; statements and cProfile in detail for one of them.
+
+    CPU is this process's (Django and the test client, not PostgreSQL's), so
+    unlike wall time it does not include waiting for the database; a step
+    under cProfile costs more of it (`--profile-step none` profiles nothing).
+    """
 
     def __init__(self, detailed: str) -> None:
         import cProfile
@@ -458,6 +463,7 @@ class _StepTimer:
         self.detailed = detailed
         self.profiler = cProfile.Profile()
         self.ms: dict[str, list[float]] = {}
+        self.cpu_ms: dict[str, float] = {}
         self.statements: dict[str, int] = {}
         self.sql_ms: dict[str, float] = {}
         self.per_statement: dict[str, list[float]] = {}
@@ -470,16 +476,17 @@ class _StepTimer:
         detailed = self.detailed in (step, "all")
         connection.queries_log.clear()  # it keeps the last 9,000 statements: a long run would slide past them
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             if detailed:
                 self.profiler.enable()
             answer = call(path, *args, **kwargs)
             if detailed:
                 self.profiler.disable()
-            took = time.perf_counter() - started
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         if answer.status_code >= 400 or READERS[step](_as_answer(answer)) is None:
             raise SystemExit(f"{step} answered {answer.status_code}: {answer.content[:300]!r}")
         self.ms.setdefault(step, []).append(took * 1000)
+        self.cpu_ms[step] = self.cpu_ms.get(step, 0.0) + cpu * 1000
         self.statements[step] = self.statements.get(step, 0) + len(captured.captured_queries)
         for query in captured.captured_queries:
             ms = float(query["time"]) * 1000
@@ -492,15 +499,24 @@ class _StepTimer:
         import pstats
         from io import StringIO
 
-        out = [f"  {'step':<16} {'p50 ms':>8} {'mean ms':>8} {'stmts':>6} {'SQL ms':>7}   (per request)"]
+        out = [f"  {'step':<16} {'p50 ms':>8} {'mean ms':>8} {'CPU ms':>7} {'stmts':>6} {'SQL ms':>7}   (per request)"]
         for step in STEPS:
             values = sorted(self.ms.get(step, []))
             if values:
                 n = len(values)
+                profiled = "  (under cProfile)" if self.detailed in (step, "all") else ""
                 out.append(
                     f"  {step:<16} {loadgen.percentile(values, 0.5):8.1f} {sum(values) / n:8.1f} "
-                    f"{self.statements[step] / n:6.1f} {self.sql_ms.get(step, 0.0) / n:7.1f}"
+                    f"{self.cpu_ms[step] / n:7.1f} {self.statements[step] / n:6.1f} "
+                    f"{self.sql_ms.get(step, 0.0) / n:7.1f}{profiled}"
                 )
+        out.append(
+            f"  {'per checkout':<16} {'':>8} {sum(sum(v) for v in self.ms.values()) / orders:8.1f} "
+            f"{sum(self.cpu_ms.values()) / orders:7.1f} {sum(self.statements.values()) / orders:6.1f} "
+            f"{sum(self.sql_ms.values()) / orders:7.1f}"
+        )
+        if self.detailed == "none":
+            return out
         out.append(f"{self.detailed}: statements by time (normalised), per order")
         out.append(f"  {'count':>6} {'ms':>7}  statement")
         ranked = sorted(self.per_statement.items(), key=lambda item: -sum(item[1]))
@@ -866,7 +882,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--profile", type=int, metavar="N", help="no load: N checkouts in process, profiled")
     parser.add_argument(
-        "--profile-step", choices=(*STEPS, "all"), default="place", help="the step --profile details (all: every one)"
+        "--profile-step",
+        choices=(*STEPS, "all", "none"),
+        default="place",
+        help="the step --profile details (all: every one; none: no cProfile, for clean CPU figures)",
     )
     args = parser.parse_args(argv)
     try:

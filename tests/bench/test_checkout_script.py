@@ -360,6 +360,24 @@ def test_the_profile_goes_through_every_step_and_details_the_one_asked_for():
     assert Order.objects.filter(store=store, status=OrderStatus.PAID).count() == 2
 
 
+@pytest.mark.django_db
+def test_the_profile_without_cprofile_gives_cpu_and_statements_per_step_and_per_checkout():
+    handle, variants = checkout.prepare_store(products=3)
+    printed = checkout.profile_checkout(host=f"{handle}.localhost", variants=variants, orders=2, detailed="none")
+    lines = printed.splitlines()
+    assert lines[1].split()[:10] == ["step", "p50", "ms", "mean", "ms", "CPU", "ms", "stmts", "SQL", "ms"]
+    steps = {line.split()[0]: [float(x) for x in line.split()[1:6]] for line in lines[2:10]}
+    assert set(steps) == set(checkout.STEPS)
+    assert all(cpu > 0 for _, _, cpu, _, _ in steps.values())
+    assert "cProfile" not in printed and "statements by time" not in printed  # nothing was profiled
+    total = lines[10].split()
+    assert total[:2] == ["per", "checkout"]
+    # The per-checkout row adds up the steps (one line per cart, so every step once per checkout).
+    assert float(total[3]) == pytest.approx(sum(row[2] for row in steps.values()), abs=0.2)
+    assert float(total[4]) == pytest.approx(sum(row[3] for row in steps.values()), abs=0.2)
+    assert float(total[4]) >= 30  # a checkout writes and reads tens of statements, whatever else changes
+
+
 def _busy(seconds: float) -> None:
     end = time.process_time() + seconds
     while time.process_time() < end:
