@@ -20,6 +20,7 @@ from shopwright.payments.services import payment_start
 from shopwright.payments.testgateway import signing
 from shopwright.stores.models import Store
 from tests.catalog_factories import make_product
+from tests.checkout_factories import make_shipping, make_tax
 from tests.factories import make_merchant
 from tests.order_factories import place_order
 
@@ -65,6 +66,15 @@ def make_buyer(store: Store | None = None, *, quantity: int = 2, price: str = "2
     placed = place_order(store, [(variant, quantity)])
     assert placed.token is not None
     return Buyer(store=store, order=placed.order, token=placed.token, variant=variant)
+
+
+@pytest.fixture
+def store(db) -> Store:  # type: ignore[no-untyped-def]
+    """A live store that ships (zones and methods) and charges tax: ready for a checkout to be placed."""
+    store = make_merchant().store
+    make_shipping(store)
+    make_tax(store)
+    return store
 
 
 @pytest.fixture

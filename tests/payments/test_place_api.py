@@ -15,20 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from shopwright.core.audit import Actor
 from shopwright.stores.models import Store
-from tests.checkout_factories import make_shipping, make_tax
-from tests.factories import make_merchant
 from tests.order_factories import make_variant
 from tests.payments.conftest import statements
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def store() -> Store:
-    store = make_merchant().store
-    make_shipping(store)
-    make_tax(store)
-    return store
 
 
 @pytest.mark.parametrize("lines", [1, 20])

@@ -31,20 +31,11 @@ from shopwright.payments.testgateway import services as gateway
 from shopwright.privacy.models import SharingRecord
 from shopwright.shipping.models import ShippingMethod
 from shopwright.stores.models import Store
-from tests.checkout_factories import make_checkout, make_shipping, make_tax
-from tests.factories import make_merchant
+from tests.checkout_factories import make_checkout
 from tests.order_factories import make_variant
 from tests.payments.conftest import statements
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def store() -> Store:
-    store = make_merchant().store
-    make_shipping(store)
-    make_tax(store)
-    return store
 
 
 def _ready(store: Store, lines: int = 1, *, price: str = "12.50") -> tuple[Checkout, str]:
