@@ -44,7 +44,9 @@ class OrderNumberSequence(models.Model):
 
 
 class Order(TenantModel):
-    number = models.PositiveIntegerField()
+    # Null only inside the placing transaction, until orders.numbers.order_number_assign gives it: every
+    # order anyone else can read has its number, hence the int it is typed as when read.
+    number: models.PositiveIntegerField[int | None, int] = models.PositiveIntegerField(null=True)  # type: ignore[misc]
     # SHA-256 of the secret in the buyer's order link (guest status page, payment return).
     token_hash = models.CharField(max_length=64)
     customer = models.ForeignKey(

@@ -44,7 +44,7 @@ from shopwright.orders.models import (
     OrderStatus,
     OrderTaxLine,
 )
-from shopwright.orders.numbers import order_number_next
+from shopwright.orders.numbers import order_number_assign
 from shopwright.stores.models import Store
 
 if TYPE_CHECKING:
@@ -165,8 +165,7 @@ def _placed_order(
         )
         for tax in priced.tax_lines
     ]
-    # The number last: its row lock queues the store's other placements only for the few inserts below.
-    order.number = order_number_next(store=store)
+    # No number yet: order_place gives it last (orders.numbers), so the store's counter lock is held briefly.
     order.save(force_insert=True)
     for line in lines:
         line.order = order
@@ -265,6 +264,8 @@ def order_place(
         CartLine.objects.filter(store=store, cart_id=locked.cart_id).delete()
         if locked.customer_id is not None:
             count_changed(store_id=store.pk, customer_id=locked.customer_id, count=0)
+        # The last write the store's other placements queue behind: its lock is held only to the commit.
+        order_number_assign(order=order)
         if on_placed is not None:
             on_placed(order)
     checkout.order = order
@@ -501,7 +502,6 @@ def order_payment_succeeded(
     locked.cancelled_at = None
     locked.save(update_fields=["status", "paid_at", "reserved_until", "cancelled_at", "updated_at"])
     lines = _paid_lines(store=store, order=locked)
-    _count_sales(store=store, lines=lines)
     email = emails.order_confirmation_queue(store=store, order=locked, payment=payment, lines=lines)
     data: dict[str, Any] = {
         "payment_id": payment.pk,
@@ -519,6 +519,9 @@ def order_payment_succeeded(
             *emails.sent_entries("order_confirmation", email),
         ],
     )
+    # Last: the products' rows are shared by every buyer of them, so their locks are held only to the commit
+    # (not through the email's rendering, as when this came first).
+    _count_sales(store=store, lines=lines)
     _sync(order, locked)
     return PaymentOutcome.APPLIED
 

@@ -420,4 +420,5 @@ def test_placing_from_the_review_page_opens_the_payment_with_the_order(store, li
     # re-lock or open-attempt read after placing.
     assert sum(sql.startswith("SAVEPOINT") or sql == "BEGIN" for sql in statements) <= 2, statements
     assert not any("FOR NO KEY UPDATE" in sql and '"orders_order"' in sql.split("FROM")[1][:40] for sql in statements)
-    assert len(statements) <= 24, len(statements)
+    # The order's number is one statement on PostgreSQL and two on SQLite (orders.numbers).
+    assert len(statements) <= (24 if connection.vendor == "postgresql" else 25), len(statements)

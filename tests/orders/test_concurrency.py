@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from typing import cast
 
 import pytest
 
 from shopwright.catalog.stock import InsufficientStock
 from shopwright.checkout.selectors import checkout_priced
 from shopwright.core.audit import Actor
+from shopwright.orders import services
 from shopwright.orders.models import Order
 from shopwright.orders.services import OrderPlaced, order_place
 from shopwright.shipping.models import ShippingMethod
@@ -79,3 +81,76 @@ def test_a_double_click_from_two_tabs_places_one_order(postgres, store) -> None:
     assert len({r.order.pk for r in results}) == 1
     assert Order.objects.filter(store=store).count() == 1
     assert stock_of(item) == 3
+
+
+def test_a_placement_still_writing_its_order_does_not_hold_up_the_stores_next_one(postgres, store, monkeypatch) -> None:
+    """The number comes last (orders.numbers): until then a placement holds no lock the store's others need."""
+    slow_item, quick_item = make_variant(store, stock=5), make_variant(store, stock=5)
+    (slow, slow_signature), (quick, quick_signature) = (
+        _ready_checkouts(store, [(item, 1)], 1)[0] for item in (slow_item, quick_item)
+    )
+    who = threading.local()
+    slow_is_writing, quick_is_done = threading.Event(), threading.Event()
+    real_order_event = services.order_event
+
+    def order_event(**kwargs):  # type: ignore[no-untyped-def]
+        if getattr(who, "slow", False):
+            # The slow buyer's order row is written; it waits here for the quick buyer to finish.
+            slow_is_writing.set()
+            quick_is_done.wait(timeout=10)
+        return real_order_event(**kwargs)
+
+    monkeypatch.setattr(services, "order_event", order_event)
+
+    def place(n: int) -> OrderPlaced:
+        if n == 1:
+            who.slow = True
+            return order_place(store=store, checkout=slow, reviewed_signature=slow_signature, actor=Actor.anonymous())
+        assert slow_is_writing.wait(timeout=10)
+        try:
+            return order_place(store=store, checkout=quick, reviewed_signature=quick_signature, actor=Actor.anonymous())
+        finally:
+            quick_is_done.set()
+
+    outcomes = run_at_once(place, runs=2)
+
+    assert all(isinstance(o, OrderPlaced) for o in outcomes.values()), outcomes
+    # The quick buyer was not queued behind the slow one: it took the first number while the slow one wrote.
+    assert cast(OrderPlaced, outcomes[2]).order.number == 1001
+    assert cast(OrderPlaced, outcomes[1]).order.number == 1002
+    assert sorted(Order.objects.filter(store=store).values_list("number", flat=True)) == [1001, 1002]
+
+
+def test_placements_that_fail_after_their_number_leave_no_gap(postgres, store) -> None:
+    item = make_variant(store, stock=100)
+    ready = _ready_checkouts(store, [(item, 1)], 12)
+    barrier = threading.Barrier(12, timeout=30)
+    buyer = threading.local()
+
+    def fail_every_third(order: Order) -> None:
+        assert order.number is not None  # numbered by now: failing here gives the number back
+        if buyer.n % 3 == 0:
+            raise RuntimeError("the payment attempt could not be written")
+
+    def place(n: int) -> OrderPlaced:
+        checkout, signature = ready[n - 1]
+        buyer.n = n
+        barrier.wait()
+        return order_place(
+            store=store,
+            checkout=checkout,
+            reviewed_signature=signature,
+            actor=Actor.anonymous(),
+            on_placed=fail_every_third,
+        )
+
+    outcomes = run_at_once(place, runs=12)
+
+    placed = [o for o in outcomes.values() if isinstance(o, OrderPlaced)]
+    failed = [o for o in outcomes.values() if isinstance(o, RuntimeError)]
+    assert (len(placed), len(failed)) == (8, 4), outcomes
+    numbers = sorted(Order.objects.filter(store=store).values_list("number", flat=True))
+    # Each failure gave its number back and the next placement took it: no gap, no number twice.
+    assert numbers == list(range(1001, 1001 + len(placed)))
+    assert sorted(o.order.number for o in placed) == numbers
+    assert stock_of(item) == 100 - len(placed)

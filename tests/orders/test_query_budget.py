@@ -47,9 +47,9 @@ def test_placing_costs_the_same_for_1_and_20_lines(store) -> None:
     twenty = _place(store, *_checkout(store, 20))[1]
     assert one == twenty
     # Savepoint, checkout lock, cart lock, pricing (4, fewer with the configuration cached), variant
-    # lock, stock update, number, order, lines, tax lines, event, checkout link, cart lines deleted,
-    # release. With the payment attempt opened in this transaction and the payment started, see
-    # tests/payments/test_place_with_payment.py.
+    # lock, stock update, order, lines, tax lines, event, checkout link, cart lines deleted, number
+    # (one statement on PostgreSQL, two on SQLite), release. With the payment attempt opened in this
+    # transaction and the payment started, see tests/payments/test_place_with_payment.py.
     assert twenty <= 17
 
 
