@@ -28,6 +28,10 @@ The database is created if missing and migrated; a bench store
 (`checkout-0001`, made by bench/make_data.py) gets the demo shipping zones
 and tax rates and a large stock on every variant. Without --serve it drives
 whatever runs at --url, which must use the same DATABASE_URL.
+
+With `--statements N`, pg_stat_statements (when the server preloads it)
+says which N statements the database spent its exec time on in each
+measured window, lock waits included.
 """
 
 from __future__ import annotations
@@ -658,6 +662,105 @@ def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, flo
     }
 
 
+# pg_stat_statements only counts when the server preloads it; the bench never changes server configuration.
+STATEMENTS_HINT = (
+    "--statements: pg_stat_statements is not loaded, so no statements are shown; for a diagnosis add a conf.d "
+    "file with shared_preload_libraries = 'pg_stat_statements', restart with "
+    "`pg_ctlcluster --skip-systemctl-redirect 15 main restart`, and remove the file (and restart) afterwards"
+)
+STATEMENT_CHARS = 110
+
+
+def statements_unavailable(connection: Any) -> str:
+    """Why this database's pg_stat_statements cannot be read ("" when it can).
+
+    `connection` (psycopg or Django) is to the bench database: when the
+    server preloads the library, its extension is created there if missing
+    (that database only); when it does not, nothing is changed and the
+    answer is the one-line hint. Reading the setting needs a superuser.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW shared_preload_libraries")
+        (preloaded,) = cursor.fetchone()
+        if "pg_stat_statements" not in [name.strip(" '\"") for name in preloaded.split(",")]:
+            return STATEMENTS_HINT
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    return ""
+
+
+def statements_top(connection: Any, *, limit: int, since: datetime.datetime) -> dict[str, Any]:
+    """This database's `limit` statements by total exec time since `statements_reset` answered `since`.
+
+    Also all its statements' exec ms, and whether someone reset every
+    database's figures after `since` (the figures then miss the start of the
+    window). Only top-level statements: with `pg_stat_statements.track = all`
+    a trigger's statements would be counted again inside the one that fired it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.calls, s.total_exec_time, s.mean_exec_time, s.rows, s.query, SUM(s.total_exec_time) OVER () "
+            "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+            "WHERE d.datname = current_database() AND s.toplevel ORDER BY s.total_exec_time DESC LIMIT %s",
+            [limit],
+        )
+        found = cursor.fetchall()
+        cursor.execute("SELECT stats_reset > %s FROM pg_stat_statements_info", [since])
+        (cut_short,) = cursor.fetchone()
+    rows = [
+        {"calls": calls, "total_exec_ms": total, "mean_exec_ms": mean, "rows": n, "query": " ".join(query.split())}
+        for calls, total, mean, n, query, _ in found
+    ]
+    return {
+        "statements": rows,
+        "statements_exec_ms": float(found[0][5]) if found else 0.0,
+        "statements_cut_short": bool(cut_short),
+    }
+
+
+def statements_reset(connection: Any) -> datetime.datetime:
+    """Forget this database's statement figures (other databases' stay: others may be diagnosing them).
+
+    Answers the server's time just after, for `statements_top`'s `since`.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_statements_reset(0, oid, 0) FROM pg_database WHERE datname = current_database()")
+        cursor.execute("SELECT clock_timestamp()")
+        (now,) = cursor.fetchone()
+    return cast(datetime.datetime, now)
+
+
+def statements_lines(
+    rows: list[dict[str, Any]], *, exec_ms: float, completed: int, cut_short: bool = False
+) -> list[str]:
+    """The statements block of a run: each statement's figures per completed checkout, on one line each."""
+    lines = [
+        f"  statements by PostgreSQL exec time (pg_stat_statements, top {len(rows)}), per completed checkout; "
+        "exec time includes waiting for row locks: a mean far above its peers' is a queue, not work"
+    ]
+    if cut_short:
+        lines.append(
+            "  CUT SHORT: someone reset pg_stat_statements for every database during the measured seconds, "
+            "so these figures miss the start of them"
+        )
+    if not completed:
+        return [*lines, "  no checkout completed in the measured time: nothing to divide by"]
+    lines.append(f"  {'calls/co':>8} {'ms/co':>7} {'mean ms':>8} {'share':>6}  statement")
+    for row in rows:
+        sql = _normalised(re.sub(r"\$\d+", "?", row["query"]))  # pg_stat_statements' $1, $2 … as our "?"
+        if len(sql) > STATEMENT_CHARS:
+            # A row lock is what makes a statement wait: its clause, at the end, stays in sight.
+            lock = re.search(r" FOR (?:NO KEY |KEY )?(?:UPDATE|SHARE)\b", sql)
+            tail = lock.group(0) if lock else ""
+            sql = sql[: STATEMENT_CHARS - 1 - len(tail)] + "…" + tail
+        share = 100 * row["total_exec_ms"] / exec_ms if exec_ms else 0.0
+        lines.append(
+            f"  {row['calls'] / completed:8.1f} {row['total_exec_ms'] / completed:7.2f} "
+            f"{row['mean_exec_ms']:8.2f} {share:5.1f}%  {sql}"
+        )
+    lines.append(f"  all statements: {exec_ms / completed:.1f} ms of exec time per completed checkout")
+    return lines
+
+
 def _ms(values: list[float], fraction: float) -> float:
     return loadgen.percentile(values, fraction) * 1000
 
@@ -710,19 +813,38 @@ def measure(
     processes: int,
     handle: str,
     database: str = "",
+    statements: int = 0,
 ) -> dict[str, Any]:
     """One run at `clients` buyers: figures per step, and the checkouts the database saw completed.
 
     With `database` (its name), also the CPU time the server, the job
     consumer and PostgreSQL's backends spent in the measured seconds, per
     completed checkout: what the flow costs whatever else the machine runs.
+    With `statements` (pg_stat_statements readable: see
+    `statements_unavailable`), also the database's top `statements`
+    statements of the measured seconds by exec time.
     """
+    from django.db import connection
+
     snapshots: list[dict[str, dict[int, float]]] = []
-    timers = [
-        threading.Timer(at, lambda: snapshots.append(cpu_snapshot(database))) for at in (warmup, warmup + seconds)
-    ]
+    top: list[dict[str, Any]] = []
+    since: list[datetime.datetime] = []
+
+    def window_edge(end: bool) -> None:
+        if database:
+            snapshots.append(cpu_snapshot(database))
+        if statements:
+            try:  # after the snapshot: this short-lived backend's CPU is not the checkouts'
+                if end and since:
+                    top.append(statements_top(connection, limit=statements, since=since[0]))
+                elif not end:
+                    since.append(statements_reset(connection))
+            finally:
+                connection.close()  # the timer thread's own connection
+
+    timers = [threading.Timer(at, window_edge, [at > warmup]) for at in (warmup, warmup + seconds)]
     started = time.time()
-    if database:
+    if database or statements:
         for timer in timers:
             timer.start()
     result = loadgen.run(
@@ -734,6 +856,9 @@ def measure(
         processes=processes,
     )
     window = (started + warmup, started + warmup + seconds)
+    for timer in timers:
+        if timer.is_alive():  # the statements are read before `settled` adds its own
+            timer.join()
     # Webhooks still queued when the load stops get a few seconds to land (their lag is part of the figure).
     db = settled(handle=handle, start=window[0], end=window[1], wait=10.0 if shop.confirm == "webhook" else 0.0)
     steps = storefront.summarise(result)
@@ -741,9 +866,8 @@ def measure(
         # What errors were not an error status: a wrong answer (a form shown again) or a broken connection.
         row["other_errors"] = row["errors"] - sum(n for status, n in row["statuses"].items() if int(status) >= 400)
     lag = db.card_to_paid
-    for timer in timers:
-        timer.join()
     cpu = cpu_used(snapshots[0], snapshots[1]) if len(snapshots) == 2 else {}
+    read = top[0] if top else {}
     return {
         "buyers": clients,
         "cpu_ms_per_checkout": {group: used * 1000 / db.paid for group, used in cpu.items()} if db.paid else {},
@@ -758,6 +882,7 @@ def measure(
         },
         "steps": {step: steps[step] for step in STEPS if step in steps},
         "errors": sum(row["errors"] for row in steps.values()),
+        **read,
     }
 
 
@@ -855,6 +980,13 @@ def report(figures: dict[str, Any], *, confirm: str) -> str:
             f"+ {cpu['postgres']:.1f} ms PostgreSQL "
             f"= {total:.1f} ms (at most {1000 * cores / total:.0f}/s on {cores} cores running nothing else)"
         )
+    if "statements" in figures:
+        lines += statements_lines(
+            figures["statements"],
+            exec_ms=figures["statements_exec_ms"],
+            completed=figures["orders_paid"],
+            cut_short=figures.get("statements_cut_short", False),
+        )
     return "\n".join(lines)
 
 
@@ -887,6 +1019,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="place",
         help="the step --profile details (all: every one; none: no cProfile, for clean CPU figures)",
     )
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="under each number of buyers, the top N SQL statements of its measured seconds by PostgreSQL exec time "
+        "(needs pg_stat_statements preloaded; 0: none)",
+    )
     args = parser.parse_args(argv)
     try:
         args.buyer_counts = [int(c) for c in args.buyers.split(",") if c.strip()]
@@ -898,6 +1038,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--duration must be positive and --warmup not negative")
     if args.profile is not None and args.profile < 1:
         parser.error("--profile needs a number of orders of 1 or more")
+    if args.statements < 0 or (args.statements and args.profile):
+        parser.error("--statements takes 0 or more, and not with --profile (which lists its statements itself)")
     if not 1 <= args.lines <= MAX_LINES or args.products < 1:
         parser.error(f"--lines must be 1 to {MAX_LINES} and --products at least 1")
     if args.no_worker and not args.serve:
@@ -930,6 +1072,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"# reproduce: {command}")
         return
+    statements_hint = statements_unavailable(connection) if args.statements else ""
     connection.close()
     shop = Shop(
         host=f"{handle}.{settings.PLATFORM_DOMAIN}",
@@ -950,6 +1093,8 @@ def main(argv: list[str] | None = None) -> None:
             else f"server at {args.url}"
         )
     )
+    if statements_hint:
+        print(f"# {statements_hint}")
     report_json: dict[str, Any] = {"date": started.isoformat(), "machine": storefront.machine(), "command": command}
     runs: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
@@ -985,6 +1130,7 @@ def main(argv: list[str] | None = None) -> None:
                 processes=args.processes,
                 handle=handle,
                 database=urlsplit(database_url).path.lstrip("/"),
+                statements=0 if statements_hint else args.statements,
             )
             for name, row in ceiling_figures.get(buyers, {}).items():
                 figures[f"{name}_rps"] = row["rps"]

@@ -320,6 +320,8 @@ def test_one_buyer_against_a_live_server_completes_orders_without_errors(postgre
     assert variants
     shop = checkout.Shop(host=f"{handle}.localhost", variants=tuple(variants), confirm=confirm)
     database = connection.settings_dict["NAME"]
+    # The statements too where the server preloads pg_stat_statements (CI's does not: then none are asked for).
+    statements = 0 if checkout.statements_unavailable(connection) else 5
     figures = checkout.measure(
         url=live_server.url,
         shop=shop,
@@ -329,6 +331,7 @@ def test_one_buyer_against_a_live_server_completes_orders_without_errors(postgre
         processes=1,
         handle=handle,
         database=database,
+        statements=statements,
     )
     assert figures["errors"] == 0, figures["steps"]
     steps = checkout.STEPS if confirm == "return-page" else checkout.STEPS[:-1]
@@ -342,6 +345,11 @@ def test_one_buyer_against_a_live_server_completes_orders_without_errors(postgre
     assert set(figures["cpu_ms_per_checkout"]) == {"server", "jobs", "postgres"}
     printed = checkout.report(figures, confirm=confirm)
     assert "completed checkouts/s" in printed and "place" in printed
+    if statements:
+        assert 1 <= len(figures["statements"]) <= 5 and figures["statements_exec_ms"] > 0
+        assert "ms of exec time per completed checkout" in printed
+    else:
+        assert "statements" not in figures
 
 
 @pytest.mark.django_db
