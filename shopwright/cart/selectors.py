@@ -60,6 +60,8 @@ class PricedLine:
     max_quantity: int
     # The variant's shipping weight (shipping rates by weight).
     unit_weight_grams: int = 0
+    # Whether the variant tracks stock: placing an order takes its units off the count (catalog.stock).
+    tracks_stock: bool = True
 
     @property
     def over_stock(self) -> bool:
@@ -300,6 +302,7 @@ def cart_priced(*, store: Store, cart: Cart | None) -> PricedCart:
                 available=available,
                 max_quantity=quantity_limit(_stock_rule(stock, track, oversell)) if available else 0,
                 unit_weight_grams=weight,
+                tracks_stock=bool(track),
             )
         )
     on_sale = [line for line in lines if line.available]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -97,10 +97,10 @@ def _stock_shortfalls(priced: CheckoutPriced) -> dict[int, int]:
 
 def _placed_order(
     *, store: Store, priced: CheckoutPriced, checkout: Checkout, actor: Actor, taken: dict[int, int]
-) -> tuple[Order, str]:
+) -> tuple[Order, list[OrderLine], str]:
     """Write the order, its lines, tax lines and first event from the one pricing (no further reads).
 
-    `taken` is what the reservation took per variant (catalog.stock): each line keeps its share.
+    `taken` is what the reservation takes per variant as priced (catalog.stock): each line keeps its share.
     """
     now = timezone.now()
     token = secrets.token_urlsafe(24)
@@ -180,7 +180,7 @@ def _placed_order(
         actor=actor,
         data={"total": str(order.total), "currency": order.currency, "lines": len(lines)},
     )
-    return order, token
+    return order, lines, token
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,10 @@ def order_place(
     inside a transaction): that comes after the commit.
 
     Lock order, the same for every writer: checkout, cart, variants (id
-    order, catalog.stock), the store's number counter. An add to cart takes
+    order, catalog.stock), the store's number counter. The last two are
+    the rows other buyers queue for, so they are locked after the order is
+    written and held only to the commit; a shortfall found then rolls the
+    order back. An add to cart takes
     the cart lock too, so no line can slip in between pricing and emptying.
     Row locks are FOR NO KEY UPDATE (the cart's and the counter's come with
     their UPDATE, which takes the same): they keep out other writers of the
@@ -258,13 +261,25 @@ def order_place(
         quantities: dict[int, int] = {}
         for item in priced.lines:
             quantities[item.line.variant_id] = quantities.get(item.line.variant_id, 0) + item.line.quantity
-        taken = stock_reserve(store=store, quantities=quantities)
-        order, token = _placed_order(store=store, priced=priced, checkout=locked, actor=actor, taken=taken)
+        # What the reservation will take as priced: all units of a variant that tracks stock, none otherwise.
+        tracking = {item.line.variant_id: item.line.tracks_stock for item in priced.lines}
+        expected = {pk: units if tracking[pk] else 0 for pk, units in quantities.items()}
+        order, lines, token = _placed_order(store=store, priced=priced, checkout=locked, actor=actor, taken=expected)
         Checkout.objects.filter(store=store, pk=locked.pk).update(order=order, updated_at=timezone.now())
         CartLine.objects.filter(store=store, cart_id=locked.cart_id).delete()
         if locked.customer_id is not None:
             count_changed(store_id=store.pk, customer_id=locked.customer_id, count=0)
-        # The last write the store's other placements queue behind: its lock is held only to the commit.
+        # Last, the rows other buyers queue for, each locked only until the commit: the variants (every
+        # buyer of a hot item waits for them; a shortfall here rolls the order back) and the store's number.
+        taken = stock_reserve(store=store, quantities=quantities)
+        if taken != expected:
+            # Tracking was switched since the pricing read the variants: the lines hold what was taken.
+            _hold_in_lines(
+                store=store,
+                order=order,
+                lines=[(line.pk, line.variant_id, line.quantity) for line in lines],
+                taken=taken,
+            )
         order_number_assign(order=order)
         if on_placed is not None:
             on_placed(order)
@@ -407,14 +422,21 @@ def _reinstate(*, store: Store, order: Order) -> bool:
             taken = stock_reserve(store=store, quantities=quantities)
     except InsufficientStock:
         return False
-    shares = _shares(taken, [(variant_id, quantity) for _, variant_id, quantity in lines])
+    _hold_in_lines(store=store, order=order, lines=lines, taken=taken)
+    return True
+
+
+def _hold_in_lines(
+    *, store: Store, order: Order, lines: Sequence[tuple[int, int | None, int]], taken: dict[int, int]
+) -> None:
+    """Record in the order's lines (pk, variant id, quantity) their shares of what a reservation took (one UPDATE)."""
+    shares = _shares(taken, [(variant_id or 0, quantity) for _, variant_id, quantity in lines])
     held = Case(
         *(When(pk=pk, then=Value(units)) for (pk, _, _), units in zip(lines, shares, strict=True)),
         default=Value(0),
         output_field=IntegerField(),
     )
     OrderLine.objects.filter(store=store, order=order).update(restocked=False, stock_taken=held)
-    return True
 
 
 def _paid_lines(*, store: Store, order: Order) -> list[OrderLine]:

@@ -83,12 +83,12 @@ def test_a_double_click_from_two_tabs_places_one_order(postgres, store) -> None:
     assert stock_of(item) == 3
 
 
-def test_a_placement_still_writing_its_order_does_not_hold_up_the_stores_next_one(postgres, store, monkeypatch) -> None:
-    """The number comes last (orders.numbers): until then a placement holds no lock the store's others need."""
-    slow_item, quick_item = make_variant(store, stock=5), make_variant(store, stock=5)
-    (slow, slow_signature), (quick, quick_signature) = (
-        _ready_checkouts(store, [(item, 1)], 1)[0] for item in (slow_item, quick_item)
-    )
+def test_a_placement_still_writing_its_order_does_not_hold_up_the_next_buyer_of_the_same_item(
+    postgres, store, monkeypatch
+) -> None:
+    """The rows every buyer needs, the item's stock and the store's number, are locked last (orders.services)."""
+    item = make_variant(store, stock=5)
+    (slow, slow_signature), (quick, quick_signature) = _ready_checkouts(store, [(item, 1)], 2)
     who = threading.local()
     slow_is_writing, quick_is_done = threading.Event(), threading.Event()
     real_order_event = services.order_event
@@ -115,10 +115,12 @@ def test_a_placement_still_writing_its_order_does_not_hold_up_the_stores_next_on
     outcomes = run_at_once(place, runs=2)
 
     assert all(isinstance(o, OrderPlaced) for o in outcomes.values()), outcomes
-    # The quick buyer was not queued behind the slow one: it took the first number while the slow one wrote.
+    # The quick buyer was not queued behind the slow one: it took the item and the first number while the
+    # slow one was writing its order.
     assert cast(OrderPlaced, outcomes[2]).order.number == 1001
     assert cast(OrderPlaced, outcomes[1]).order.number == 1002
     assert sorted(Order.objects.filter(store=store).values_list("number", flat=True)) == [1001, 1002]
+    assert stock_of(item) == 3
 
 
 def test_placements_that_fail_after_their_number_leave_no_gap(postgres, store) -> None:

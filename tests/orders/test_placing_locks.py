@@ -1,8 +1,8 @@
-"""Order numbers are given last in a placement, and a placement that fails gives its number back.
+"""Placing locks the rows other buyers queue for last: the variants, then the store's number counter.
 
-The store's number counter is the one row every placement at a store
-locks, so the number is the placement's last write (orders.numbers); the
-races on PostgreSQL are in test_concurrency.py.
+Each is held only from its statement to the commit (orders.services.order_place,
+orders.numbers); a placement that fails gives its number and its units back.
+The races on PostgreSQL are in test_concurrency.py.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from shopwright.catalog.models import Variant
 from shopwright.checkout.selectors import checkout_priced
 from shopwright.core.audit import Actor
-from shopwright.orders.models import Order, OrderNumberSequence
+from shopwright.orders import services
+from shopwright.orders.models import Order, OrderLine, OrderNumberSequence, OrderStatus
 from shopwright.orders.numbers import order_number_assign
-from shopwright.orders.services import order_place
+from shopwright.orders.services import order_cancel, order_place
 from shopwright.shipping.models import ShippingMethod
 from tests.checkout_factories import make_checkout
 from tests.order_factories import make_variant, stock_of
@@ -35,13 +37,15 @@ def _place(store, checkout, signature, on_placed=None):  # type: ignore[no-untyp
     )
 
 
-def test_the_number_is_the_placements_last_write(store) -> None:
+def test_the_variants_and_then_the_number_are_the_placements_last_locks(store) -> None:
     checkout, signature, _ = _checkout(store, lines=3)
     with CaptureQueriesContext(connection) as queries:
         placed = _place(store, checkout, signature)
     sql = [q["sql"] for q in queries.captured_queries]
+    # catalog.stock's locking read (FOR NO KEY UPDATE on PostgreSQL; SQLite's writers are serialised anyway).
+    variants_locked = next(i for i, s in enumerate(sql) if s.startswith('SELECT "catalog_variant"."id" AS "pk"'))
     bump = next(i for i, s in enumerate(sql) if "orders_ordernumbersequence" in s)
-    # Everything the order is made of is written before the counter is locked ...
+    # Everything the order is made of is written before the rows other buyers wait for are locked ...
     writes = (
         'INSERT INTO "orders_order" ',
         'INSERT INTO "orders_orderline" ',
@@ -50,15 +54,47 @@ def test_the_number_is_the_placements_last_write(store) -> None:
         'DELETE FROM "cart_cartline" ',
     )
     for write in writes:
-        assert any(s.startswith(write) for s in sql[:bump]), write
-    # ... and after it comes only the number's own UPDATE on SQLite (one statement with it on PostgreSQL)
-    # and the end of the transaction.
+        assert any(s.startswith(write) for s in sql[:variants_locked]), write
+    # ... then the variants (their lock and the stock update), then the number: on SQLite its own UPDATE
+    # follows (one statement with it on PostgreSQL), then the end of the transaction.
+    assert sql[variants_locked + 1].startswith('UPDATE "catalog_variant" SET "stock_quantity"')
+    assert bump == variants_locked + 2
     after = [s for s in sql[bump + 1 :] if not s.startswith(("RELEASE SAVEPOINT", "COMMIT"))]
-    assert after == ([] if connection.vendor == "postgresql" else [after[0]])
+    assert len(after) == (0 if connection.vendor == "postgresql" else 1)
     if after:
         assert after[0].startswith("UPDATE orders_order SET number")
     assert placed.order.number == 1001
     assert Order.objects.get(store=store, pk=placed.order.pk).number == 1001
+
+
+@pytest.mark.parametrize("tracking_now", [False, True])
+def test_tracking_switched_between_pricing_and_the_stock_lock_leaves_the_lines_holding_what_was_taken(
+    store, monkeypatch, tracking_now: bool
+) -> None:
+    """A merchant turns stock tracking off (or on) while the buyer's order is being placed."""
+    checkout, signature, items = _checkout(store, lines=1)
+    variant = items[0][0]
+    Variant.objects.filter(store=store, pk=variant.pk).update(track_stock=not tracking_now)
+    signature = checkout_priced(store=store, checkout=checkout).signature  # as the buyer reviewed it
+    real_checkout_priced = services.checkout_priced
+
+    def priced_then_switched(**kwargs):  # type: ignore[no-untyped-def]
+        priced = real_checkout_priced(**kwargs)
+        Variant.objects.filter(store=store, pk=variant.pk).update(track_stock=tracking_now)
+        return priced
+
+    monkeypatch.setattr(services, "checkout_priced", priced_then_switched)
+
+    order = _place(store, checkout, signature).order
+
+    line = OrderLine.objects.get(store=store, order=order)
+    assert line.stock_taken == (1 if tracking_now else 0)
+    assert stock_of(variant) == (9 if tracking_now else 10)
+    # Cancelling gives back exactly what was taken: the count ends where it started.
+    monkeypatch.undo()
+    order_cancel(store=store, order=order, actor=Actor.anonymous(), reason="test")
+    assert Order.objects.get(store=store, pk=order.pk).status == OrderStatus.CANCELLED
+    assert stock_of(variant) == 10
 
 
 def test_a_placement_that_fails_after_its_number_gives_it_back(store) -> None:
