@@ -220,9 +220,8 @@ def order_place(
     order, catalog.stock), the store's number counter. The last two are
     the rows other buyers queue for, so they are locked after the order is
     written and held only to the commit; a shortfall found then rolls the
-    order back. An add to cart takes
-    the cart lock too, so no line can slip in between pricing and emptying.
-    Row locks are FOR NO KEY UPDATE (the cart's and the counter's come with
+    order back. An add to cart takes the cart lock too, so no line can
+    slip in between pricing and emptying. Row locks are FOR NO KEY UPDATE (the cart's and the counter's come with
     their UPDATE, which takes the same): they keep out other writers of the
     row without blocking inserts of rows that reference it. No network call
     happens here: payment starts after this commits.
