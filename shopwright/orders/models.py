@@ -31,9 +31,10 @@ class OrderStatus(models.TextChoices):
 class OrderNumberSequence(models.Model):
     """The last order number a store gave out.
 
-    Incremented inside the order's own transaction (`UPDATE ... RETURNING`),
-    so a rolled-back placement gives its number back and numbers have no
-    gaps; the row lock orders concurrent placements at one store.
+    Bumped inside the order's own transaction by an upsert (`INSERT ... ON
+    CONFLICT DO UPDATE ... RETURNING`, orders.numbers), so a rolled-back
+    placement gives its number back and numbers have no gaps; the row lock
+    orders concurrent placements at one store, which is why it comes last.
     """
 
     store = models.OneToOneField("stores.Store", on_delete=models.CASCADE, primary_key=True, related_name="+")

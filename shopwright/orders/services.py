@@ -217,11 +217,14 @@ def order_place(
     inside a transaction): that comes after the commit.
 
     Lock order, the same for every writer: checkout, cart, variants (id
-    order, catalog.stock), the store's number counter. The last two are
-    the rows other buyers queue for, so they are locked after the order is
-    written and held only to the commit; a shortfall found then rolls the
-    order back. An add to cart takes the cart lock too, so no line can
-    slip in between pricing and emptying. Row locks are FOR NO KEY UPDATE (the cart's and the counter's come with
+    order, catalog.stock), the cart's lines (emptied), the store's number
+    counter. The variants and the counter are the rows other buyers queue
+    for, so they are locked after the order is written and held only to
+    the commit; a shortfall found then rolls the order back. The lines come
+    after the variants because a merchant's edit that removes a variant
+    locks it before deleting its cart lines. An add to cart takes the cart
+    lock too, so no line can slip in between pricing and emptying. Row
+    locks are FOR NO KEY UPDATE (the cart's and the counter's come with
     their UPDATE, which takes the same): they keep out other writers of the
     row without blocking inserts of rows that reference it. No network call
     happens here: payment starts after this commits.
@@ -265,9 +268,6 @@ def order_place(
         expected = {pk: units if tracking[pk] else 0 for pk, units in quantities.items()}
         order, lines, token = _placed_order(store=store, priced=priced, checkout=locked, actor=actor, taken=expected)
         Checkout.objects.filter(store=store, pk=locked.pk).update(order=order, updated_at=timezone.now())
-        CartLine.objects.filter(store=store, cart_id=locked.cart_id).delete()
-        if locked.customer_id is not None:
-            count_changed(store_id=store.pk, customer_id=locked.customer_id, count=0)
         # Last, the rows other buyers queue for, each locked only until the commit: the variants (every
         # buyer of a hot item waits for them; a shortfall here rolls the order back) and the store's number.
         taken = stock_reserve(store=store, quantities=quantities)
@@ -279,6 +279,11 @@ def order_place(
                 lines=[(line.pk, line.variant_id, line.quantity) for line in lines],
                 taken=taken,
             )
+        # The cart lines after the variants: a merchant removing a variant locks it and then deletes its cart
+        # lines, so a buyer holding their deleted lines while waiting for the variant would deadlock with them.
+        CartLine.objects.filter(store=store, cart_id=locked.cart_id).delete()
+        if locked.customer_id is not None:
+            count_changed(store_id=store.pk, customer_id=locked.customer_id, count=0)
         order_number_assign(order=order)
         if on_placed is not None:
             on_placed(order)

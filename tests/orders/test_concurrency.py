@@ -7,6 +7,9 @@ from typing import cast
 
 import pytest
 
+from shopwright.catalog import services as catalog_services
+from shopwright.catalog.inputs import OptionInput, ProductInput, VariantInput
+from shopwright.catalog.models import Product, Variant
 from shopwright.catalog.stock import InsufficientStock
 from shopwright.checkout.selectors import checkout_priced
 from shopwright.core.audit import Actor
@@ -156,3 +159,56 @@ def test_placements_that_fail_after_their_number_leave_no_gap(postgres, store) -
     assert numbers == list(range(1001, 1001 + len(placed)))
     assert sorted(o.order.number for o in placed) == numbers
     assert stock_of(item) == 100 - len(placed)
+
+
+def test_a_merchant_removing_the_variant_a_buyer_is_placing_ends_in_sold_out_not_a_deadlock(
+    postgres, store, monkeypatch
+) -> None:
+    """The edit locks the variant and then deletes its cart lines; placing empties the cart only after its lock."""
+    sizes = [VariantInput(option_values=[size], price="20.00", stock_quantity=5) for size in ("S", "M")]
+    shirt = catalog_services.product_create(
+        store=store,
+        actor=Actor.system(),
+        data=ProductInput(
+            title="Shirt", status="published", options=[OptionInput(name="Size", values=["S", "M"])], variants=sizes
+        ),
+    )
+    small, medium = (Variant.objects.get(store=store, product=shirt, option1=size) for size in ("S", "M"))
+    (checkout, signature) = _ready_checkouts(store, [(medium, 1)], 1)[0]
+    buyer = threading.local()
+    buyer_at_the_stock, merchant_done = threading.Event(), threading.Event()
+    real_stock_reserve = services.stock_reserve
+
+    def stock_reserve(**kwargs):  # type: ignore[no-untyped-def]
+        if getattr(buyer, "placing", False):
+            # The order is written; the merchant saves the product (without size M) before the stock is locked.
+            buyer_at_the_stock.set()
+            merchant_done.wait(timeout=3)  # with the cart emptied too early the merchant never finishes
+        return real_stock_reserve(**kwargs)
+
+    monkeypatch.setattr(services, "stock_reserve", stock_reserve)
+
+    def work(n: int) -> object:
+        if n == 1:
+            buyer.placing = True
+            return order_place(store=store, checkout=checkout, reviewed_signature=signature, actor=Actor.anonymous())
+        assert buyer_at_the_stock.wait(timeout=10)
+        try:
+            product = Product.objects.get(store=store, pk=shirt.pk)
+            only_small = ProductInput(
+                title="Shirt",
+                status="published",
+                options=[OptionInput(name="Size", values=["S"])],
+                variants=[VariantInput(option_values=["S"], price="20.00", stock_quantity=5)],
+            )
+            return catalog_services.product_update(store=store, actor=Actor.system(), product=product, data=only_small)
+        finally:
+            merchant_done.set()
+
+    outcomes = run_at_once(work, runs=2)
+
+    # The buyer is told the item is gone (a 409 on the page), the merchant's edit is saved; nobody gets a 500.
+    assert isinstance(outcomes[1], InsufficientStock) and outcomes[1].shortfalls == {medium.pk: 0}, outcomes
+    assert isinstance(outcomes[2], Product), outcomes
+    assert list(Variant.objects.filter(store=store, product=shirt).values_list("pk", flat=True)) == [small.pk]
+    assert not Order.objects.filter(store=store).exists()
