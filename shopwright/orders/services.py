@@ -414,12 +414,20 @@ def _reinstate(*, store: Store, order: Order) -> bool:
         return False
     if OrderLine.objects.filter(store=store, order=order, variant__isnull=True).exists():
         return False  # a variant was deleted since: it cannot be sold again
-    lines = list(
-        OrderLine.objects.filter(store=store, order=order).order_by("id").values_list("pk", "variant_id", "quantity")
+    rows = list(
+        OrderLine.objects.filter(store=store, order=order)
+        .order_by("id")
+        .values_list("pk", "variant_id", "quantity", "variant__product_id")
     )
+    lines = [(pk, variant_id, quantity) for pk, variant_id, quantity, _ in rows]
     quantities: dict[int, int] = {}
     for _, variant_id, quantity in lines:
         quantities[variant_id] = quantities.get(variant_id, 0) + quantity
+    # The products before their variants, the order a merchant's edit takes them (catalog.services.
+    # product_update): this payment grows their sales counts after reserving, and taking the variants
+    # first would deadlock with an edit of the same product.
+    products = Product.objects.select_for_update(no_key=True).filter(store=store, pk__in={row[3] for row in rows})
+    list(products.order_by("pk").values_list("pk", flat=True))
     try:
         # A savepoint: a refusal leaves the caller's transaction usable for the note it then writes.
         with transaction.atomic():

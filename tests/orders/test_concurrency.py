@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import cast
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from shopwright.catalog import services as catalog_services
 from shopwright.catalog.inputs import OptionInput, ProductInput, VariantInput
@@ -14,12 +17,18 @@ from shopwright.catalog.stock import InsufficientStock
 from shopwright.checkout.selectors import checkout_priced
 from shopwright.core.audit import Actor
 from shopwright.orders import services
-from shopwright.orders.models import Order
-from shopwright.orders.services import OrderPlaced, order_place
+from shopwright.orders.models import Order, OrderStatus
+from shopwright.orders.services import (
+    OrderPlaced,
+    PaymentOutcome,
+    order_payment_succeeded,
+    order_place,
+    order_reservations_expire,
+)
 from shopwright.shipping.models import ShippingMethod
 from tests.checkout_factories import make_checkout
 from tests.concurrency import run_at_once
-from tests.order_factories import make_variant, stock_of
+from tests.order_factories import make_payment, make_variant, place_order, stock_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -212,3 +221,53 @@ def test_a_merchant_removing_the_variant_a_buyer_is_placing_ends_in_sold_out_not
     assert isinstance(outcomes[2], Product), outcomes
     assert list(Variant.objects.filter(store=store, product=shirt).values_list("pk", flat=True)) == [small.pk]
     assert not Order.objects.filter(store=store).exists()
+
+
+def test_a_late_payment_and_a_merchant_editing_the_product_both_go_through(postgres, store, monkeypatch) -> None:
+    """Paying an expired order takes its stock again and grows the sales count: products before variants.
+
+    The merchant's edit locks the product, then its variants; the late payment, holding the variant
+    lock while the merchant waits for it, would otherwise deadlock on the product's sales count.
+    """
+    item = make_variant(store, stock=5)
+    order = place_order(store, [(item, 2)]).order
+    order_reservations_expire(now=timezone.now() + timedelta(minutes=16))
+    payment = make_payment(order)
+    assert stock_of(item) == 5
+    payer = threading.local()
+    payer_holds_the_stock, merchant_done = threading.Event(), threading.Event()
+    real_stock_reserve = services.stock_reserve
+
+    def stock_reserve(**kwargs):  # type: ignore[no-untyped-def]
+        taken = real_stock_reserve(**kwargs)
+        if getattr(payer, "paying", False):
+            payer_holds_the_stock.set()
+            merchant_done.wait(timeout=2)  # the merchant waits for this payment's lock: it cannot finish first
+        return taken
+
+    monkeypatch.setattr(services, "stock_reserve", stock_reserve)
+
+    def work(n: int) -> object:
+        if n == 1:
+            payer.paying = True
+            with transaction.atomic():
+                return order_payment_succeeded(store=store, order=order, payment=payment)
+        assert payer_holds_the_stock.wait(timeout=10)
+        try:
+            product = Product.objects.get(store=store, pk=item.product_id)
+            renamed = ProductInput(
+                title="Renamed",
+                status="published",
+                variants=[VariantInput(price="20.00", stock_quantity=5, stock_seen=5)],
+            )
+            return catalog_services.product_update(store=store, actor=Actor.system(), product=product, data=renamed)
+        finally:
+            merchant_done.set()
+
+    outcomes = run_at_once(work, runs=2)
+
+    assert outcomes[1] is PaymentOutcome.APPLIED, outcomes
+    assert isinstance(outcomes[2], Product) and outcomes[2].title == "Renamed", outcomes
+    assert Order.objects.get(store=store, pk=order.pk).status == OrderStatus.PAID
+    assert stock_of(item) == 3
+    assert Product.objects.get(store=store, pk=item.product_id).sales_count == 2
