@@ -376,9 +376,11 @@ def test_the_profile_without_cprofile_gives_cpu_and_statements_per_step_and_per_
     assert "cProfile" not in printed and "statements by time" not in printed  # nothing was profiled
     total = lines[10].split()
     assert total[:2] == ["per", "checkout"]
-    # The per-checkout row adds up the steps (one line per cart, so every step once per checkout).
-    assert float(total[3]) == pytest.approx(sum(row[2] for row in steps.values()), abs=0.2)
-    assert float(total[4]) == pytest.approx(sum(row[3] for row in steps.values()), abs=0.2)
+    # The per-checkout row adds up the steps (one line per cart, so every step once per checkout). Each
+    # figure is printed to 0.1, so the printed steps may be up to 0.05 each away from what was added up.
+    rounding = 0.05 * len(steps) + 1e-9
+    assert float(total[3]) == pytest.approx(sum(row[2] for row in steps.values()), abs=rounding)
+    assert float(total[4]) == pytest.approx(sum(row[3] for row in steps.values()), abs=rounding)
     assert float(total[4]) >= 30  # a checkout writes and reads tens of statements, whatever else changes
 
 
