@@ -55,6 +55,7 @@ from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.images import image_open_checked
 from shopwright.core.tenancy import cross_store_access
 from shopwright.core.validation import FieldErrors, clean_text
+from shopwright.stores.locks import store_lock
 from shopwright.stores.models import Store
 
 
@@ -643,7 +644,7 @@ def _apply_collection_fields(collection: Collection, clean: CleanCollection, *, 
 
 def _unfeature_others(*, store: Store, keep: Collection | None) -> None:
     """Only one featured collection per store: the store row is locked so two editors take turns."""
-    list(Store.objects.select_for_update().filter(pk=store.pk).values_list("pk", flat=True))
+    store_lock(store_id=store.pk)
     others = Collection.objects.filter(store=store, is_featured=True)
     if keep is not None:
         others = others.exclude(pk=keep.pk)

@@ -40,6 +40,7 @@ from shopwright.shipping.validation import (
     clean_brackets,
     clean_position,
 )
+from shopwright.stores.locks import store_lock
 from shopwright.stores.models import Store
 
 ZONE_NOT_FOUND = "No such shipping zone."
@@ -317,7 +318,7 @@ def _check_store(store: Store, obj: ShippingZone | ShippingMethod, message: str)
 
 def _lock_store(store: Store) -> None:
     """Serialise zone writes of one store (PostgreSQL row lock; SQLite's immediate transactions do it anyway)."""
-    if not Store.objects.select_for_update().filter(pk=store.pk).values_list("pk", flat=True):
+    if not store_lock(store_id=store.pk):
         raise NotFound("No such store.")
 
 

@@ -20,6 +20,7 @@ from shopwright.core.exceptions import NotFound
 from shopwright.core.store_cache import store_config_changed
 from shopwright.core.validation import FieldErrors, clean_text
 from shopwright.shipping.validation import area_label, clean_area
+from shopwright.stores.locks import store_lock
 from shopwright.stores.models import Store
 from shopwright.taxes.models import TaxRate
 
@@ -56,7 +57,7 @@ def tax_rate_set(
     with transaction.atomic():
         # Rates are few and written rarely: the store's row lock makes "create or replace" safe
         # against a concurrent save of the same area (the unique constraint would refuse it anyway).
-        list(Store.objects.select_for_update().filter(pk=store.pk).values_list("pk", flat=True))
+        store_lock(store_id=store.pk)
         existing = TaxRate.objects.filter(store=store, area=clean_area_code).first() if clean_area_code else None
         if existing is not None and must_be_new:
             errors.add(
@@ -116,7 +117,11 @@ def store_prices_include_tax_set(*, store: Store, actor: Actor, value: bool) -> 
     value = bool(value)
     with transaction.atomic():
         current = (
-            Store.objects.select_for_update().filter(pk=store.pk).values_list("prices_include_tax", flat=True).first()
+            # NO KEY UPDATE, as stores.locks explains: buyers' commits in the store are not held up.
+            Store.objects.select_for_update(no_key=True)
+            .filter(pk=store.pk)
+            .values_list("prices_include_tax", flat=True)
+            .first()
         )
         if current is None:
             raise NotFound("No such store.")
