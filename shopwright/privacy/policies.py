@@ -324,7 +324,13 @@ def policy_notify_batch(*, version_id: int, after_id: int = 0) -> int | None:
 
     with transaction.atomic():
         version = (
-            PolicyVersion.objects.select_for_update(of=("self",)).select_related("store").filter(pk=version_id).first()
+            # NO KEY UPDATE: batches still take turns, but every consent given under this version meanwhile
+            # (a visitor's cookie choice, a sign-up) checks its foreign key to it with FOR KEY SHARE at commit,
+            # which FOR UPDATE would hold up until the batch's emails were written (stores.locks, the same case).
+            PolicyVersion.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("store")
+            .filter(pk=version_id)
+            .first()
         )
         if version is None or version.published_at is None or not version.is_major or version.notified_at:
             return None
