@@ -342,16 +342,6 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
     )
 
 
-def shipping_countries(*, store: Store) -> set[str]:
-    """Countries at least one of the store's zones covers, whole or in part (one query)."""
-    from shopwright.shipping.models import ShippingZone
-
-    found: set[str] = set()
-    for areas in ShippingZone.objects.filter(store=store).values_list("areas", flat=True):
-        found.update(str(area).split("-", 1)[0].upper() for area in areas or [])
-    return found
-
-
 # --- what changed between the review page and "Pay" ---------------------------------------------
 
 

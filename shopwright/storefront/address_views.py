@@ -14,12 +14,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shopwright.checkout import selectors as checkout_selectors
 from shopwright.core.addresses import address_lines
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.requests import CustomerRequest, client_ip
 from shopwright.customers import addresses as services
 from shopwright.customers.models import Address
+from shopwright.shipping.selectors import shipped_countries
 from shopwright.storefront.checkout_forms import AddressForm, add_service_errors, address_initial, posted_country
 from shopwright.storefront.views import customer_required
 
@@ -51,7 +51,7 @@ def _form_page(request: CustomerRequest, address: Address | None) -> HttpRespons
     form = AddressForm(
         request.POST if posting else None,
         country=country,
-        shipped_countries=checkout_selectors.shipping_countries(store=request.store),
+        shipped_countries=shipped_countries(store=request.store),
         with_phone=True,
         initial=initial,
     )

@@ -40,6 +40,7 @@ from shopwright.customers.models import Address
 from shopwright.orders import services as order_services
 from shopwright.orders.models import Order
 from shopwright.payments import services as payment_services
+from shopwright.shipping.selectors import shipped_countries
 from shopwright.storefront.cart_views import shopper_actor
 from shopwright.storefront.checkout_forms import (
     AddressForm,
@@ -167,7 +168,7 @@ def information(request: StorefrontRequest) -> HttpResponseBase:
     store = request.store
     customer = getattr(request, "customer", None)
     saved = saved_addresses.addresses_for_customer(store=store, customer=customer) if customer else []
-    shipped = selectors.shipping_countries(store=store)
+    shipped = shipped_countries(store=store)
     posting = request.method == "POST"
     refreshing = posting and "refresh" in request.POST
     forms = _information_forms(request, checkout, shipped, bound=posting)

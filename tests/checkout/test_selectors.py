@@ -11,10 +11,10 @@ from shopwright.checkout.selectors import (
     checkout_priced,
     review_changes,
     review_snapshot,
-    shipping_countries,
     stock_messages,
 )
 from shopwright.shipping.models import RateKind, ShippingMethod
+from shopwright.shipping.selectors import shipped_countries
 from shopwright.stores.models import Store
 from tests.cart.helpers import set_price, set_stock
 from tests.checkout.helpers import variant
@@ -170,7 +170,7 @@ def test_a_country_outside_every_zone_is_not_shipped_to() -> None:
     assert priced.ships_message == "We don't ship to Japan (東京都)."
     assert priced.ships_message in priced.problems and not priced.ready
     assert priced.shipping_message == ""
-    assert shipping_countries(store=store) == {"DE"}
+    assert shipped_countries(store=store) == {"DE"}
 
 
 def test_lines_over_the_stock_left_are_problems_the_buyer_reads() -> None:
