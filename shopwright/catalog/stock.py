@@ -15,10 +15,10 @@ order and its cancellation never makes stock appear or disappear.
 Lock order, the same for every writer: checkout, cart, variants (id
 order), the cart's lines, the store's order-number row (a merchant's edit
 removing a variant locks it before deleting its cart lines, so a
-placement empties the cart only once it holds the variants). The variant locks are FOR NO KEY
-UPDATE: they keep other writers of the row out but, unlike FOR UPDATE, do
-not block inserting rows that reference it (a cart line being added for a
-variant while its stock is reserved).
+placement empties the cart only once it holds the variants). The variant
+locks are FOR NO KEY UPDATE: they keep other writers of the row out but,
+unlike FOR UPDATE, do not block inserting rows that reference it (a cart
+line being added for a variant while its stock is reserved).
 
 OWNER: helper "orders". Contract below is fixed; bodies are filled in.
 """

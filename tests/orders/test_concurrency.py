@@ -27,7 +27,7 @@ from shopwright.orders.services import (
 )
 from shopwright.shipping.models import ShippingMethod
 from tests.checkout_factories import make_checkout
-from tests.concurrency import run_at_once
+from tests.concurrency import pause_in, run_at_once
 from tests.order_factories import make_payment, make_variant, place_order, stock_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -101,28 +101,15 @@ def test_a_placement_still_writing_its_order_does_not_hold_up_the_next_buyer_of_
     """The rows every buyer needs, the item's stock and the store's number, are locked last (orders.services)."""
     item = make_variant(store, stock=5)
     (slow, slow_signature), (quick, quick_signature) = _ready_checkouts(store, [(item, 1)], 2)
-    who = threading.local()
-    slow_is_writing, quick_is_done = threading.Event(), threading.Event()
-    real_order_event = services.order_event
-
-    def order_event(**kwargs):  # type: ignore[no-untyped-def]
-        if getattr(who, "slow", False):
-            # The slow buyer's order row is written; it waits here for the quick buyer to finish.
-            slow_is_writing.set()
-            quick_is_done.wait(timeout=10)
-        return real_order_event(**kwargs)
-
-    monkeypatch.setattr(services, "order_event", order_event)
+    # The slow buyer stops once its order row is written (its "placed" event), until the quick buyer is done.
+    pause = pause_in(monkeypatch, services, "order_event", timeout=10)
 
     def place(n: int) -> OrderPlaced:
         if n == 1:
-            who.slow = True
+            pause.this_thread()
             return order_place(store=store, checkout=slow, reviewed_signature=slow_signature, actor=Actor.anonymous())
-        assert slow_is_writing.wait(timeout=10)
-        try:
+        with pause.meanwhile():
             return order_place(store=store, checkout=quick, reviewed_signature=quick_signature, actor=Actor.anonymous())
-        finally:
-            quick_is_done.set()
 
     outcomes = run_at_once(place, runs=2)
 
@@ -184,25 +171,15 @@ def test_a_merchant_removing_the_variant_a_buyer_is_placing_ends_in_sold_out_not
     )
     small, medium = (Variant.objects.get(store=store, product=shirt, option1=size) for size in ("S", "M"))
     (checkout, signature) = _ready_checkouts(store, [(medium, 1)], 1)[0]
-    buyer = threading.local()
-    buyer_at_the_stock, merchant_done = threading.Event(), threading.Event()
-    real_stock_reserve = services.stock_reserve
-
-    def stock_reserve(**kwargs):  # type: ignore[no-untyped-def]
-        if getattr(buyer, "placing", False):
-            # The order is written; the merchant saves the product (without size M) before the stock is locked.
-            buyer_at_the_stock.set()
-            merchant_done.wait(timeout=3)  # with the cart emptied too early the merchant never finishes
-        return real_stock_reserve(**kwargs)
-
-    monkeypatch.setattr(services, "stock_reserve", stock_reserve)
+    # The order is written; the merchant saves the product (without size M) before the stock is locked.
+    # With the cart emptied too early the merchant never finishes, and the buyer goes on after 3 s.
+    pause = pause_in(monkeypatch, services, "stock_reserve", timeout=3)
 
     def work(n: int) -> object:
         if n == 1:
-            buyer.placing = True
+            pause.this_thread()
             return order_place(store=store, checkout=checkout, reviewed_signature=signature, actor=Actor.anonymous())
-        assert buyer_at_the_stock.wait(timeout=10)
-        try:
+        with pause.meanwhile():
             product = Product.objects.get(store=store, pk=shirt.pk)
             only_small = ProductInput(
                 title="Shirt",
@@ -211,8 +188,6 @@ def test_a_merchant_removing_the_variant_a_buyer_is_placing_ends_in_sold_out_not
                 variants=[VariantInput(option_values=["S"], price="20.00", stock_quantity=5)],
             )
             return catalog_services.product_update(store=store, actor=Actor.system(), product=product, data=only_small)
-        finally:
-            merchant_done.set()
 
     outcomes = run_at_once(work, runs=2)
 
@@ -234,26 +209,15 @@ def test_a_late_payment_and_a_merchant_editing_the_product_both_go_through(postg
     order_reservations_expire(now=timezone.now() + timedelta(minutes=16))
     payment = make_payment(order)
     assert stock_of(item) == 5
-    payer = threading.local()
-    payer_holds_the_stock, merchant_done = threading.Event(), threading.Event()
-    real_stock_reserve = services.stock_reserve
-
-    def stock_reserve(**kwargs):  # type: ignore[no-untyped-def]
-        taken = real_stock_reserve(**kwargs)
-        if getattr(payer, "paying", False):
-            payer_holds_the_stock.set()
-            merchant_done.wait(timeout=2)  # the merchant waits for this payment's lock: it cannot finish first
-        return taken
-
-    monkeypatch.setattr(services, "stock_reserve", stock_reserve)
+    # The payer stops holding the stock's lock; the merchant waits for it, so cannot finish first.
+    pause = pause_in(monkeypatch, services, "stock_reserve", timeout=2, after=True)
 
     def work(n: int) -> object:
         if n == 1:
-            payer.paying = True
+            pause.this_thread()
             with transaction.atomic():
                 return order_payment_succeeded(store=store, order=order, payment=payment)
-        assert payer_holds_the_stock.wait(timeout=10)
-        try:
+        with pause.meanwhile():
             product = Product.objects.get(store=store, pk=item.product_id)
             renamed = ProductInput(
                 title="Renamed",
@@ -261,8 +225,6 @@ def test_a_late_payment_and_a_merchant_editing_the_product_both_go_through(postg
                 variants=[VariantInput(price="20.00", stock_quantity=5, stock_seen=5)],
             )
             return catalog_services.product_update(store=store, actor=Actor.system(), product=product, data=renamed)
-        finally:
-            merchant_done.set()
 
     outcomes = run_at_once(work, runs=2)
 

@@ -9,50 +9,24 @@ keeps other writers of the row out and lets such inserts through.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, transaction
 
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.stock import stock_reserve
 from shopwright.orders.models import OrderEvent
 from shopwright.orders.services import order_payment_action_required
-from tests.concurrency import run_at_once
+from tests.concurrency import while_locked
 from tests.order_factories import make_payment, make_variant, place_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _while_locked(lock: Callable[[], object], insert: Callable[[], object]) -> object:
-    """Run `lock` in one transaction and, while it holds its locks, `insert` in another; the insert's outcome."""
-    locked, done = threading.Event(), threading.Event()
-
-    def work(n: int) -> object:
-        if n == 1:
-            with transaction.atomic():
-                lock()
-                locked.set()
-                done.wait(timeout=10)
-            return None
-        assert locked.wait(timeout=10)
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '2s'")
-                return insert()
-        finally:
-            done.set()
-
-    return run_at_once(work)[2]
 
 
 def test_a_cart_line_for_a_variant_being_reserved_is_added_without_waiting(postgres, store) -> None:
     item = make_variant(store, stock=5)
     cart = Cart.objects.create(store=store, token_hash=secrets.token_hex(32))
 
-    outcome = _while_locked(
+    outcome = while_locked(
         lambda: stock_reserve(store=store, quantities={item.pk: 1}),
         lambda: CartLine.objects.create(store=store, cart=cart, variant=item, quantity=1),
     )
@@ -69,7 +43,7 @@ def test_a_payment_row_for_a_locked_order_is_written_without_waiting(postgres, s
         # Any order write takes the order's row lock first (orders.services._locked_order).
         order_payment_action_required(store=store, order=order, payment=payment)
 
-    outcome = _while_locked(lock, lambda: make_payment(order))
+    outcome = while_locked(lock, lambda: make_payment(order))
 
     assert not isinstance(outcome, Exception), outcome
     assert OrderEvent.objects.filter(store=store, order=order, kind="payment_action_required").count() == 1

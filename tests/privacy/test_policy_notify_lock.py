@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from shopwright.core.audit import Actor
 from shopwright.privacy import consents, policies, policy_tasks
 from shopwright.privacy.models import ConsentChannel, ConsentPurpose, ConsentRecord
-from tests.concurrency import run_at_once
+from tests.concurrency import while_locked
 from tests.factories import make_merchant
 from tests.privacy.test_policies import _many_customers
 
@@ -25,34 +23,15 @@ def test_a_visitors_cookie_choice_is_saved_while_a_batch_of_policy_emails_is_wri
         store=store, title="Privacy", body="New rules.", is_major=True, author=None, actor=Actor.system()
     )
     version = policies.policy_publish(version=draft, actor=Actor.system())
-    batch_holds_the_version, visitor_done = threading.Event(), threading.Event()
-    saved_while_the_batch_held_it: list[bool] = []
-    real_recipients = policies._notify_recipients
 
-    def recipients_slowly(*args, **kwargs):  # type: ignore[no-untyped-def]
-        # Called with the version locked: a visitor chooses cookies on the storefront meanwhile.
-        batch_holds_the_version.set()
-        saved_while_the_batch_held_it.append(visitor_done.wait(timeout=5))
-        return real_recipients(*args, **kwargs)
+    outcome = while_locked(
+        lambda: policies.policy_notify_batch(version_id=version.pk),
+        lambda: consents.consent_grant(
+            purpose=ConsentPurpose.COOKIES_ANALYTICS,
+            visitor="visitor-1",
+            store=store,
+            channel=ConsentChannel.COOKIE_BANNER,
+        ),
+    )
 
-    monkeypatch.setattr(policies, "_notify_recipients", recipients_slowly)
-
-    def work(n: int) -> object:
-        if n == 1:
-            return policies.policy_notify_batch(version_id=version.pk)
-        assert batch_holds_the_version.wait(timeout=10)
-        try:
-            return consents.consent_grant(
-                purpose=ConsentPurpose.COOKIES_ANALYTICS,
-                visitor="visitor-1",
-                store=store,
-                channel=ConsentChannel.COOKIE_BANNER,
-            )
-        finally:
-            visitor_done.set()
-
-    outcomes = run_at_once(work, runs=2)
-
-    assert isinstance(outcomes[2], ConsentRecord) and outcomes[2].policy_version_id == version.pk, outcomes
-    assert not isinstance(outcomes[1], Exception), outcomes
-    assert saved_while_the_batch_held_it == [True]
+    assert isinstance(outcome, ConsentRecord) and outcome.policy_version_id == version.pk, outcome
