@@ -191,3 +191,29 @@ def test_worker_threads_come_from_the_environment():
     result = run_shopwright("shell", "-c", probe, WORKER_THREADS="12")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["12", "12"]  # after the shell's own "N objects imported" line
+
+
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"  # only read: printing settings connects to nothing
+
+
+def _database_options(**env: str) -> list[str]:
+    probe = (
+        "from django.conf import settings; o = settings.DATABASES['default'].get('OPTIONS', {}); "
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    )
+    result = run_shopwright("shell", "-c", probe, DATABASE_URL=POSTGRES_URL, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[-2:]
+
+
+def test_postgresql_connections_prepare_repeated_statements_unless_turned_off():
+    """Server-side binding with psycopg's threshold; "off" is Django's default, for a pooler without them."""
+    assert _database_options() == ["True", "5"]
+    assert _database_options(DATABASE_PREPARE_THRESHOLD="2") == ["True", "2"]
+    assert _database_options(DATABASE_PREPARE_THRESHOLD="off") == ["None", "None"]
+
+
+def test_a_prepare_threshold_that_is_not_a_number_stops_the_start():
+    result = run_shopwright("check", DATABASE_URL=POSTGRES_URL, DATABASE_PREPARE_THRESHOLD="often")
+    assert result.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD must be a whole number of runs, or off" in result.stderr
