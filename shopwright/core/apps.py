@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from shopwright.core import checks  # noqa: F401  (registers system checks)
+        from shopwright.core import (
+            address_data,
+            checks,  # noqa: F401  (registers system checks)
+        )
+
+        address_data.install()
