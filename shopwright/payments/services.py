@@ -54,8 +54,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from shopwright.catalog.money import currency_places
@@ -96,6 +96,7 @@ from shopwright.payments.providers.base import (
     PaymentProvider,
     PaymentRequest,
     ProviderError,
+    ProviderEvent,
     ProviderPayment,
     ProviderRefund,
     WebhookRejected,
@@ -714,22 +715,73 @@ def payment_sync(*, store: Store, payment: Payment) -> Payment:
     return locked
 
 
+def _payment_by_reference_lock(of: tuple[str, ...]) -> CompiledRead[Payment]:
+    # One payment at most (unique per store, provider and reference): no ORDER BY needed. Compiled once:
+    # every webhook about a payment takes it, and building it through the ORM cost about 1 ms each time.
+    return CompiledRead(
+        lambda store_id, provider, reference: (
+            Payment.objects.select_for_update(of=of, no_key=True)
+            .select_related("order")
+            .filter(store_id=store_id, provider=provider, reference=reference)
+            .order_by()[:1]
+        ),
+        name=f"payment by reference locked with {of}",
+    )
+
+
+# By `lock_order`, as _LOCKED_PAYMENT.
+_PAYMENT_BY_REFERENCE = {
+    False: _payment_by_reference_lock(("self",)),
+    True: _payment_by_reference_lock(("self", "order")),
+}
+
+
 def _payment_for_event(
     *, store: Store, provider_name: str, state: ProviderPayment, lock_order: bool = False
 ) -> Payment | None:
     """The event's payment under its row lock (with its order's too if `lock_order`, see `_locked_payment`)."""
-    of = ("self", "order") if lock_order else ("self",)
-    payments = (
-        Payment.objects.select_for_update(of=of, no_key=True)
-        .select_related("order")
-        .filter(store=store, provider=provider_name)
-    )
     if state.reference:
-        # One payment at most (unique per store and provider): no ORDER BY needed.
-        return next(iter(payments.filter(reference=state.reference).order_by()[:1]), None)
+        return _PAYMENT_BY_REFERENCE[lock_order].first(
+            store_id=store.pk, provider=provider_name, reference=state.reference
+        )
     if state.charge_reference:
-        return payments.filter(charge_reference=state.charge_reference).first()
+        of = ("self", "order") if lock_order else ("self",)
+        return (
+            Payment.objects.select_for_update(of=of, no_key=True)
+            .select_related("order")
+            .filter(store=store, provider=provider_name, charge_reference=state.charge_reference)
+            .first()
+        )
     return None
+
+
+# The event's id recorded in the event's own transaction: a row returned means it is new, none that it
+# was applied before (or is being applied by a delivery that got there first: the unique index makes
+# this insert wait for that one's commit). One statement, where the ORM's create() needed a savepoint
+# around it to survive the IntegrityError of a duplicate (three statements). RETURNING and ON
+# CONFLICT need SQLite 3.35 or PostgreSQL 9.5.
+_WEBHOOK_EVENT_SQL = """
+    INSERT INTO payments_webhookevent (store_id, provider, event_id, event_type, received_at)
+    VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT (store_id, provider, event_id) DO NOTHING
+    RETURNING id
+"""
+
+
+def _webhook_event_record(*, store: Store, provider_name: str, event: ProviderEvent) -> bool:
+    """Record the event as applied; False if it already was (a duplicate or a replay)."""
+    received_at = WebhookEvent._meta.get_field("received_at")
+    assert isinstance(received_at, Field)
+    values = [
+        store.pk,
+        provider_name,
+        event.event_id[:255],
+        event.event_type[:100],
+        received_at.get_db_prep_save(timezone.now(), connection),  # as the ORM would store it (SQLite: text)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_WEBHOOK_EVENT_SQL, values)
+        return cursor.fetchone() is not None
 
 
 def webhook_receive(*, store: Store, provider_name: str, body: bytes, headers: Mapping[str, str], ip: str = "") -> str:
@@ -778,15 +830,7 @@ def webhook_receive(*, store: Store, provider_name: str, body: bytes, headers: M
                 store.pk,
             )
             return "ignored"
-        try:
-            with transaction.atomic():
-                WebhookEvent.objects.create(
-                    store=store,
-                    provider=provider.name,
-                    event_id=event.event_id[:255],
-                    event_type=event.event_type[:100],
-                )
-        except IntegrityError:
+        if not _webhook_event_record(store=store, provider_name=provider.name, event=event):
             return "duplicate"
         if event.refund is not None and event.refund.reference:
             _refund_event(store=store, payment=payment, answer=event.refund)

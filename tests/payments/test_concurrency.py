@@ -180,3 +180,38 @@ def test_the_return_page_and_the_webhook_applying_one_success_at_once_pay_the_or
     assert buyer.refresh().status == OrderStatus.PAID
     assert OrderEvent.objects.filter(store=buyer.store, order=buyer.order, kind=OrderEventKind.PAID).count() == 1
     assert Email.objects.filter(kind="order_confirmation").count() == 1
+
+
+def test_one_event_delivered_twice_at_once_is_applied_once(postgres, monkeypatch, client) -> None:
+    """Both deliveries lock the payment first: the second finds the event recorded and changes nothing."""
+    from shopwright.orders.models import OrderEvent, OrderEventKind
+    from shopwright.payments import services, tasks
+    from tests.payments.conftest import pay
+
+    buyer = make_buyer()
+    payment = buyer.start()
+    held: list[tuple] = []
+    monkeypatch.setattr(tasks, "testgateway_event_deliver_task", lambda *args: held.append(args))
+    assert pay(client, payment).status_code == 303
+    (event,) = held
+    barrier = threading.Barrier(2, timeout=10)
+    real_lookup = services._payment_for_event
+
+    def meet_then_lock(**kwargs):  # type: ignore[no-untyped-def]
+        barrier.wait()  # both deliveries verified and in their transactions, neither holds a lock yet
+        return real_lookup(**kwargs)
+
+    monkeypatch.setattr(services, "_payment_for_event", meet_then_lock)
+    payment_id, event_id, event_type, created, _failure, refund_id = event
+
+    def deliver(_n: int) -> object:
+        return gateway.event_deliver(
+            payment_id=payment_id, event_id=event_id, event_type=event_type, created=created, refund_id=refund_id
+        )
+
+    outcomes = run_at_once(deliver)
+    assert sorted(map(str, outcomes.values())) == ["applied", "duplicate"], outcomes
+    assert WebhookEvent.objects.filter(store=buyer.store, event_id=event_id).count() == 1
+    assert buyer.refresh().status == OrderStatus.PAID
+    assert OrderEvent.objects.filter(store=buyer.store, order=buyer.order, kind=OrderEventKind.PAID).count() == 1
+    assert Email.objects.filter(kind="order_confirmation").count() == 1

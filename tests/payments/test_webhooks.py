@@ -62,6 +62,27 @@ def test_a_signed_event_is_applied_once(buyer: Buyer, post) -> None:
     assert Email.objects.filter(kind="order_confirmation").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_event_is_recorded_in_one_statement_without_a_savepoint(post) -> None:
+    """Applied or duplicate, the event's id is one INSERT … ON CONFLICT DO NOTHING in the event's transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    buyer = make_buyer()  # real transactions here: a savepoint would be the service's own
+    payment = buyer.start()
+    body, headers = signed_event(payment)
+    with CaptureQueriesContext(connection) as first:
+        assert post(buyer, body, headers).json() == {"result": "applied"}
+    with CaptureQueriesContext(connection) as replay:
+        assert post(buyer, body, headers).json() == {"result": "duplicate"}
+    for queries in (first, replay):
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert not [s for s in statements if "SAVEPOINT" in s.upper()], statements
+        assert sum("payments_webhookevent" in s for s in statements) == 1, statements
+    assert WebhookEvent.objects.filter(store=buyer.store).count() == 1
+    assert buyer.refresh().status == OrderStatus.PAID
+
+
 def test_a_stale_timestamp_is_rejected_and_audited(buyer: Buyer, post) -> None:
     payment = buyer.start()
     before = _snapshot(buyer)
