@@ -8,8 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, Subquery, Sum
+from django.db.models import Q, QuerySet, Subquery, Sum
 
+from shopwright.core.compiled import CompiledRead
 from shopwright.core.exceptions import NotFound
 from shopwright.orders.models import Order, OrderEvent, OrderEventKind
 from shopwright.payments.models import Payment, PaymentSettings, PaymentStatus, Refund, RefundStatus
@@ -56,6 +57,33 @@ RETURN_PAGE_ORDER_FIELDS = (
 )
 
 
+def _latest_attempt_read(key: str) -> CompiledRead[Payment]:
+    """The latest attempt of the order that `key` ("token_hash" or "pk") names, with RETURN_PAGE_ORDER_FIELDS of it.
+
+    Compiled once per process: the return page runs it on every load (it
+    reloads itself while a payment is pending), and building it through the
+    ORM cost more than running it.
+    """
+    payment_fields = [field.name for field in Payment._meta.concrete_fields]
+
+    def build(store_id: int, value: int | str) -> QuerySet[Payment]:
+        # The order's id as a subquery, so PostgreSQL finds the order first (by its unique link) and then
+        # its attempts (by store and order).
+        order_id = Order.objects.filter(store_id=store_id, **{key: value}).order_by().values("pk")[:1]
+        return (
+            Payment.objects.filter(store_id=store_id, order_id=Subquery(order_id))
+            .select_related("order")
+            .only(*payment_fields, *(f"order__{name}" for name in RETURN_PAGE_ORDER_FIELDS))
+            .order_by("-created_at", "-id")[:1]
+        )
+
+    return CompiledRead(build, name=f"latest attempt of the order by {key}")
+
+
+# By the key of the buyer's link (orders.selectors.order_link_lookup): the secret's digest or a signed id.
+_LATEST_ATTEMPT = {key: _latest_attempt_read(key) for key in ("token_hash", "pk")}
+
+
 def order_for_return_page(*, store: Store, token: str) -> tuple[Order, Payment | None]:
     """The order behind a buyer's link, as light as its payment-return page needs, and its latest attempt.
 
@@ -68,17 +96,8 @@ def order_for_return_page(*, store: Store, token: str) -> tuple[Order, Payment |
     from shopwright.orders.selectors import NOT_FOUND, order_link_lookup, order_link_lookup_opens
 
     lookup = order_link_lookup(token)
-    payment_fields = [field.name for field in Payment._meta.concrete_fields]
-    # The order's id as a subquery, so PostgreSQL finds the order first (by its unique link) and then its
-    # attempts (by store and order), whatever its statistics say about either table.
-    order_id = Order.objects.filter(store=store, **lookup.filters).order_by().values("pk")[:1]
-    latest = (
-        Payment.objects.filter(store=store, order_id=Subquery(order_id))
-        .select_related("order")
-        .only(*payment_fields, *(f"order__{name}" for name in RETURN_PAGE_ORDER_FIELDS))
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    ((key, value),) = lookup.filters.items()
+    latest = _LATEST_ATTEMPT[key].first(store_id=store.pk, value=value)
     if latest is not None:
         order = latest.order
     else:
