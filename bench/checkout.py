@@ -801,10 +801,12 @@ def measure_ceilings(args: argparse.Namespace, *, url: str, host: str) -> dict[i
         for buyers in args.buyer_counts:
             for name, path in (("bare", "/"), ("hello", "/hello")):
                 plan = functools.partial(storefront.bare_plan, name, path)
-                figures[buyers][name] = storefront.summarise(run(url=bare_url, make_plan=plan, clients=buyers))[name]
+                result = run(url=bare_url, make_plan=plan, clients=buyers)
+                figures[buyers][name] = storefront.summarise(result, kinds=(name,))[name]
     for buyers in args.buyer_counts:
         plan = functools.partial(floor_plan, host)
-        figures[buyers]["floor"] = storefront.summarise(run(url=url, make_plan=plan, clients=buyers))["floor"]
+        result = run(url=url, make_plan=plan, clients=buyers)
+        figures[buyers]["floor"] = storefront.summarise(result, kinds=("floor",))["floor"]
     return figures
 
 

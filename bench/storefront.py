@@ -38,7 +38,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -274,14 +274,21 @@ def _figures(values: list[float], seconds: float, errors: int, statuses: dict[in
     }
 
 
-def summarise(result: loadgen.Result) -> dict[str, dict[str, Any]]:
-    """Figures per kind of request; for a mix also "mix (all)", every request of it together."""
+def summarise(result: loadgen.Result, *, kinds: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """Figures per kind of request; for a mix also "mix (all)", every request of it together.
+
+    `kinds` are reported even when none of theirs finished in the window (0
+    req/s): a server slower than a short window gives a zero, not a missing
+    figure.
+    """
     out = {
         kind: _figures(values, result.seconds, result.errors.get(kind, 0), result.statuses.get(kind, {}))
         for kind, values in sorted(result.latencies.items())
     }
     for kind, n in result.errors.items():
         out.setdefault(kind, _figures([], result.seconds, n, result.statuses.get(kind, {})))
+    for kind in kinds:
+        out.setdefault(kind, _figures([], result.seconds, 0, {}))
     mixed = [kind for kind in result.latencies if kind.startswith("mix:")]
     if mixed:
         statuses: dict[int, int] = {}
@@ -426,7 +433,7 @@ def main(argv: list[str] | None = None) -> None:
                 warmup=args.warmup,
                 processes=args.processes,
             )
-            bare = summarise(run(url=bare_url, make_plan=bare_plan))["bare"]
+            bare = summarise(run(url=bare_url, make_plan=bare_plan), kinds=("bare",))["bare"]
             ceiling = bare["rps"]
             rows: dict[str, Any] = {"bare": bare}
             print(f"\n{clients} client(s)\n{HEADER}")

@@ -174,6 +174,14 @@ def test_a_mix_is_also_summed_over_all_its_pages():
     assert figures["mix:home"]["rps"] == 1.0
 
 
+def test_a_kind_asked_for_is_reported_at_zero_when_none_of_it_finished_in_the_window():
+    """A ceiling's window on a slow server can end before its first answer: a zero, not a KeyError."""
+    result = loadgen.Result(latencies={}, errors={}, statuses={}, seconds=0.3)
+    figures = storefront.summarise(result, kinds=("floor",))
+    assert figures["floor"]["rps"] == 0 and figures["floor"]["errors"] == 0
+    assert storefront.summarise(result) == {}
+
+
 def test_the_printed_command_names_the_environment_without_passwords():
     command = storefront.reproduce_command(
         ["--serve", "--clients", "32"],
