@@ -180,21 +180,31 @@ def _locked_payment(*, store: Store, payment_id: int, lock_order: bool = False) 
     return locked
 
 
-def _payment_lock(of: tuple[str, ...]) -> CompiledRead[Payment]:
-    # No ORDER BY (Meta.ordering) for one row by primary key. Compiled once: every payment's success takes it.
+def _payment_lock(of: tuple[str, ...], *, by: str) -> CompiledRead[Payment]:
+    """The payment found by `store_id` and the keyword arguments (`by` names them), locked with `of`.
+
+    Compiled once: every payment's success and every webhook takes one, and
+    building it through the ORM cost about 1 ms each time. The keys find one
+    row at most (the primary key, or the provider's reference, unique per
+    store and provider): no ORDER BY (Meta.ordering) needed.
+    """
     return CompiledRead(
-        lambda store_id, pk: (
+        lambda store_id, **key: (
             Payment.objects.select_for_update(of=of, no_key=True)
             .select_related("order")
-            .filter(store_id=store_id, pk=pk)
+            .filter(store_id=store_id, **key)
             .order_by()[:1]
         ),
-        name=f"payment locked with {of}",
+        name=f"payment by {by} locked with {of}",
     )
 
 
 # By `lock_order`: the payment alone, or the payment and its order (see _locked_payment).
-_LOCKED_PAYMENT = {False: _payment_lock(("self",)), True: _payment_lock(("self", "order"))}
+_LOCKED_PAYMENT = {lock: _payment_lock(("self", "order") if lock else ("self",), by="id") for lock in (False, True)}
+# The same by the provider's reference, for its webhooks.
+_PAYMENT_BY_REFERENCE = {
+    lock: _payment_lock(("self", "order") if lock else ("self",), by="reference") for lock in (False, True)
+}
 
 
 # --- starting a payment ---------------------------------------------------------------
@@ -713,27 +723,6 @@ def payment_sync(*, store: Store, payment: Payment) -> Payment:
         locked = _locked_payment(store=store, payment_id=payment.pk, lock_order=paying)
         _apply_state(store=store, payment=locked, state=state, order_locked=paying)
     return locked
-
-
-def _payment_by_reference_lock(of: tuple[str, ...]) -> CompiledRead[Payment]:
-    # One payment at most (unique per store, provider and reference): no ORDER BY needed. Compiled once:
-    # every webhook about a payment takes it, and building it through the ORM cost about 1 ms each time.
-    return CompiledRead(
-        lambda store_id, provider, reference: (
-            Payment.objects.select_for_update(of=of, no_key=True)
-            .select_related("order")
-            .filter(store_id=store_id, provider=provider, reference=reference)
-            .order_by()[:1]
-        ),
-        name=f"payment by reference locked with {of}",
-    )
-
-
-# By `lock_order`, as _LOCKED_PAYMENT.
-_PAYMENT_BY_REFERENCE = {
-    False: _payment_by_reference_lock(("self",)),
-    True: _payment_by_reference_lock(("self", "order")),
-}
 
 
 def _payment_for_event(
