@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import connections, models, transaction
 
+from shopwright.core.compiled_saves import insert_one, update_one
 from shopwright.core.fields import BlindIndexField, EncryptedTextField
 
 
@@ -22,10 +23,26 @@ class TenantModel(models.Model):
     class Meta:
         abstract = True
 
-    def _do_update(self, base_qs: Any, *args: Any, **kwargs: Any) -> Any:
+    # Django 5.2's signatures of _do_update and _do_insert (the stubs follow a later release).
+    def _do_update(  # type: ignore[override]
+        self, base_qs: Any, using: Any, pk_val: Any, values: Any, update_fields: Any, forced_update: Any
+    ) -> Any:
         # `save()` on a loaded row updates it only within its own store, so a
-        # row can never be written into, or across, another tenant.
-        return super()._do_update(base_qs.filter(store_id=self.store_id), *args, **kwargs)
+        # row can never be written into, or across, another tenant. The SQL is
+        # built once per shape (core.compiled_saves), or by Django when it cannot be.
+        if not (self._meta.select_on_save and not forced_update):
+            updated = update_one(base_qs, using=using, store_id=self.store_id, pk_val=pk_val, values=values)
+            if updated is not None:
+                return updated
+        return super()._do_update(  # type: ignore[call-arg]
+            base_qs.filter(store_id=self.store_id), using, pk_val, values, update_fields, forced_update
+        )
+
+    def _do_insert(self, manager: Any, using: Any, fields: Any, returning_fields: Any, raw: Any) -> Any:
+        rows = insert_one(self, using=using, fields=fields, returning_fields=returning_fields, raw=raw)
+        if rows is not None:
+            return rows
+        return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
 
     def refresh_from_db(self, using: Any = None, fields: Any = None, from_queryset: Any = None) -> None:
         if from_queryset is None:
