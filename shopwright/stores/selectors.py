@@ -124,7 +124,12 @@ for _model in (Store, Domain):
 
 
 def store_name_for_id(*, store_id: int) -> str | None:
-    return Store.objects.filter(pk=store_id).values_list("name", flat=True).first()
+    """The store's name, remembered for a few seconds in this process like the host lookups above.
+
+    The test provider's hosted page and every email's sender name ask for it.
+    """
+    store = _remembered(f"id:{store_id}", lambda: store_by_id(store_id=store_id))
+    return store.name if store is not None else None
 
 
 def stores_owned_by(*, user: User) -> list[Store]:

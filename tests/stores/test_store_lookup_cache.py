@@ -87,3 +87,18 @@ def test_the_memory_is_bounded():
     for i in range(5):
         lookups.put(f"handle:{i}", None, expires=10.0)
     assert [lookups.get(f"handle:{i}", now=0.0)[0] for i in range(5)] == [False, False, True, True, True]
+
+
+def test_the_store_name_for_a_provider_page_or_an_email_is_remembered_and_a_rename_shows_at_once(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    store = make_merchant(store_name="Linen House").store
+    with django_assert_num_queries(1):
+        assert selectors.store_name_for_id(store_id=store.pk) == "Linen House"
+    with django_assert_num_queries(0):
+        assert selectors.store_name_for_id(store_id=store.pk) == "Linen House"
+    with django_capture_on_commit_callbacks(execute=True):
+        store.name = "Linen & Wool"
+        store.save(update_fields=["name"])
+    assert selectors.store_name_for_id(store_id=store.pk) == "Linen & Wool"
+    assert selectors.store_name_for_id(store_id=store.pk + 1000) is None
