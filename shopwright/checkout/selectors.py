@@ -23,6 +23,7 @@ from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced, one_o
 from shopwright.catalog.models import MONEY_DIGITS, MONEY_PLACES
 from shopwright.checkout.models import Checkout
 from shopwright.core.addresses import country_name
+from shopwright.core.compiled import RawRead
 from shopwright.shipping.selectors import shipping_offer
 from shopwright.taxes.calculations import taxes_for
 from shopwright.taxes.selectors import tax_rate_for
@@ -66,6 +67,9 @@ _CUSTOMER_CHECKOUT_SQL = """
     WHERE c.store_id = %s AND c.customer_id = %s
 """
 
+_VISITOR_CHECKOUT = RawRead(Checkout, _VISITOR_CHECKOUT_SQL, name="a visitor's cart and checkout")
+_CUSTOMER_CHECKOUT = RawRead(Checkout, _CUSTOMER_CHECKOUT_SQL, name="a customer's cart and checkout")
+
 
 def shopper_checkout(*, store: Store, customer: Customer | None, secret: str | None) -> ShopperCheckout | None:
     """The cart of a signed-in `customer`, else of the visitor holding `secret`, with its checkout (one query).
@@ -73,15 +77,13 @@ def shopper_checkout(*, store: Store, customer: Customer | None, secret: str | N
     None when the shopper has no cart in this store: no secret, a secret that
     is not one of ours, another store's cart, or a customer who never added.
     """
-    params: list[int | str]
+    # Each row converted as the ORM would (the encrypted fields decrypted), with the conversions worked out once.
     if customer is not None:
-        sql, params = _CUSTOMER_CHECKOUT_SQL, [store.pk, customer.pk]
+        row = _CUSTOMER_CHECKOUT.first([store.pk, customer.pk])
     elif secret and cart_secret_plausible(secret):
-        sql, params = _VISITOR_CHECKOUT_SQL, [store.pk, cart_token_hash(secret)]
+        row = _VISITOR_CHECKOUT.first([store.pk, cart_token_hash(secret)])
     else:
         return None
-    # A raw query set converts the row as the ORM would (the encrypted fields are decrypted).
-    row = next(iter(Checkout.objects.raw(sql, params)), None)
     if row is None:
         return None
     return ShopperCheckout(cart_id=row.cart_id, checkout=row if row.pk is not None else None)

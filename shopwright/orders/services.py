@@ -28,7 +28,7 @@ from shopwright.checkout.models import Checkout
 from shopwright.checkout.selectors import CheckoutPriced, checkout_priced, line_name
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
-from shopwright.core.compiled import CompiledRead
+from shopwright.core.compiled import CompiledRead, RawRead
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.tenancy import cross_store_access
 from shopwright.core.tokens import hash_secret_token
@@ -457,8 +457,21 @@ def _paid_lines(*, store: Store, order: Order) -> list[OrderLine]:
     One read for both things a payment needs of the lines: the sales counts
     and the confirmation email.
     """
-    lines = OrderLine.objects.filter(store=store, order=order).annotate(sold_product_id=F("variant__product_id"))
-    return list(lines.order_by("id"))
+    return _PAID_LINES.all([store.pk, order.pk])
+
+
+# Every column of the line (l.*), and its variant's product where the variant still exists.
+_PAID_LINES = RawRead(
+    OrderLine,
+    """
+    SELECT l.*, v.product_id AS sold_product_id
+    FROM orders_orderline AS l
+    LEFT JOIN catalog_variant AS v ON v.store_id = l.store_id AND v.id = l.variant_id
+    WHERE l.store_id = %s AND l.order_id = %s
+    ORDER BY l.id
+    """,
+    name="a paid order's lines",
+)
 
 
 def _count_sales(*, store: Store, lines: Iterable[OrderLine]) -> None:

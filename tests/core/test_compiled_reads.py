@@ -10,7 +10,7 @@ from django.db.models import Count, Model
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
-from shopwright.core.compiled import CompiledRead, CompileError
+from shopwright.core.compiled import CompiledRead, CompileError, RawRead
 from shopwright.customers.models import Customer
 from shopwright.orders.models import Order, OrderStatus
 from tests.factories import make_customer, make_merchant
@@ -149,3 +149,56 @@ def test_a_locking_read_needs_a_transaction_where_the_orms_does():
     assert found is not None and found.pk == customer.pk
     if connection.features.has_select_for_update:
         assert sql[0].endswith("FOR UPDATE")
+
+
+# --- RawRead ---------------------------------------------------------------------------------------------
+
+_ORDER_WITH_LINE_COUNT_SQL = """
+    SELECT o.id, o.store_id, o.number, o.email, o.shipping_address, o.created_at,
+        (SELECT COUNT(*) FROM orders_orderline AS l WHERE l.store_id = o.store_id AND l.order_id = o.id) AS n_lines
+    FROM orders_order AS o
+    WHERE o.store_id = %s
+    ORDER BY o.number
+"""
+ORDERS_WITH_LINE_COUNTS = RawRead(Order, _ORDER_WITH_LINE_COUNT_SQL, name="orders with line counts")
+
+
+def test_a_raw_read_gives_what_raw_gives_with_the_conversions_worked_out_once(monkeypatch):
+    store = make_merchant().store
+    variant = make_variant(store, stock=10)
+    orders = [make_paid_order(store, [(variant, 1 + n)]) for n in range(2)]
+    other = make_merchant().store
+    make_paid_order(other, [(make_variant(other), 1)])  # another store's order is not read
+
+    from_raw = list(Order.objects.raw(_ORDER_WITH_LINE_COUNT_SQL, [store.pk]))
+    read = RawRead(Order, _ORDER_WITH_LINE_COUNT_SQL)
+    found = read.all([store.pk])
+
+    assert [order.pk for order in found] == [order.pk for order in from_raw] == [o.pk for o in orders]
+    for mine, theirs in zip(found, from_raw, strict=True):
+        assert (mine.number, mine.email, mine.shipping_address, mine.created_at) == (
+            theirs.number,
+            theirs.email,
+            theirs.shipping_address,
+            theirs.created_at,
+        )
+        assert mine.email.endswith("@example.com")  # decrypted, like the ORM's
+        assert mine.created_at.tzinfo is not None
+        assert mine.n_lines == 1  # a column that is no field becomes an attribute
+        assert mine.get_deferred_fields() == theirs.get_deferred_fields() and "phone" in mine.get_deferred_fields()
+        assert not mine._state.adding
+
+    planned: list[object] = []
+    plan = RawRead._plan
+    monkeypatch.setattr(RawRead, "_plan", lambda self, *args: planned.append(args) or plan(self, *args))
+    again = read.all([store.pk])
+    assert [order.email for order in again] == [order.email for order in found]
+    assert planned == []  # the columns were matched to fields at the first call only
+
+
+def test_a_raw_read_without_the_primary_key_is_refused():
+    store = make_merchant().store
+    make_paid_order(store, [(make_variant(store), 1)])
+    without_key = RawRead(Order, "SELECT o.number FROM orders_order AS o WHERE o.store_id = %s")
+    with pytest.raises(CompileError, match="primary key"):
+        without_key.all([store.pk])
