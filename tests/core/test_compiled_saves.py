@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shopwright.catalog.models import Product
 from shopwright.core import compiled_saves
+from shopwright.core.models import Email
 from shopwright.orders.models import Order, OrderEvent, OrderStatus
 from tests.factories import make_merchant
 from tests.order_factories import make_paid_order, make_variant
@@ -168,3 +169,18 @@ def test_a_failed_write_marks_the_transaction_for_rollback() -> None:
         with pytest.raises(IntegrityError):
             second.save(update_fields=["number"])
         assert connection.needs_rollback
+
+
+def test_the_outgoing_email_queue_inserts_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = make_merchant().store
+    with _compilings(monkeypatch, SQLInsertCompiler) as built:
+        queued = [
+            Email.objects.create(
+                store_id=store.pk, kind="order_confirmation", to=f"buyer{n}@example.com", subject=f"#{n}"
+            )
+            for n in range(3)
+        ]
+        assert len(built) == 1
+    for n, email in enumerate(queued):
+        stored = Email.objects.get(pk=email.pk)
+        assert (stored.to, stored.subject, stored.status) == (f"buyer{n}@example.com", f"#{n}", Email.Status.QUEUED)
