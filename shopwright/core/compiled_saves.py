@@ -1,19 +1,20 @@
-"""`Model.save()` of one row of a store's table, with its SQL built once per process.
+"""`Model.save()` of one row, with its SQL built once per process.
 
 Django builds the SQL of each save anew. For `save(update_fields=…)` of a
 loaded row that is two filtered querysets, an UpdateQuery and its
 compiler; for a new row, an InsertQuery and its compiler. On the checkout
 bench's machine that costs about 0.45 ms of CPU per save, against 0.19 ms
 for sending the statement and reading its answer (docs/BENCHMARKS.md, sixth
-look), and a checkout saves about fifteen rows.
+look), and a checkout saves about ten rows.
 
-The SQL of such a one-row UPDATE (by store and key) or INSERT depends only
-on the model, the database, the columns written and, for an UPDATE, which
-values are NULL (Django writes `= NULL` into the statement), never on the
-values themselves. So Django's own compiler builds it the first time, and
-from then on each value is prepared exactly as that compiler prepares it
-(`Field.pre_save`, then `Field.get_db_prep_save`) and sent with the stored
-SQL. The statement is the same text with the same parameters.
+The SQL of such a one-row UPDATE (by store and key, or by key alone for a
+platform table) or INSERT depends only on the model, the database, the
+columns written and, for an UPDATE, which values are NULL (Django writes
+`= NULL` into the statement), never on the values themselves. So Django's
+own compiler builds it the first time, and from then on each value is
+prepared exactly as that compiler prepares it (`Field.pre_save`, then
+`Field.get_db_prep_save`) and sent with the stored SQL. The statement is
+the same text with the same parameters.
 
 Whatever could make the SQL depend on a value goes through Django's path,
 unchanged: an expression as a value (F(), Case, a subquery), a model
@@ -21,9 +22,9 @@ instance where a key is expected, a field with its own placeholder
 (`get_placeholder`), a raw save (fixtures), a queryset class that changes
 how rows are written, a base manager that filters, or a database other than
 PostgreSQL and SQLite. `Model.save()` itself (signals, the `update_fields`
-checks, the DatabaseError when an update finds no row) is untouched:
-`TenantModel` uses these two functions inside its `_do_update` and
-`_do_insert`.
+checks, the DatabaseError when an update finds no row) is untouched: the
+bases in core.models (`TenantModel`, `CompiledSavesModel`) call these two
+functions inside their `_do_update` and `_do_insert`.
 """
 
 from __future__ import annotations
@@ -84,14 +85,17 @@ def update_one(
     store_id: Any,
     pk_val: Any,
     values: Sequence[tuple[Field[Any, Any], Any, Any]],
+    scoped: bool = True,
 ) -> bool | None:
-    """Run `save()`'s UPDATE of one row within its store: whether a row was updated.
+    """Run `save()`'s UPDATE of one row within its store (`scoped`), or by its key alone: whether a row was updated.
 
     `values` are `Model._save_table`'s (field, model, value) triples, values
     already through `pre_save`. None when Django's own path must run it
     (nothing was sent then).
     """
-    if not values or type(pk_val) is not int or type(store_id) is not int or base_qs.query.where:
+    if not values or type(pk_val) is not int or base_qs.query.where:
+        return None
+    if scoped and type(store_id) is not int:
         return None
     if not all(_plain(value) for _field, _model, value in values):
         return None
@@ -100,18 +104,20 @@ def update_one(
     if not all(_plain(value) for value in prepared):
         return None
     # Django compares the prepared value with None: a field may prepare "" as NULL, or None as a value.
-    key = (
-        base_qs.model,
-        using,
-        tuple((field, value is None) for (field, _m, _v), value in zip(values, prepared, strict=True)),
-    )
+    nulls = tuple((field, value is None) for (field, _m, _v), value in zip(values, prepared, strict=True))
+    key = (base_qs.model, using, scoped, nulls)
     if key in _updates:
         compiled = _updates[key]
     else:
-        compiled = _updates[key] = _update_compile(base_qs, using=using, values=values, prepared=prepared)
+        compiled = _updates[key] = _update_compile(
+            base_qs, using=using, values=values, prepared=prepared, scoped=scoped
+        )
     if compiled is None:
         return None
-    where = [store_id, pk_val] if compiled.store_first else [pk_val, store_id]
+    if not scoped:
+        where = [pk_val]
+    else:
+        where = [store_id, pk_val] if compiled.store_first else [pk_val, store_id]
     params = [value for value in prepared if value is not None] + where
     # As QuerySet._update() under Model.save(): an error marks the surrounding atomic block for rollback.
     with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
@@ -120,20 +126,22 @@ def update_one(
 
 
 def _update_compile(
-    base_qs: QuerySet[Any], *, using: str, values: Sequence[tuple[Any, Any, Any]], prepared: list[Any]
+    base_qs: QuerySet[Any], *, using: str, values: Sequence[tuple[Any, Any, Any]], prepared: list[Any], scoped: bool
 ) -> _Update | None:
     if connections[using].vendor not in _VENDORS or not _writes_as_django(type(base_qs)):
         return None
     if any(hasattr(field, "get_placeholder") for field, _model, _value in values):
         return None
-    query = base_qs.filter(store_id=_STORE_STAND_IN).filter(pk=_PK_STAND_IN).query.chain(UpdateQuery)
+    if scoped:
+        base_qs = base_qs.filter(store_id=_STORE_STAND_IN)
+    query = base_qs.filter(pk=_PK_STAND_IN).query.chain(UpdateQuery)
     query.add_update_fields(values)  # type: ignore[attr-defined]  # an UpdateQuery, chained from the Query
     query.annotations = {}
     sql, params = query.get_compiler(using).as_sql()
     set_count = sum(value is not None for value in prepared)
-    if len(params) != set_count + 2:
-        return None
     where = tuple(params[set_count:])
+    if not scoped:
+        return _Update(sql=sql, store_first=False) if where == (_PK_STAND_IN,) else None
     if where == (_STORE_STAND_IN, _PK_STAND_IN):
         return _Update(sql=sql, store_first=True)
     if where == (_PK_STAND_IN, _STORE_STAND_IN):

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from shopwright.core.compiled import CompiledRead
 from shopwright.core.crypto import blind_index
 from shopwright.core.models import Email
 
@@ -51,7 +52,7 @@ class EmailDeliveryFailed(Exception):
 
 def email_deliver(*, email_id: int) -> Email | None:
     """Send one queued email through the configured backend. Idempotent."""
-    email = Email.objects.filter(pk=email_id).first()
+    email = _EMAIL_BY_ID.first(pk=email_id)
     if email is None or email.status == Email.Status.SENT:
         return email
     store_name = None
@@ -78,6 +79,10 @@ def email_deliver(*, email_id: int) -> Email | None:
     email.sent_at = timezone.now()
     email.save(update_fields=["attempts", "status", "sent_at"])
     return email
+
+
+# Every delivery job reads its message: compiled once (core.compiled).
+_EMAIL_BY_ID = CompiledRead(lambda pk: Email.objects.filter(pk=pk).order_by()[:1], name="a queued email")
 
 
 def store_sender(store_name: str) -> str:

@@ -27,6 +27,23 @@ class CompiledInsertsModel(models.Model):
         return super()._do_insert(manager, using, fields, returning_fields, raw)  # type: ignore[misc]
 
 
+class CompiledSavesModel(CompiledInsertsModel):
+    """A platform table's base (no store): a loaded row's UPDATE by its key is built once per shape too."""
+
+    class Meta:
+        abstract = True
+
+    # Django 5.2's signature (the stubs follow a later release).
+    def _do_update(  # type: ignore[override]
+        self, base_qs: Any, using: Any, pk_val: Any, values: Any, update_fields: Any, forced_update: Any
+    ) -> Any:
+        if not (self._meta.select_on_save and not forced_update):
+            updated = update_one(base_qs, using=using, store_id=None, pk_val=pk_val, values=values, scoped=False)
+            if updated is not None:
+                return updated
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)  # type: ignore[call-arg]
+
+
 class TenantModel(CompiledInsertsModel):
     """Base of every table owned by one store.
 
@@ -150,7 +167,7 @@ class AuditEntry(models.Model):
         raise PermissionError("the audit log is append-only")
 
 
-class Email(CompiledInsertsModel):
+class Email(CompiledSavesModel):
     """An outgoing message, rendered when queued and delivered by a job.
 
     Recipient and content are personal data and are encrypted. Without

@@ -184,3 +184,15 @@ def test_the_outgoing_email_queue_inserts_the_same_way(monkeypatch: pytest.Monke
     for n, email in enumerate(queued):
         stored = Email.objects.get(pk=email.pk)
         assert (stored.to, stored.subject, stored.status) == (f"buyer{n}@example.com", f"#{n}", Email.Status.QUEUED)
+
+
+def test_a_platform_rows_update_is_by_its_key_alone_and_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    queued = [Email.objects.create(kind="password_reset", to=f"user{n}@example.com", subject="Reset") for n in range(3)]
+    with _compilings(monkeypatch, SQLUpdateCompiler) as built, _statements() as sent:
+        for email in queued:
+            email.status, email.attempts = Email.Status.SENT, 1
+            email.save(update_fields=["attempts", "status"])
+        assert len(built) == 1
+    assert all(sql.startswith(f'UPDATE "{Email._meta.db_table}" SET ') for sql, _params in sent)
+    assert [params[-1] for _sql, params in sent] == [email.pk for email in queued]
+    assert set(Email.objects.filter(pk__in=[e.pk for e in queued]).values_list("status", flat=True)) == {"sent"}
