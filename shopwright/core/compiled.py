@@ -189,6 +189,7 @@ class _RawPlan:
     init_positions: tuple[int, ...]  # where each of them is in a row
     extras: tuple[tuple[str, int], ...]  # columns that are no field of the model: (attribute, position)
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+    width: int  # how many columns the statement returned
 
 
 class RawRead(Generic[M]):
@@ -216,7 +217,8 @@ class RawRead(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(self._sql, params)
             plan = self._plans.get(alias)
-            if plan is None:
+            # A `SELECT t.*` returns one column more once a migration adds one to the table: match again.
+            if plan is None or plan.width != len(cursor.description):
                 plan = self._plans[alias] = self._plan(alias, [column[0] for column in cursor.description])
             rows = cursor.fetchall()
         found = []
@@ -256,4 +258,5 @@ class RawRead(Generic[M]):
             init_positions=tuple(position for _, position in init),
             extras=tuple((column, position) for position, column in enumerate(columns) if column not in by_column),
             converters=converters,
+            width=len(columns),
         )

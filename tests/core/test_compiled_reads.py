@@ -202,3 +202,14 @@ def test_a_raw_read_without_the_primary_key_is_refused():
     without_key = RawRead(Order, "SELECT o.number FROM orders_order AS o WHERE o.store_id = %s")
     with pytest.raises(CompileError, match="primary key"):
         without_key.all([store.pk])
+
+
+def test_a_raw_read_matches_the_columns_again_when_the_statement_returns_more():
+    store = make_merchant().store
+    order = make_paid_order(store, [(make_variant(store), 1)])
+    read = RawRead(Order, "SELECT o.id, o.store_id, o.number FROM orders_order AS o WHERE o.store_id = %s")
+    assert read.first([store.pk]).get_deferred_fields() >= {"email"}
+    # As after a migration that adds a column to a table read with `t.*`: the same reader, a wider row.
+    read._sql = "SELECT o.id, o.store_id, o.number, o.email FROM orders_order AS o WHERE o.store_id = %s"
+    again = read.first([store.pk])
+    assert again.email == order.email and "email" not in again.get_deferred_fields()
