@@ -20,7 +20,7 @@ guard of the tests and the database's own logging see them as any other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -36,6 +36,21 @@ M = TypeVar("M", bound=Model)
 # parameters are matched back to arguments by these.
 _INT_STAND_IN = -(2**62)
 _STR_STAND_IN = "\x00compiled-read-argument-{}\x00"
+
+
+# For each column that needs it: (position in the row, the converters in turn, the column's expression).
+Converters = tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+
+def converted_row(raw: Sequence[Any], converters: Converters, connection: Any) -> list[Any]:
+    """A row as the ORM hands it to `from_db`: each column through its field's and backend's converters."""
+    row = list(raw)
+    for position, convs, expression in converters:
+        value = row[position]
+        for convert in convs:
+            value = convert(value, expression, connection)
+        row[position] = value
+    return row
 
 
 def _plain(queryset: QuerySet[Any]) -> bool:
@@ -56,7 +71,7 @@ class _Compiled:
     model: type[Model]
     attnames: tuple[str, ...]
     model_columns: int  # the first `model_columns` columns are the model's own, the rest select_related's
-    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+    converters: Converters
     related: tuple[Any, ...]  # Django's RelatedPopulator per select_related model, as ModelIterable uses them
     locks: bool
 
@@ -96,12 +111,7 @@ class CompiledRead(Generic[M]):
             rows = cursor.fetchall()
         found = []
         for raw in rows:
-            row = list(raw)
-            for position, converters, expression in compiled.converters:
-                value = row[position]
-                for convert in converters:
-                    value = convert(value, expression, connection)
-                row[position] = value
+            row = converted_row(raw, compiled.converters, connection)
             instance = compiled.model.from_db(alias, compiled.attnames, row[: compiled.model_columns])
             for populator in compiled.related:
                 populator.populate(row, instance)
@@ -188,7 +198,7 @@ class _RawPlan:
     init_names: tuple[str, ...]  # the model's fields the SQL selects, in the model's order (as from_db wants them)
     init_positions: tuple[int, ...]  # where each of them is in a row
     extras: tuple[tuple[str, int], ...]  # columns that are no field of the model: (attribute, position)
-    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+    converters: Converters
     width: int  # how many columns the statement returned
 
 
@@ -223,12 +233,7 @@ class RawRead(Generic[M]):
             rows = cursor.fetchall()
         found = []
         for raw in rows:
-            row = list(raw)
-            for position, converters, expression in plan.converters:
-                value = row[position]
-                for convert in converters:
-                    value = convert(value, expression, connection)
-                row[position] = value
+            row = converted_row(raw, plan.converters, connection)
             instance = self._model.from_db(alias, plan.init_names, [row[position] for position in plan.init_positions])
             for attribute, position in plan.extras:
                 setattr(instance, attribute, row[position])

@@ -30,13 +30,15 @@ functions inside their `_do_update` and `_do_insert`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import AutoField, Field, Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
+
+from shopwright.core.compiled import Converters, converted_row
 
 # Stand-ins for the store's id and the row's key while the UPDATE is compiled: no real id takes them.
 _STORE_STAND_IN = -(2**62)
@@ -55,7 +57,7 @@ class _Insert:
     sql: str
     # How the values of `returning` come back: "columns" (RETURNING), "last_id" (the new key only) or "" (nothing).
     returns: str
-    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+    converters: Converters
 
 
 # Keyed by what the SQL depends on; None where Django's path must be taken for good.
@@ -85,6 +87,7 @@ def update_one(
     store_id: Any,
     pk_val: Any,
     values: Sequence[tuple[Field[Any, Any], Any, Any]],
+    forced_update: Any,
     scoped: bool = True,
 ) -> bool | None:
     """Run `save()`'s UPDATE of one row within its store (`scoped`), or by its key alone: whether a row was updated.
@@ -94,6 +97,8 @@ def update_one(
     (nothing was sent then).
     """
     if not values or type(pk_val) is not int or base_qs.query.where:
+        return None
+    if base_qs.model._meta.select_on_save and not forced_update:  # Django checks the row exists first
         return None
     if scoped and type(store_id) is not int:
         return None
@@ -186,12 +191,7 @@ def insert_one(
             row = [connection.ops.last_insert_id(cursor, meta.db_table, str(returning_fields[0].column))]
         else:
             return []
-    for position, converters, expression in compiled.converters:
-        value = row[position]
-        for convert in converters:
-            value = convert(value, expression, connection)
-        row[position] = value
-    return [row]
+    return [converted_row(row, compiled.converters, connection)]
 
 
 def _insert_compile(

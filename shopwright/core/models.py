@@ -37,10 +37,11 @@ class CompiledSavesModel(CompiledInsertsModel):
     def _do_update(  # type: ignore[override]
         self, base_qs: Any, using: Any, pk_val: Any, values: Any, update_fields: Any, forced_update: Any
     ) -> Any:
-        if not (self._meta.select_on_save and not forced_update):
-            updated = update_one(base_qs, using=using, store_id=None, pk_val=pk_val, values=values, scoped=False)
-            if updated is not None:
-                return updated
+        updated = update_one(
+            base_qs, using=using, store_id=None, pk_val=pk_val, values=values, forced_update=forced_update, scoped=False
+        )
+        if updated is not None:
+            return updated
         return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)  # type: ignore[call-arg]
 
 
@@ -64,10 +65,11 @@ class TenantModel(CompiledInsertsModel):
         # `save()` on a loaded row updates it only within its own store, so a
         # row can never be written into, or across, another tenant. The SQL is
         # built once per shape (core.compiled_saves), or by Django when it cannot be.
-        if not (self._meta.select_on_save and not forced_update):
-            updated = update_one(base_qs, using=using, store_id=self.store_id, pk_val=pk_val, values=values)
-            if updated is not None:
-                return updated
+        updated = update_one(
+            base_qs, using=using, store_id=self.store_id, pk_val=pk_val, values=values, forced_update=forced_update
+        )
+        if updated is not None:
+            return updated
         return super()._do_update(  # type: ignore[call-arg]
             base_qs.filter(store_id=self.store_id), using, pk_val, values, update_fields, forced_update
         )
