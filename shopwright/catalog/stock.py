@@ -29,12 +29,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
 
 from shopwright.catalog.cache import catalog_changed
 from shopwright.catalog.display import stock_label, stock_state
 from shopwright.catalog.models import Variant
 from shopwright.core.exceptions import ApplicationError
+from shopwright.core.row_amounts import row_amounts_add
 
 if TYPE_CHECKING:
     from shopwright.stores.models import Store
@@ -92,23 +92,16 @@ def _shown(stock: int, track: bool, keep_selling: bool) -> str:
 def _write(*, store: Store, found: dict[int, tuple[int, bool, bool]], change: dict[int, int]) -> None:
     """Apply `change` (variant id -> signed units) to the variants among `found`, in one UPDATE.
 
-    Each variant that must not go below zero carries its own condition
-    (`stock_quantity >= units taken`), so even a caller that skipped the lock
-    could not oversell: it would update fewer rows, and fail. The check
+    Each variant that must not go below zero is guarded (core.row_amounts: it
+    is changed only if its stock stays at zero or above), so even a caller that
+    skipped the lock could not oversell: it would update fewer rows, and fail. The check
     constraint `variant_stock_not_oversold` stands behind both.
     """
     change = {pk: units for pk, units in change.items() if pk in found and units}
     if not change:
         return
-    conditions = Q()
-    for pk, units in change.items():
-        _, track, keep_selling = found[pk]
-        if units < 0 and track and not keep_selling:
-            conditions |= Q(pk=pk, stock_quantity__gte=-units)
-        else:
-            conditions |= Q(pk=pk)
-    delta = Case(*(When(pk=pk, then=Value(units)) for pk, units in change.items()), output_field=IntegerField())
-    updated = Variant.objects.filter(conditions, store=store).update(stock_quantity=F("stock_quantity") + delta)
+    guarded = {pk for pk, units in change.items() if units < 0 and found[pk][1] and not found[pk][2]}
+    updated = row_amounts_add(Variant, "stock_quantity", store_id=store.pk, amounts=change, guarded=guarded)
     if updated != len(change):
         # Only possible when a row changed between the locked read and this write (no lock held).
         raise InsufficientStock({pk: max(found[pk][0], 0) for pk in change})

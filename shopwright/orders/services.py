@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from shopwright.cart.counts import count_changed
@@ -30,6 +30,7 @@ from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.compiled import CompiledRead, RawRead
 from shopwright.core.exceptions import ApplicationError, NotFound
+from shopwright.core.row_amounts import row_amounts_add
 from shopwright.core.tenancy import cross_store_access
 from shopwright.core.tokens import hash_secret_token
 from shopwright.orders import emails, rules
@@ -486,8 +487,7 @@ def _count_sales(*, store: Store, lines: Iterable[OrderLine]) -> None:
             units[product_id] = units.get(product_id, 0) + line.quantity
     if not units:
         return
-    grow = Case(*(When(pk=pk, then=Value(n)) for pk, n in units.items()), output_field=IntegerField())
-    Product.objects.filter(store=store, pk__in=list(units)).update(sales_count=F("sales_count") + grow)
+    row_amounts_add(Product, "sales_count", store_id=store.pk, amounts=units)
     # No catalog_changed here: a busy store would lose its whole page cache on every sale. Cached
     # "best selling" listings catch up when their entry times out (storefront.catalog_pages.CACHE_TIMEOUT,
     # which exists for that lag); what a sale changes on the pages, the stock badges, was refreshed
@@ -777,10 +777,8 @@ def order_fulfil(
             FulfillmentLine(store=store, fulfillment=fulfillment, order_line_id=line_id, quantity=units)
             for line_id, units in ship.items()
         )
-        grow = Case(*(When(pk=pk, then=Value(n)) for pk, n in ship.items()), output_field=IntegerField())
-        OrderLine.objects.filter(store=store, order=locked, pk__in=list(ship)).update(
-            quantity_fulfilled=F("quantity_fulfilled") + grow
-        )
+        # The lines are the locked order's own (_units_to_ship picked them from its lines).
+        row_amounts_add(OrderLine, "quantity_fulfilled", store_id=store.pk, amounts=ship)
         complete = all(line.quantity_fulfilled + ship.get(line.pk, 0) >= line.quantity for line in lines)
         if locked.status != OrderStatus.PARTIALLY_REFUNDED:
             _move(locked, OrderStatus.FULFILLED if complete else OrderStatus.PARTIALLY_FULFILLED)
