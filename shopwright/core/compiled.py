@@ -62,6 +62,62 @@ class CompileError(TypeError):
     """The queryset cannot be compiled once and reused (a programming error, raised at its first call)."""
 
 
+def stand_ins_for(arguments: dict[str, Any], names: tuple[str, ...]) -> dict[str, int | str]:
+    """A stand-in value per argument (by its type) that no real argument takes, to compile with."""
+    return {
+        name: (_STR_STAND_IN.format(index) if isinstance(arguments[name], str) else _INT_STAND_IN + index)
+        for index, name in enumerate(names)
+    }
+
+
+def checked_arguments(arguments: dict[str, Any], *, name: str) -> tuple[str, ...]:
+    """The arguments' names in a fixed order, once each is known to be an int or a str."""
+    names = tuple(sorted(arguments))
+    for argument in names:
+        value = arguments[argument]
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise CompileError(f"{name}: argument {argument!r} must be an int or a str, not {type(value)}")
+    return names
+
+
+def argument_slots(
+    params: Sequence[Any], names: tuple[str, ...], stand_ins: dict[str, int | str], *, name: str
+) -> tuple[tuple[int | None, ...], tuple[Any, ...]]:
+    """Match compiled parameters back to the arguments whose stand-ins they are.
+
+    For each parameter, the index (in `names`) of the argument it takes, or
+    None for a constant of the query (returned in order). Raises
+    CompileError if an argument is changed on its way to the SQL (a lookup
+    that wraps it, `icontains`) or does not reach it at all.
+    """
+    by_value = {value: index for index, value in enumerate(stand_ins[argument] for argument in names)}
+    slots: list[int | None] = []
+    constants: list[Any] = []
+    used = set()
+    for param in params:
+        index = by_value.get(param) if isinstance(param, int | str) and not isinstance(param, bool) else None
+        if index is None:
+            if isinstance(param, str) and "compiled-read-argument" in param:
+                raise CompileError(f"{name}: an argument is changed by its lookup ({param!r})")
+            constants.append(param)
+        else:
+            used.add(index)
+        slots.append(index)
+    missing = [argument for index, argument in enumerate(names) if index not in used]
+    if missing:
+        raise CompileError(f"{name}: argument(s) {missing} do not reach the SQL unchanged")
+    return tuple(slots), tuple(constants)
+
+
+def bound_params(
+    slots: tuple[int | None, ...], constants: tuple[Any, ...], names: tuple[str, ...], arguments: dict[str, Any]
+) -> list[Any]:
+    """The parameters of a compiled statement for these arguments (see `argument_slots`)."""
+    values = [arguments[argument] for argument in names]
+    remaining = iter(constants)
+    return [next(remaining) if slot is None else values[slot] for slot in slots]
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -91,11 +147,7 @@ class CompiledRead(Generic[M]):
 
     def all(self, **arguments: int | str) -> list[M]:
         """The rows, as the queryset would give them."""
-        names = tuple(sorted(arguments))
-        for name in names:
-            value = arguments[name]
-            if isinstance(value, bool) or not isinstance(value, int | str):
-                raise CompileError(f"{self._name}: argument {name!r} must be an int or a str, not {type(value)}")
+        names = checked_arguments(arguments, name=self._name)
         alias = self._alias(names, arguments)
         compiled = self._compiled.get(alias)
         if compiled is None:
@@ -103,9 +155,7 @@ class CompiledRead(Generic[M]):
         connection = connections[alias]
         if compiled.locks and connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-        values = [arguments[name] for name in names]
-        constants = iter(compiled.constants)
-        params = [next(constants) if slot is None else values[slot] for slot in compiled.slots]
+        params = bound_params(compiled.slots, compiled.constants, names, arguments)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -128,20 +178,13 @@ class CompiledRead(Generic[M]):
     def _alias(self, names: tuple[str, ...], arguments: dict[str, int | str]) -> str:
         """The database the queryset would use (routers ask by model, and locking reads go to the writer)."""
         if self._target is None:
-            queryset = self._build(**self._stand_ins(names, arguments))
+            queryset = self._build(**stand_ins_for(arguments, names))
             self._target = (queryset.model, bool(queryset.query.select_for_update))
         model, writes = self._target
         return router.db_for_write(model) if writes else router.db_for_read(model)
 
-    @staticmethod
-    def _stand_ins(names: tuple[str, ...], arguments: dict[str, Any]) -> dict[str, int | str]:
-        return {
-            name: (_STR_STAND_IN.format(index) if isinstance(arguments[name], str) else _INT_STAND_IN + index)
-            for index, name in enumerate(names)
-        }
-
     def _compile(self, alias: str, names: tuple[str, ...], arguments: dict[str, int | str]) -> _Compiled:
-        stand_ins = self._stand_ins(names, arguments)
+        stand_ins = stand_ins_for(arguments, names)
         queryset = self._build(**stand_ins)
         query = queryset.query
         if query.annotations or query.extra or query.combinator or not _plain(queryset):
@@ -151,22 +194,7 @@ class CompiledRead(Generic[M]):
         klass_info = compiler.klass_info
         if not klass_info or compiler.annotation_col_map:
             raise CompileError(f"{self._name}: only reads of model instances compile")
-        by_value = {value: index for index, value in enumerate(stand_ins[name] for name in names)}
-        slots: list[int | None] = []
-        constants: list[Any] = []
-        used = set()
-        for param in params:
-            index = by_value.get(param) if isinstance(param, int | str) and not isinstance(param, bool) else None
-            if index is None:
-                if isinstance(param, str) and "compiled-read-argument" in param:
-                    raise CompileError(f"{self._name}: an argument is changed by its lookup ({param!r})")
-                constants.append(param)
-            else:
-                used.add(index)
-            slots.append(index)
-        missing = [name for index, name in enumerate(names) if index not in used]
-        if missing:
-            raise CompileError(f"{self._name}: argument(s) {missing} do not reach the SQL unchanged")
+        slots, constants = argument_slots(params, names, stand_ins, name=self._name)
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         if start != 0:
             raise CompileError(f"{self._name}: only reads of model instances compile")

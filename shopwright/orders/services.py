@@ -29,6 +29,7 @@ from shopwright.checkout.selectors import CheckoutPriced, checkout_priced, line_
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.compiled import CompiledRead, RawRead
+from shopwright.core.compiled_writes import CompiledDelete, CompiledUpdate
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.row_amounts import row_amounts_add
 from shopwright.core.tenancy import cross_store_access
@@ -237,7 +238,7 @@ def order_place(
         if locked.order_id is not None:
             # A second click (or a retried request): the order the first one placed.
             return OrderPlaced(order=Order.objects.get(store=store, pk=locked.order_id), token=None, created=False)
-        Cart.objects.filter(store=store, pk=locked.cart_id).update(updated_at=timezone.now())
+        _CART_TOUCH.run({"updated_at": timezone.now()}, store_id=store.pk, pk=locked.cart_id)
         priced = checkout_priced(store=store, checkout=locked)
         if priced.missing:
             messages = {name: _MISSING_MESSAGES.get(name, "Required.") for name in priced.missing}
@@ -268,7 +269,7 @@ def order_place(
         tracking = {item.line.variant_id: item.line.tracks_stock for item in priced.lines}
         expected = {pk: units if tracking[pk] else 0 for pk, units in quantities.items()}
         order, lines, token = _placed_order(store=store, priced=priced, checkout=locked, actor=actor, taken=expected)
-        Checkout.objects.filter(store=store, pk=locked.pk).update(order=order, updated_at=timezone.now())
+        _CHECKOUT_PLACED.run({"order": order, "updated_at": timezone.now()}, store_id=store.pk, pk=locked.pk)
         # Last, the rows other buyers queue for, each locked only until the commit: the variants (every
         # buyer of a hot item waits for them; a shortfall here rolls the order back) and the store's number.
         taken = stock_reserve(store=store, quantities=quantities)
@@ -282,7 +283,7 @@ def order_place(
             )
         # The cart lines after the variants: a merchant removing a variant locks it and then deletes its cart
         # lines, so a buyer holding their deleted lines while waiting for the variant would deadlock with them.
-        CartLine.objects.filter(store=store, cart_id=locked.cart_id).delete()
+        _CART_EMPTY.run(store_id=store.pk, cart_id=locked.cart_id)
         if locked.customer_id is not None:
             count_changed(store_id=store.pk, customer_id=locked.customer_id, count=0)
         order_number_assign(order=order)
@@ -354,6 +355,14 @@ _LOCKED_CHECKOUT = CompiledRead(
         Checkout.objects.select_for_update(no_key=True).filter(store_id=store_id, pk=pk).order_by()[:1]
     ),
     name="checkout locked",
+)
+# The placement's other writes of the checkout and the cart, each built once (core.compiled_writes).
+_CART_TOUCH = CompiledUpdate(lambda store_id, pk: Cart.objects.filter(store_id=store_id, pk=pk), name="cart touched")
+_CHECKOUT_PLACED = CompiledUpdate(
+    lambda store_id, pk: Checkout.objects.filter(store_id=store_id, pk=pk), name="checkout placed"
+)
+_CART_EMPTY = CompiledDelete(
+    lambda store_id, cart_id: CartLine.objects.filter(store_id=store_id, cart_id=cart_id), name="cart emptied"
 )
 
 

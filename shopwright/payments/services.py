@@ -61,6 +61,7 @@ from django.utils import timezone
 from shopwright.catalog.money import currency_places
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.compiled import CompiledRead
+from shopwright.core.compiled_writes import CompiledUpdate
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.links import store_url
 from shopwright.core.models import AuditEntry
@@ -471,6 +472,15 @@ def _payment_started(*, order: Order, payment: Payment) -> None:
     )
 
 
+# The attempt still waits for its first answer (_answer_record_new), built once (core.compiled_writes).
+_FIRST_ANSWER = CompiledUpdate(
+    lambda store_id, pk: Payment.objects.filter(
+        store_id=store_id, pk=pk, status=PaymentStatus.CREATED, reference="", redirect_url=""
+    ),
+    name="payment's first answer",
+)
+
+
 def _answer_record_new(*, store: Store, order: Order, payment: Payment, answer: ProviderPayment) -> bool:
     """Record the usual first answer to a create call without reading the attempt first; True if it was.
 
@@ -487,9 +497,11 @@ def _answer_record_new(*, store: Store, order: Order, payment: Payment, answer: 
         return False
     now = timezone.now()
     with transaction.atomic():
-        recorded = Payment.objects.filter(
-            store=store, pk=payment.pk, status=PaymentStatus.CREATED, reference="", redirect_url=""
-        ).update(reference=answer.reference, redirect_url=answer.redirect_url, updated_at=now)
+        recorded = _FIRST_ANSWER.run(
+            {"reference": answer.reference, "redirect_url": answer.redirect_url, "updated_at": now},
+            store_id=store.pk,
+            pk=payment.pk,
+        )
         if recorded:
             _payment_started(order=order, payment=payment)
     if recorded:
