@@ -34,6 +34,7 @@ from shopwright.cart.limits import MAX_LINE_QUANTITY, MAX_LINES, quantity_limit,
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import ProductStatus, Variant
 from shopwright.core.audit import Actor
+from shopwright.core.compiled import RawRead
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.tenancy import cross_store_access
 from shopwright.core.validation import FieldErrors
@@ -181,27 +182,28 @@ _PUT_LINE_SQL = """
 """
 
 
-def _one_cart(sql: str, params: list[Any]) -> Cart | None:
-    # A raw query set: the returned row becomes a Cart with the ORM's conversions (SQLite's datetimes).
-    return next(iter(Cart.objects.raw(sql, params)), None)
+# The returned row becomes a Cart with the ORM's conversions (SQLite's datetimes), worked out once (RawRead).
+_TOUCH_VISITOR_CART = RawRead(Cart, _TOUCH_VISITOR_CART_SQL, name="a visitor's cart, locked and touched")
+_TOUCH_CUSTOMER_CART = RawRead(Cart, _TOUCH_CUSTOMER_CART_SQL, name="a customer's cart, locked and touched")
+_NEW_CART = RawRead(Cart, _NEW_CART_SQL, name="a new cart")
 
 
 def _touched_cart(*, store: Store, shopper: Shopper, now: datetime) -> Cart | None:
     """The shopper's cart, locked until the transaction ends and marked as changed; None when there is none."""
     if shopper.customer is not None:
-        return _one_cart(_TOUCH_CUSTOMER_CART_SQL, [now, store.pk, shopper.customer.pk])
+        return _TOUCH_CUSTOMER_CART.first([now, store.pk, shopper.customer.pk])
     if not shopper.secret or not cart_secret_plausible(shopper.secret):
         return None  # no cookie, or not one of ours: no cart to look for
-    return _one_cart(_TOUCH_VISITOR_CART_SQL, [now, store.pk, cart_token_hash(shopper.secret)])
+    return _TOUCH_VISITOR_CART.first([now, store.pk, cart_token_hash(shopper.secret)])
 
 
 def _new_cart(*, store: Store, shopper: Shopper, now: datetime) -> tuple[Cart | None, str | None]:
     """A new cart for the shopper, and a visitor's new secret. (None, None): the customer's cart exists now."""
     if shopper.customer is not None:
-        return _one_cart(_NEW_CART_SQL, [store.pk, shopper.customer.pk, "", now, now]), None
+        return _NEW_CART.first([store.pk, shopper.customer.pk, "", now, now]), None
     # No cart, or a secret we do not know (tampered, expired, merged away): a fresh cart, a fresh secret.
     secret = new_cart_secret()
-    cart = _one_cart(_NEW_CART_SQL, [store.pk, None, cart_token_hash(secret), now, now])
+    cart = _NEW_CART.first([store.pk, None, cart_token_hash(secret), now, now])
     if cart is None:  # a 256-bit secret that is already taken: never seen, but never someone else's cart
         raise ApplicationError("Your cart has just changed. Please try again.", code="cart_changed")
     return cart, secret

@@ -19,16 +19,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 from shopwright.cart import pricing
 from shopwright.cart.cookies import cart_secret_plausible, cart_token_hash
 from shopwright.cart.models import Cart
-from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced, one_or_none
+from shopwright.cart.selectors import PricedCart, PricedLine, cart_priced
 from shopwright.catalog.models import MONEY_DIGITS, MONEY_PLACES
 from shopwright.checkout.models import Checkout
 from shopwright.core.addresses import country_name
-from shopwright.core.compiled import RawRead
+from shopwright.core.compiled import CompiledRead, RawRead
 from shopwright.shipping.selectors import shipping_offer
 from shopwright.taxes.calculations import taxes_for
 from shopwright.taxes.selectors import tax_rate_for
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from shopwright.customers.models import Customer
     from shopwright.stores.models import Store
 
@@ -95,14 +97,30 @@ def shopper_checkout_locked(*, store: Store, customer: Customer | None, secret: 
 
     Must run inside a transaction. None when there is no cart or the cart has no checkout yet.
     """
-    found = Checkout.objects.select_for_update(no_key=True, of=("self",)).filter(store=store, cart__store=store)
     if customer is not None:
-        found = found.filter(cart__customer=customer)
-    elif secret and cart_secret_plausible(secret):
-        found = found.filter(cart__customer__isnull=True, cart__token_hash=cart_token_hash(secret))
-    else:
-        return None
-    return one_or_none(found)
+        return _LOCKED_CUSTOMER_CHECKOUT.first(store_id=store.pk, customer_id=customer.pk)
+    if secret and cart_secret_plausible(secret):
+        return _LOCKED_VISITOR_CHECKOUT.first(store_id=store.pk, token_hash=cart_token_hash(secret))
+    return None
+
+
+def _locked_checkouts() -> QuerySet[Checkout]:
+    return Checkout.objects.select_for_update(no_key=True, of=("self",)).order_by()
+
+
+# Built once (core.compiled): the information and shipping steps lock the checkout on every call.
+_LOCKED_CUSTOMER_CHECKOUT = CompiledRead(
+    lambda store_id, customer_id: _locked_checkouts().filter(
+        store_id=store_id, cart__store_id=store_id, cart__customer_id=customer_id
+    )[:1],
+    name="a customer's checkout, locked",
+)
+_LOCKED_VISITOR_CHECKOUT = CompiledRead(
+    lambda store_id, token_hash: _locked_checkouts().filter(
+        store_id=store_id, cart__store_id=store_id, cart__customer__isnull=True, cart__token_hash=token_hash
+    )[:1],
+    name="a visitor's checkout, locked",
+)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,11 @@ def test_the_variants_and_then_the_number_are_the_placements_last_locks(store) -
         placed = _place(store, checkout, signature)
     sql = [q["sql"] for q in queries.captured_queries]
     # catalog.stock's locking read (FOR NO KEY UPDATE on PostgreSQL; SQLite's writers are serialised anyway).
-    variants_locked = next(i for i, s in enumerate(sql) if s.startswith('SELECT "catalog_variant"."id" AS "pk"'))
+    variants_locked = next(
+        i
+        for i, s in enumerate(sql)
+        if s.lstrip().startswith("SELECT id, stock_quantity, track_stock, continue_selling")
+    )
     bump = next(i for i, s in enumerate(sql) if "orders_ordernumbersequence" in s)
     # Everything the order is made of is written before the rows other buyers wait for are locked ...
     writes = (
