@@ -32,13 +32,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import AutoField, Field, Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 from shopwright.core.compiled import Converters, converted_row
+
+M = TypeVar("M", bound=Model)
 
 # Stand-ins for the store's id and the row's key while the UPDATE is compiled: no real id takes them.
 _STORE_STAND_IN = -(2**62)
@@ -228,3 +230,107 @@ def _insert_compile(
         for position, (convs, expression) in compiler.get_converters(columns).items()
     )
     return _Insert(sql=sql, returns=returns, converters=converters)
+
+
+# --- INSERT of several new rows (bulk_create) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BulkInsert:
+    sql: str
+    by_columns: bool  # PostgreSQL's UNNEST form: one array per column; else one value per column of each row
+    converters: Converters
+
+
+_bulk_inserts: dict[tuple[Any, ...], _BulkInsert | None] = {}
+
+
+def bulk_insert(objs: Sequence[M]) -> list[M]:
+    """`Model.objects.bulk_create(objs)` of new rows, with the INSERT built once per model and number of rows.
+
+    The rows come back as bulk_create gives them: each with its key and
+    every column the database returns, `_state.adding` False. Only the
+    plain case is compiled: rows of one model without a key yet, plain
+    values, a database that returns the rows of a multi-row INSERT, no
+    batching needed. Anything else is handed to bulk_create itself.
+    """
+    objs = list(objs)
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    using = router.db_for_write(model)
+    connection = connections[using]
+    fields = [field for field in meta.concrete_fields if not field.generated and not isinstance(field, AutoField)]
+    if (
+        any(type(obj) is not model or obj.pk is not None for obj in objs)
+        or not all(_plain(getattr(obj, field.attname, None)) for obj in objs for field in fields)
+        or connection.ops.bulk_batch_size(fields, objs) < len(objs)
+    ):
+        return model._default_manager.bulk_create(objs)
+    key = (model, using, tuple(fields), len(objs))
+    if key in _bulk_inserts:
+        compiled = _bulk_inserts[key]
+    else:
+        compiled = _bulk_inserts[key] = _bulk_insert_compile(objs, using=using, fields=fields)
+    if compiled is None:
+        return model._default_manager.bulk_create(objs)
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+    rows = [
+        [field.get_db_prep_save(field.pre_save(obj, True), connection=connection) for field in fields] for obj in objs
+    ]
+    if compiled.by_columns:
+        params: list[Any] = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        params = [value for row in rows for value in row]
+    returning = meta.db_returning_fields
+    # As bulk_create's INSERT: an error marks the surrounding atomic block for rollback.
+    with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        returned = cursor.fetchall()
+    if len(returned) != len(objs):
+        raise DatabaseError(f"an INSERT of {len(objs)} rows returned {len(returned)}")
+    for obj, raw in zip(objs, returned, strict=True):
+        for value, field in zip(converted_row(raw, compiled.converters, connection), returning, strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding = False
+        obj._state.db = using
+    return objs
+
+
+def _bulk_insert_compile(objs: Sequence[Model], *, using: str, fields: Sequence[Field[Any, Any]]) -> _BulkInsert | None:
+    connection = connections[using]
+    model = type(objs[0])
+    meta = model._meta
+    if (
+        connection.vendor not in _VENDORS
+        or not connection.features.can_return_rows_from_bulk_insert
+        or any(parent._meta.concrete_model is not model._meta.concrete_model for parent in meta.all_parents)
+        or not _writes_as_django(type(model._default_manager.get_queryset()))
+        or any(hasattr(field, "get_placeholder") for field in fields)
+    ):
+        return None
+    query = InsertQuery(model)
+    # Copies take the pre_save() stamps of compiling; the rows get their own when they are written.
+    query.insert_values(fields, [copy.copy(obj) for obj in objs], raw=False)
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = list(meta.db_returning_fields)
+    statements = compiler.as_sql()
+    if len(statements) != 1 or compiler.returning_params:
+        return None
+    sql, params = statements[0]
+    n = len(objs)
+    if len(params) == n * len(fields) and all(_plain(value) for value in params):
+        by_columns = False
+    elif n > 1 and len(params) == len(fields) and all(isinstance(p, list) and len(p) == n for p in params):
+        by_columns = True
+    else:
+        return None
+    table = meta.db_table
+    columns = [field.get_col(table) for field in meta.db_returning_fields]
+    converters = tuple(
+        (position, tuple(convs), expression)
+        for position, (convs, expression) in compiler.get_converters(columns).items()
+    )
+    return _BulkInsert(sql=sql, by_columns=by_columns, converters=converters)

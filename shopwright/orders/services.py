@@ -29,6 +29,7 @@ from shopwright.checkout.selectors import CheckoutPriced, checkout_priced, line_
 from shopwright.core import crypto
 from shopwright.core.audit import Actor, audit_record
 from shopwright.core.compiled import CompiledRead, RawRead
+from shopwright.core.compiled_saves import bulk_insert
 from shopwright.core.compiled_writes import CompiledDelete, CompiledUpdate
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.row_amounts import row_amounts_add
@@ -173,9 +174,8 @@ def _placed_order(
         line.order = order
     for tax_line in tax_lines:
         tax_line.order = order
-    OrderLine.objects.bulk_create(lines)
-    if tax_lines:
-        OrderTaxLine.objects.bulk_create(tax_lines)
+    bulk_insert(lines)  # each INSERT built once per number of rows (core.compiled_saves)
+    bulk_insert(tax_lines)
     order_event(
         order=order,
         kind=OrderEventKind.PLACED,

@@ -28,6 +28,7 @@ def _nothing_compiled_yet(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with empty caches, so that what it counts is its own compiling."""
     monkeypatch.setattr(compiled_saves, "_updates", {})
     monkeypatch.setattr(compiled_saves, "_inserts", {})
+    monkeypatch.setattr(compiled_saves, "_bulk_inserts", {})
 
 
 @contextmanager
@@ -50,6 +51,7 @@ def _compilings(monkeypatch: pytest.MonkeyPatch, compiler: type) -> Iterator[lis
     as_sql = compiler.as_sql
     compiled_saves._updates.clear()  # what the test's factories compiled is compiled again, and counted
     compiled_saves._inserts.clear()
+    compiled_saves._bulk_inserts.clear()
 
     def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
         built.append(1)
@@ -196,3 +198,62 @@ def test_a_platform_rows_update_is_by_its_key_alone_and_built_once(monkeypatch: 
     assert all(sql.startswith(f'UPDATE "{Email._meta.db_table}" SET ') for sql, _params in sent)
     assert [params[-1] for _sql, params in sent] == [email.pk for email in queued]
     assert set(Email.objects.filter(pk__in=[e.pk for e in queued]).values_list("status", flat=True)) == {"sent"}
+
+
+# --- several new rows at once (bulk_insert) ---------------------------------------------------------------
+
+
+def _events(order: Order, count: int, tag: str) -> list[OrderEvent]:
+    return [
+        OrderEvent(store_id=order.store_id, order=order, kind="note", actor_type="system", data={"tag": tag, "n": n})
+        for n in range(count)
+    ]
+
+
+def test_several_rows_go_in_one_insert_that_is_the_one_bulk_create_sends() -> None:
+    order = _order()
+    with _statements() as by_orm:
+        OrderEvent.objects.bulk_create(_events(order, 3, "orm"))
+    with _statements() as compiled:
+        compiled_saves.bulk_insert(_events(order, 3, "compiled"))
+
+    assert [sql for sql, _ in compiled] == [sql for sql, _ in by_orm if sql.lstrip().startswith("INSERT")]
+    assert len(compiled[0][1]) == len(by_orm[-1][1])
+
+
+def test_bulk_rows_get_their_keys_and_stamps_and_the_sql_is_built_once_per_number_of_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order = _order()
+    with _compilings(monkeypatch, SQLInsertCompiler) as built:
+        first = compiled_saves.bulk_insert(_events(order, 2, "a"))
+        second = compiled_saves.bulk_insert(_events(order, 2, "b"))
+        assert len(built) == 1
+        third = compiled_saves.bulk_insert(_events(order, 3, "c"))
+        assert len(built) == 2
+
+    for event in [*first, *second, *third]:
+        assert isinstance(event.pk, int) and not event._state.adding
+        stored = OrderEvent.objects.get(store_id=order.store_id, pk=event.pk)
+        assert stored.data == event.data and stored.created_at == event.created_at  # stamped once
+    assert [event.data["n"] for event in third] == [0, 1, 2]  # each row got its own key, in order
+
+
+def test_rows_bulk_insert_does_not_compile_go_to_bulk_create() -> None:
+    order = _order()
+    [existing] = compiled_saves.bulk_insert(_events(order, 1, "kept"))
+    # A row with its key set takes bulk_create's own path, which inserts it as given: here, a duplicate key.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        compiled_saves.bulk_insert([OrderEvent(pk=existing.pk, store_id=order.store_id, order=order, kind="x")])
+    assert compiled_saves.bulk_insert([]) == []
+
+
+def test_a_failed_bulk_insert_marks_the_transaction_for_rollback() -> None:
+    order = _order()
+    compiled_saves.bulk_insert(_events(order, 2, "shape"))  # compiled
+    with transaction.atomic():
+        rows = _events(order, 2, "broken")
+        rows[1].kind = None  # type: ignore[assignment]  # NOT NULL
+        with pytest.raises(IntegrityError):
+            compiled_saves.bulk_insert(rows)
+        assert connection.needs_rollback
