@@ -642,6 +642,17 @@ def _proc_cpu_and_parent(pid: int) -> tuple[float, int]:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
 
 
+# What a snapshot counts besides the three a checkout runs in (see cpu_snapshot).
+SIDE_GROUPS = ("loadgen", "redis", "machine")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (everything but idle and I/O wait), from /proc/stat."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (ticks + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_snapshot(database: str) -> dict[str, dict[int, float]]:
     """CPU seconds used so far by the processes a checkout runs in: "server", "jobs" and "postgres".
 
@@ -651,6 +662,10 @@ def cpu_snapshot(database: str) -> dict[str, dict[int, float]]:
     is the backends connected to `database` (other databases' are not ours);
     a backend that exits before the second snapshot takes its CPU time with
     it, so this needs persistent connections (the served run has them).
+    Beside them, on the same cores: "loadgen" (this script and its forks,
+    the buyers), "redis" (every redis-server) and "machine" (all cores'
+    busy time, under key 0), so that what nobody above used shows as the
+    rest: the kernel's work for no process, and other processes.
     Linux only.
     """
     if not Path("/proc/self/stat").exists():
@@ -665,14 +680,16 @@ def cpu_snapshot(database: str) -> dict[str, dict[int, float]]:
     children: dict[int, list[int]] = {}
     for pid, (_, parent, _) in processes.items():
         children.setdefault(parent, []).append(pid)
-    groups: dict[str, dict[int, float]] = {"server": {}, "jobs": {}, "postgres": {}}
+    groups: dict[str, dict[int, float]] = {"server": {}, "jobs": {}, "postgres": {}, "loadgen": {}, "redis": {}}
+    if os.getpid() in processes:
+        groups["loadgen"][os.getpid()] = processes[os.getpid()][0]
     stack = [(pid, "server") for pid in children.get(os.getpid(), [])]
     while stack:
         pid, group = stack.pop()
         cpu, _, line = processes[pid]
         if line == ours:
-            continue
-        if b"shopwright.cli\0worker" in line:
+            group = "loadgen"
+        elif b"shopwright.cli\0worker" in line:
             group = "jobs"
         groups[group][pid] = cpu
         stack.extend((child, group) for child in children.get(pid, []))
@@ -680,6 +697,9 @@ def cpu_snapshot(database: str) -> dict[str, dict[int, float]]:
     for pid, (cpu, _, line) in processes.items():
         if line.startswith(b"postgres: ") and marker in line:
             groups["postgres"][pid] = cpu
+        elif line.split(b"\0", 1)[0].split(b" ", 1)[0].endswith(b"redis-server"):  # it retitles itself
+            groups["redis"][pid] = cpu
+    groups["machine"] = {0: _machine_busy_seconds()}
     return groups
 
 
@@ -687,7 +707,7 @@ def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, flo
     """CPU seconds each group used between two snapshots (a process that started in between: all of its time)."""
     return {
         group: sum(cpu - before.get(group, {}).get(pid, 0.0) for pid, cpu in after.get(group, {}).items())
-        for group in ("server", "jobs", "postgres")
+        for group in ("server", "jobs", "postgres", *SIDE_GROUPS)
     }
 
 
@@ -901,7 +921,13 @@ def measure(
     read = top[0] if top else {}
     return {
         "buyers": clients,
-        "cpu_ms_per_checkout": {group: used * 1000 / db.paid for group, used in cpu.items()} if db.paid else {},
+        "cpu_ms_per_checkout": (
+            {group: used * 1000 / db.paid for group, used in cpu.items() if group not in SIDE_GROUPS} if db.paid else {}
+        ),
+        "side_cpu_ms_per_checkout": (
+            {group: cpu[group] * 1000 / db.paid for group in SIDE_GROUPS if group in cpu} if db.paid else {}
+        ),
+        "window_seconds": seconds,
         "completed_per_s": db.paid / seconds,
         "orders_placed": db.placed,
         "orders_paid": db.paid,
@@ -1011,6 +1037,15 @@ def report(figures: dict[str, Any], *, confirm: str) -> str:
             f"+ {cpu['postgres']:.1f} ms PostgreSQL "
             f"= {total:.1f} ms (at most {1000 * cores / total:.0f}/s on {cores} cores running nothing else)"
         )
+        side = figures.get("side_cpu_ms_per_checkout") or {}
+        if side.get("machine"):
+            rest = side["machine"] - total - side["loadgen"] - side["redis"]
+            available = 1000 * cores * figures["window_seconds"] / figures["orders_paid"]
+            lines.append(
+                f"  on the same cores, per checkout: {side['loadgen']:.1f} ms load generator + "
+                f"{side['redis']:.1f} ms Redis + {rest:.1f} ms the rest (kernel, other processes); "
+                f"the cores were busy {100 * side['machine'] / available:.0f} % of the measured time"
+            )
     if "statements" in figures:
         lines += statements_lines(
             figures["statements"],

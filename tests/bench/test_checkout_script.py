@@ -408,3 +408,41 @@ def test_cpu_is_counted_for_started_processes_but_not_for_the_load_generators_fo
     assert server.pid in after["server"] and fork.pid not in after["server"]
     used = checkout.cpu_used(before, after)
     assert 0.3 <= used["server"] < 1.0 and used["jobs"] == used["postgres"] == 0
+
+
+def _busy_then_wait(seconds: float, wait: float) -> None:
+    _busy(seconds)
+    time.sleep(wait)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc (Linux)")
+def test_the_load_generators_forks_and_the_whole_machine_are_counted_apart():
+    before = checkout.cpu_snapshot("no_such_database")
+    fork = multiprocessing.get_context("fork").Process(target=_busy_then_wait, args=(0.4, 10.0))
+    fork.start()
+    try:
+        time.sleep(1.5)  # the fork has used its CPU and waits, alive, as the buyers do during a run
+        after = checkout.cpu_snapshot("no_such_database")
+    finally:
+        fork.kill()
+        fork.join()
+    assert fork.pid in after["loadgen"] and fork.pid not in after["server"]
+    used = checkout.cpu_used(before, after)
+    assert used["loadgen"] >= 0.3 and used["server"] == 0
+    assert used["machine"] >= used["loadgen"]  # the cores' busy time holds everything counted
+    figures = {
+        "buyers": 1,
+        "completed_per_s": 1.0,
+        "orders_placed": 10,
+        "orders_paid": 10,
+        "window_seconds": 10.0,
+        "steps": {},
+        "errors": 0,
+        "card_to_paid": {"count": 10, "p50": 1.0, "p95": 2.0, "p99": 3.0},
+        "cpu_ms_per_checkout": {"server": 20.0, "jobs": 2.0, "postgres": 8.0},
+        "side_cpu_ms_per_checkout": {"loadgen": 4.0, "redis": 1.0, "machine": 40.0},
+        "ceilings": {},
+    }
+    printed = checkout.report(figures, confirm="return-page")
+    assert "4.0 ms load generator + 1.0 ms Redis + 5.0 ms the rest" in printed
+    assert f"busy {100 * 40.0 / (1000 * (os.cpu_count() or 1) * 10.0 / 10):.0f} %" in printed
