@@ -25,6 +25,7 @@ from shopwright.cart.cookies import cart_secret_plausible, cart_token_hash
 from shopwright.cart.limits import quantity_limit, stock_bound
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import Product, ProductImage, ProductStatus, Variant
+from shopwright.core.compiled import Converters, converted_row
 from shopwright.customers.models import Customer
 from shopwright.stores.models import Store
 
@@ -240,24 +241,16 @@ _PRICED_FIELDS: tuple[tuple[type[Model], str], ...] = (
 def _converted_rows(rows: list[tuple[Any, ...]], fields: tuple[tuple[type[Model], str], ...]) -> list[list[Any]]:
     """Rows of a hand-written query with each value converted by its model field's database converters."""
     db = connections[DEFAULT_DB_ALIAS]
-    converters = []
+    converters: list[tuple[int, tuple[Any, ...], Any]] = []
     for index, (model, name) in enumerate(fields):
         field = model._meta.get_field(name)
         assert isinstance(field, Field)
         column = field.get_col(model._meta.db_table)
         found = db.ops.get_db_converters(column) + column.get_db_converters(db)
         if found:
-            converters.append((index, found, column))
-    out = []
-    for row in rows:
-        values = list(row)
-        for index, found, column in converters:
-            value = values[index]
-            for convert in found:
-                value = convert(value, column, db)
-            values[index] = value
-        out.append(values)
-    return out
+            converters.append((index, tuple(found), column))
+    conversions: Converters = tuple(converters)
+    return [converted_row(row, conversions, db) for row in rows]
 
 
 def cart_priced(*, store: Store, cart: Cart | None) -> PricedCart:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,6 +19,7 @@ from shopwright.core.models import Email
 from shopwright.orders.models import Order, OrderEvent, OrderStatus
 from tests.factories import make_merchant
 from tests.order_factories import make_paid_order, make_variant
+from tests.sql_capture import compiler_runs, statements_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -32,33 +33,13 @@ def _nothing_compiled_yet(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @contextmanager
-def _statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
-    """The statements sent to the database, as (SQL, parameters) before any rendering."""
-    sent: list[tuple[str, tuple[Any, ...]]] = []
-
-    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        sent.append((sql, tuple(params or ())))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield sent
-
-
-@contextmanager
 def _compilings(monkeypatch: pytest.MonkeyPatch, compiler: type) -> Iterator[list[int]]:
     """How many times Django's compiler built the SQL of an UPDATE or an INSERT."""
-    built: list[int] = []
-    as_sql = compiler.as_sql
     compiled_saves._updates.clear()  # what the test's factories compiled is compiled again, and counted
     compiled_saves._inserts.clear()
     compiled_saves._bulk_inserts.clear()
-
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        built.append(1)
-        return as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(compiler, "as_sql", counted)
-    yield built
+    with compiler_runs(monkeypatch, compiler) as built:
+        yield built
 
 
 def _order() -> Order:
@@ -73,7 +54,7 @@ def test_an_update_sends_the_statement_djangos_own_path_sends(monkeypatch: pytes
     def save(email: str) -> tuple[str, tuple[Any, ...]]:
         order.email, order.phone, order.status = email, "+49 30 901820", OrderStatus.FULFILLED
         order.billing_address = {"name": "Erika Mustermann", "country": "DE"}
-        with _statements() as sent:
+        with statements_sent() as sent:
             order.save(update_fields=fields)
         assert len(sent) == 1
         return sent[0]
@@ -190,7 +171,7 @@ def test_the_outgoing_email_queue_inserts_the_same_way(monkeypatch: pytest.Monke
 
 def test_a_platform_rows_update_is_by_its_key_alone_and_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
     queued = [Email.objects.create(kind="password_reset", to=f"user{n}@example.com", subject="Reset") for n in range(3)]
-    with _compilings(monkeypatch, SQLUpdateCompiler) as built, _statements() as sent:
+    with _compilings(monkeypatch, SQLUpdateCompiler) as built, statements_sent() as sent:
         for email in queued:
             email.status, email.attempts = Email.Status.SENT, 1
             email.save(update_fields=["attempts", "status"])
@@ -212,9 +193,9 @@ def _events(order: Order, count: int, tag: str) -> list[OrderEvent]:
 
 def test_several_rows_go_in_one_insert_that_is_the_one_bulk_create_sends() -> None:
     order = _order()
-    with _statements() as by_orm:
+    with statements_sent() as by_orm:
         OrderEvent.objects.bulk_create(_events(order, 3, "orm"))
-    with _statements() as compiled:
+    with statements_sent() as compiled:
         compiled_saves.bulk_insert(_events(order, 3, "compiled"))
 
     assert [sql for sql, _ in compiled] == [sql for sql, _ in by_orm if sql.lstrip().startswith("INSERT")]

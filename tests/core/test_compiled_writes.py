@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -19,35 +15,9 @@ from shopwright.orders.events import order_event
 from shopwright.orders.models import Order, OrderEvent, OrderStatus
 from tests.factories import make_customer, make_merchant
 from tests.order_factories import make_paid_order, make_variant
+from tests.sql_capture import compiler_runs, statements_sent
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def _statements() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
-    """The statements sent to the database, as (SQL, parameters) before any rendering."""
-    sent: list[tuple[str, tuple[Any, ...]]] = []
-
-    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        sent.append((sql, tuple(params or ())))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield sent
-
-
-@contextmanager
-def _compilings(monkeypatch: pytest.MonkeyPatch, compiler: type) -> Iterator[list[int]]:
-    """How many times Django's compiler built an UPDATE's or a DELETE's SQL."""
-    built: list[int] = []
-    as_sql = compiler.as_sql
-
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        built.append(1)
-        return as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(compiler, "as_sql", counted)
-    yield built
 
 
 def _order() -> Order:
@@ -67,9 +37,9 @@ def test_an_update_sends_the_statement_the_orm_sends_and_writes_the_values() -> 
     now = timezone.now()
     values = {"customer": customer, "fulfilled_at": now, "shipping_method_name": "Parcel"}
 
-    with _statements() as by_orm:
+    with statements_sent() as by_orm:
         Order.objects.filter(store_id=order.store_id, pk=order.pk, status=OrderStatus.PAID).update(**values)
-    with _statements() as compiled:
+    with statements_sent() as compiled:
         updated = _order_update().run(values, store_id=order.store_id, pk=order.pk)
 
     assert updated == 1
@@ -83,7 +53,7 @@ def test_the_sql_is_built_once_per_pattern_of_nulls(monkeypatch: pytest.MonkeyPa
     update = _order_update()
     later = timezone.now()
 
-    with _compilings(monkeypatch, SQLUpdateCompiler) as built:
+    with compiler_runs(monkeypatch, SQLUpdateCompiler) as built:
         update.run({"fulfilled_at": later, "shipping_method_name": "1"}, store_id=order.store_id, pk=order.pk)
         update.run({"fulfilled_at": later, "shipping_method_name": "2"}, store_id=order.store_id, pk=order.pk)
         assert len(built) == 1
@@ -133,15 +103,15 @@ def test_a_delete_sends_the_orms_statement_and_deletes_only_that_stores_rows(mon
     )
     assert _events(order) > 0 and _events(other) > 0
 
-    with _compilings(monkeypatch, SQLDeleteCompiler) as built:
+    with compiler_runs(monkeypatch, SQLDeleteCompiler) as built:
         assert delete.run(store_id=order.store_id, order_id=other.pk) == 0  # another store's order
-        with _statements() as compiled:
+        with statements_sent() as compiled:
             deleted = delete.run(store_id=order.store_id, order_id=order.pk)
         assert len(built) == 1
 
     assert deleted > 0 and _events(order) == 0 and _events(other) > 0
     order_event(order=order, kind="note", actor=Actor.system())
-    with _statements() as by_orm:
+    with statements_sent() as by_orm:
         OrderEvent.objects.filter(store_id=order.store_id, order_id=order.pk).delete()
     assert [sql for sql, _ in compiled] == [sql for sql, _ in by_orm if sql.startswith("DELETE")]
 

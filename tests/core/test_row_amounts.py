@@ -10,6 +10,7 @@ from shopwright.catalog.models import Variant
 from shopwright.core.row_amounts import row_amounts_add
 from tests.catalog_factories import make_product
 from tests.factories import make_merchant
+from tests.sql_capture import statements_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -43,18 +44,12 @@ def test_the_statement_is_the_same_text_whatever_the_number_of_rows() -> None:
     store = make_merchant().store
     variants = _variants(store, [5, 5, 5])
 
-    sent: list[str] = []
-
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        sent.append(sql)  # the text as it goes to the database, parameters apart
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
+    with statements_sent() as sent:  # the text as it goes to the database, parameters apart
         for count in (1, 2, 3):
             row_amounts_add(Variant, "stock_quantity", store_id=store.pk, amounts={v.pk: 1 for v in variants[:count]})
 
     assert len(sent) == 3
-    assert len(set(sent)) == 1
+    assert len({sql for sql, _params in sent}) == 1
     assert _stock(store, variants) == [8, 7, 6]
 
 
