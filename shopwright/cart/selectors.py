@@ -22,7 +22,7 @@ from django.db.models import Field, Model, QuerySet, Sum
 
 from shopwright.cart import pricing
 from shopwright.cart.cookies import cart_secret_plausible, cart_token_hash
-from shopwright.cart.limits import quantity_limit, stock_bound
+from shopwright.cart.limits import StockRule, quantity_limit, stock_bound
 from shopwright.cart.models import Cart, CartLine
 from shopwright.catalog.models import Product, ProductImage, ProductStatus, Variant
 from shopwright.core.compiled import Converters, converted_row
@@ -162,9 +162,9 @@ _ADD_TARGET_SQL = """
 """
 
 
-def _stock_rule(stock: int, track: Any, oversell: Any) -> Variant:
-    """An unsaved variant with only the stock fields: what the one rule in cart.limits reads."""
-    return Variant(stock_quantity=stock, track_stock=bool(track), continue_selling=bool(oversell))
+def _stock_rule(stock: int, track: Any, oversell: Any) -> StockRule:
+    """The stock fields the one rule in cart.limits reads (SQLite answers booleans as 0/1)."""
+    return StockRule(stock, bool(track), bool(oversell))
 
 
 def add_target(*, store: Store, variant_id: int, cart_id: int | None) -> AddTarget | None:
