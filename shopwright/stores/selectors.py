@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 import time
@@ -13,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -95,7 +95,26 @@ def _remembered(key: str, look_up: Callable[[], Store | None]) -> Store | None:
         store = look_up()
         _host_lookups.put(key, store, now + seconds)
     # A copy: a request that changes its `request.store` must not change the next request's.
-    return copy.copy(store)
+    return _own_copy(store)
+
+
+def _own_copy(store: Store | None) -> Store | None:
+    """What `copy.copy(store)` makes, without its pickling detour (Model.__reduce__, the app registry).
+
+    Its own field values and its own model state and related-object cache,
+    sharing only the (immutable) values themselves. A store has no binary
+    field, so nothing of `Model.__getstate__`'s memoryview handling applies.
+    """
+    if store is None:
+        return None
+    clone = Store.__new__(Store)
+    state = store.__dict__.copy()
+    model_state = ModelState()
+    model_state.__dict__.update(store._state.__dict__)
+    model_state.fields_cache = dict(store._state.fields_cache)
+    state["_state"] = model_state
+    clone.__dict__ = state
+    return clone
 
 
 def store_for_handle_cached(*, handle: str) -> Store | None:

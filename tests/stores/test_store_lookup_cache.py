@@ -37,6 +37,23 @@ def test_a_store_page_needs_no_query_for_its_store_once_remembered(client, djang
     assert b"Quiet Shop" in client.get("/", HTTP_HOST=host(store)).content
 
 
+def test_each_lookup_answers_a_store_of_its_own_that_a_request_may_change(django_assert_num_queries):
+    store = make_merchant(store_name="Own Copy Shop").store
+    first = selectors.store_for_handle_cached(handle=store.handle)
+    first.name = "Changed by one request"
+    first._state.fields_cache["owner"] = "a related object one request loaded"
+    with django_assert_num_queries(0):
+        again = selectors.store_for_handle_cached(handle=store.handle)
+    assert again is not first
+    assert (again.pk, again.name, again.handle) == (store.pk, "Own Copy Shop", store.handle)
+    assert "owner" not in again._state.fields_cache
+    assert not again._state.adding and again._state.db == "default"
+    # Still a whole store: it saves like one read from the database.
+    again.name = "Own Copy Shop, renamed"
+    again.save(update_fields=["name"])
+    assert Store.objects.get(pk=store.pk).name == "Own Copy Shop, renamed"
+
+
 def test_a_suspended_store_closes_at_once_in_the_process_that_saved_it(client, django_capture_on_commit_callbacks):
     store = make_merchant(store_name="Closing Shop").store
     assert client.get("/", HTTP_HOST=host(store)).status_code == 200
