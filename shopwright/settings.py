@@ -130,7 +130,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shopwright.customers.middleware.CustomerMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, with the message storage made only for a request that uses it.
+    "shopwright.core.messages.LazyMessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Clears the visitor's cart and favourite cookies once sign-in has merged them into the account.
     "shopwright.cart.middleware.PendingCookiesMiddleware",
