@@ -24,15 +24,17 @@ from shopwright.catalog.models import MONEY_DIGITS, MONEY_PLACES
 from shopwright.checkout.models import Checkout
 from shopwright.core.addresses import country_name
 from shopwright.core.compiled import CompiledRead, RawRead
-from shopwright.shipping.selectors import shipping_offer
+from shopwright.core.store_cache import store_config_pair
+from shopwright.shipping.selectors import ShippingOffer, shipping_config_entry, shipping_offer_in
 from shopwright.taxes.calculations import taxes_for
-from shopwright.taxes.selectors import tax_rate_for
+from shopwright.taxes.selectors import tax_rate_in, tax_rates_entry
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from shopwright.customers.models import Customer
     from shopwright.stores.models import Store
+    from shopwright.taxes.models import TaxRate
 
 
 # --- finding a shopper's checkout ---------------------------------------------------------------
@@ -265,8 +267,9 @@ def _signature(
 def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
     """Price the checkout's cart from today's variants, with shipping and taxes for its address.
 
-    At most four queries: the cart, the store's zones and that zone's
-    methods, the tax rate. Amounts have the currency's minor-unit places.
+    One query (the cart) and one cache round trip for the store's shipping
+    and tax settings; on a cache miss three more queries (zones, methods,
+    rates). Amounts have the currency's minor-unit places.
     An order whose amounts or weight are past what its columns hold has the
     problem TOO_LARGE (it cannot be placed) rather than failing when saved.
     """
@@ -288,7 +291,15 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
     address = checkout.shipping_address or {}
     country = str(address.get("country", ""))
     area = str(address.get("country_area", ""))
-    offer = shipping_offer(store=store, country=country, area=area, subtotal=subtotal, weight_grams=weight)
+    offer: ShippingOffer | None = None
+    rate: TaxRate | None = None
+    if country:
+        # Shipping and taxes, read together: one cache round trip instead of two.
+        shipping, tax_rows = store_config_pair(
+            store.pk, shipping_config_entry(store=store), tax_rates_entry(store=store)
+        )
+        offer = shipping_offer_in(shipping, country=country, area=area, subtotal=subtotal, weight_grams=weight)
+        rate = tax_rate_in(tax_rows, country=country, area=area)
     ships = not country or offer is not None
     if not ships:
         problems.append(not_shipped_message(address))
@@ -304,7 +315,6 @@ def checkout_priced(*, store: Store, checkout: Checkout) -> CheckoutPriced:
         problems.append("The shipping method you chose is not offered for this address any more: choose another.")
     shipping_total = method.price if method else money(pricing.ZERO)
 
-    rate = tax_rate_for(store=store, country=country, area=area)
     taxes = taxes_for(
         line_amounts=[line.total for line in on_sale],
         shipping=shipping_total,

@@ -7,6 +7,7 @@ the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,12 @@ def _shipping_config_build(store_id: int) -> ShippingConfig:
     )
 
 
+def shipping_config_entry(*, store: Store) -> tuple[str, Callable[[], ShippingConfig]]:
+    """The (name, build) of the store's shipping configuration in core.store_cache, for reading it
+    in one round trip with another (`store_config_pair`)."""
+    return _CONFIG_NAME, lambda: _shipping_config_build(store.pk)
+
+
 def shipping_config(*, store: Store) -> ShippingConfig:
     """The store's zones and active methods, from the per-store config cache (core.store_cache).
 
@@ -100,7 +107,7 @@ def shipping_config(*, store: Store) -> ShippingConfig:
     (shipping.services, or any save/delete through the signals) makes the
     cached copy stale once it commits.
     """
-    return store_config(store.pk, _CONFIG_NAME, lambda: _shipping_config_build(store.pk))
+    return store_config(store.pk, *shipping_config_entry(store=store))
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,16 @@ def shipping_offer(
     """
     if not country:
         return None
-    zone = shipping_config(store=store).zone_for(country=country, area=area)
+    return shipping_offer_in(
+        shipping_config(store=store), country=country, area=area, subtotal=subtotal, weight_grams=weight_grams
+    )
+
+
+def shipping_offer_in(
+    config: ShippingConfig, *, country: str, area: str, subtotal: Decimal, weight_grams: int
+) -> ShippingOffer | None:
+    """`shipping_offer` with the store's shipping configuration already read (`shipping_config`)."""
+    zone = config.zone_for(country=country, area=area)
     if zone is None:
         return None
     quotes = []

@@ -6,6 +6,7 @@ Checkout reads the store's rates from the per-store config cache
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import router
@@ -19,13 +20,17 @@ if TYPE_CHECKING:
     from shopwright.stores.models import Store
 
 
+# The store's rates as core.store_cache keeps them: each rate's row, by the area it covers.
+TaxRows = dict[str, tuple[Any, ...]]
+
+
 # Every column of a rate, in model order: a cached row is a tuple of their values (plain data).
 _FIELDS = tuple(field.attname for field in TaxRate._meta.concrete_fields)
 # The cache entry's name: a change of _FIELDS changes it, so old entries are never read as new rows.
 _CONFIG_NAME = "taxes-1-" + "-".join(_FIELDS)
 
 
-def _tax_rows_build(store_id: int) -> dict[str, tuple[Any, ...]]:
+def _tax_rows_build(store_id: int) -> TaxRows:
     """One query: the store's rates as row tuples by area."""
     rows = TaxRate.objects.filter(store_id=store_id).order_by().values_list(*_FIELDS)
     position = _FIELDS.index("area")
@@ -41,7 +46,17 @@ def tax_rate_for(*, store: Store, country: str, area: str) -> TaxRate | None:
     """
     if not country:
         return None
-    rows = store_config(store.pk, _CONFIG_NAME, lambda: _tax_rows_build(store.pk))
+    return tax_rate_in(store_config(store.pk, *tax_rates_entry(store=store)), country=country, area=area)
+
+
+def tax_rates_entry(*, store: Store) -> tuple[str, Callable[[], TaxRows]]:
+    """The (name, build) of the store's tax rates in core.store_cache, for reading them in one round
+    trip with another configuration (`store_config_pair`)."""
+    return _CONFIG_NAME, lambda: _tax_rows_build(store.pk)
+
+
+def tax_rate_in(rows: TaxRows, *, country: str, area: str) -> TaxRate | None:
+    """`tax_rate_for` with the store's rates already read (`tax_rates_entry`)."""
     for key in area_keys(country, area):
         row = rows.get(key)
         if row is not None:

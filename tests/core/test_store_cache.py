@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from shopwright.core import store_cache
-from shopwright.core.store_cache import store_config, store_config_changed
+from shopwright.core.store_cache import store_config, store_config_changed, store_config_pair
 
 
 class Source:
@@ -62,6 +62,45 @@ def test_a_hit_is_one_cache_round_trip_and_no_build(counted_cache: list[str]) ->
     assert store_config(1, "taxes", source.build) == ("DE", 19)
     assert source.builds == 1
     assert counted_cache == ["get_many", "get_many"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pair_is_one_round_trip_and_builds_only_what_is_missing(counted_cache: list[str]) -> None:
+    taxes, shipping = Source("DE 19 %"), Source("flat 4.90")
+    assert store_config(1, "taxes", taxes.build) == "DE 19 %"
+    counted_cache.clear()
+
+    pair = (("taxes", taxes.build), ("shipping", shipping.build))
+    assert store_config_pair(1, *pair) == ("DE 19 %", "flat 4.90")
+    assert (taxes.builds, shipping.builds) == (1, 1)
+    assert counted_cache == ["get_many", "set"]
+    counted_cache.clear()
+    assert store_config_pair(1, *pair) == ("DE 19 %", "flat 4.90")
+    assert counted_cache == ["get_many"]
+    # The pair's entries are the ones single reads use, and the other way round.
+    assert store_config(1, "shipping", lambda: "never built") == "flat 4.90"
+
+    taxes.value, shipping.value = "DE 7 %", "free"
+    store_config_changed(1)
+    counted_cache.clear()
+    assert store_config_pair(1, *pair) == ("DE 7 %", "free")
+    assert counted_cache == ["get_many", "set_many"]
+    assert store_config_pair(1, *pair) == ("DE 7 %", "free")
+    assert (taxes.builds, shipping.builds) == (2, 2)
+    # Another store's pair is its own.
+    assert store_config_pair(2, ("taxes", lambda: "other taxes"), ("shipping", lambda: "other")) == (
+        "other taxes",
+        "other",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pair_read_while_its_version_was_lost_is_rebuilt_whole() -> None:
+    taxes, shipping = Source("old taxes"), Source("old shipping")
+    store_config_pair(1, ("taxes", taxes.build), ("shipping", shipping.build))
+    taxes.value, shipping.value = "new taxes", "new shipping"
+    cache.delete("store-config-version:1")  # evicted, and a change made meanwhile
+    assert store_config_pair(1, ("taxes", taxes.build), ("shipping", shipping.build)) == ("new taxes", "new shipping")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -169,6 +208,19 @@ def test_a_pending_change_is_read_by_its_transaction_and_each_further_change_too
     # Another store is not concerned by the pending change.
     assert store_config(2, "shipping", lambda: "other") == "other"
     assert store_config(2, "shipping", lambda: "never built") == "other"
+
+
+@pytest.mark.django_db
+def test_a_pair_in_a_transaction_with_a_pending_change_reads_that_transactions_rows() -> None:
+    taxes, shipping = Source("taxes before"), Source("shipping before")
+    pair = (("taxes", taxes.build), ("shipping", shipping.build))
+    assert store_config_pair(1, *pair) == ("taxes before", "shipping before")
+    taxes.value = "taxes changed"
+    store_config_changed(1)
+    assert store_config_pair(1, *pair) == ("taxes changed", "shipping before")
+    assert store_config_pair(1, *pair) == ("taxes changed", "shipping before")  # its own entries, reused
+    assert (taxes.builds, shipping.builds) == (2, 2)
+    assert store_config(1, "taxes", lambda: "never built") == "taxes changed"
 
 
 @pytest.mark.django_db
