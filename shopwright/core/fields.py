@@ -1,7 +1,7 @@
 """Model fields that keep personal data encrypted at rest.
 
-`EncryptedTextField` stores a Fernet token; Python code only ever sees the
-plain value. Tokens are not deterministic, so the column cannot be searched:
+`EncryptedTextField` stores the value sealed by core.crypto (AES-GCM-SIV);
+Python code only ever sees the plain value. Sealed values are not deterministic, so the column cannot be searched:
 pair it with a `BlindIndexField` filled by the service that writes the value.
 """
 

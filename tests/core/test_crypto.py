@@ -4,6 +4,8 @@ import base64
 import os
 
 import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 
@@ -32,6 +34,46 @@ def test_encryption_round_trips_and_is_not_deterministic():
     assert first != second
     assert "jane" not in first
     assert crypto.decrypt(first) == crypto.decrypt(second) == "jane@example.com"
+
+
+def test_a_sealed_value_names_its_key_and_any_change_to_it_is_refused(settings):
+    token = crypto.encrypt("jane@example.com")
+    raw = base64.b64decode(token, validate=True)
+    assert raw[0] == 1 and raw[1:5] == crypto.data_keys()[0].key_id
+    assert crypto.is_current(token)
+    # Every byte is covered: a flipped bit anywhere is an error, never a different plaintext.
+    for position in (0, 2, 7, 20, len(raw) - 1):
+        tampered = bytearray(raw)
+        tampered[position] ^= 0x01
+        with pytest.raises(ImproperlyConfigured, match="cannot be decrypted"):
+            crypto.decrypt(base64.b64encode(bytes(tampered)).decode())
+    for garbage in ("not base64 at all!", base64.b64encode(b"\x01short").decode()):
+        with pytest.raises(ImproperlyConfigured):
+            crypto.decrypt(garbage)
+        assert not crypto.is_current(garbage)
+    # A key taken away before rotation finished: a clear error, as with every other unreadable value.
+    settings.SHOPWRIGHT_DATA_KEYS = [new_key()]
+    with pytest.raises(ImproperlyConfigured, match="was a key removed"):
+        crypto.decrypt(token)
+    assert not crypto.is_current(token)
+
+
+def _fernet_token(secret: str, plaintext: str) -> str:
+    """A value as the platform sealed it before GCM-SIV: a Fernet token under the secret's derived key."""
+    derived = crypto._derive(secret, b"shopwright-field-encryption")
+    return Fernet(base64.urlsafe_b64encode(derived)).encrypt(plaintext.encode()).decode()
+
+
+def test_values_sealed_as_fernet_tokens_still_open_under_every_key_and_are_not_current(settings):
+    old_key = settings.SHOPWRIGHT_DATA_KEYS[0]
+    legacy = _fernet_token(old_key, "jane@example.com")
+    assert legacy.startswith("gAAAA")
+    assert crypto.decrypt(legacy) == "jane@example.com"
+    assert not crypto.is_current(legacy)
+    settings.SHOPWRIGHT_DATA_KEYS = [new_key(), old_key]
+    assert crypto.decrypt(legacy) == "jane@example.com"
+    resealed = crypto.reencrypt(legacy)
+    assert crypto.is_current(resealed) and crypto.decrypt(resealed) == "jane@example.com"
 
 
 def test_blind_index_ignores_case_and_spaces_but_not_content():
@@ -88,6 +130,22 @@ def test_key_rotation_re_encrypts_every_row_and_logins_keep_working(settings, ca
     assert AuditEntry.objects.get(pk=entry.pk).ip_address == "203.0.113.9"
 
     # A second run has nothing left to do.
+    assert rotate_keys().total == 0
+
+
+@pytest.mark.django_db
+def test_key_rotation_reseals_fernet_tokens_in_the_current_form(settings):
+    store = make_merchant().store
+    customer = make_customer(store, email="legacy@example.com", name="Legacy Name")
+    legacy = _fernet_token(settings.SHOPWRIGHT_DATA_KEYS[0], "Legacy Name")
+    with cross_store_access("the test writes a value as the platform sealed it before"), connection.cursor() as cursor:
+        cursor.execute('UPDATE "customers_customer" SET "name" = %s WHERE id = %s', [legacy, customer.pk])
+    assert Customer.objects.get(store=store, pk=customer.pk).name == "Legacy Name"
+
+    assert rotate_keys().total >= 1
+    resealed = raw_column("customers_customer", "name", customer.pk)
+    assert not resealed.startswith("gAAAA") and crypto.is_current(resealed)
+    assert Customer.objects.get(store=store, pk=customer.pk).name == "Legacy Name"
     assert rotate_keys().total == 0
 
 
