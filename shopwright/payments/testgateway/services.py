@@ -25,6 +25,7 @@ Any other valid card number succeeds.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -588,14 +589,13 @@ def _deliver_http(*, url: str, body: bytes, headers: dict[str, str]) -> str:
     parts = urlsplit(url)
     hostname = (parts.hostname or "").lower()
     target = url
-    handlers: list[urllib.request.BaseHandler] = []
-    if hostname == "localhost" or hostname.endswith(".localhost"):
+    local = hostname == "localhost" or hostname.endswith(".localhost")
+    if local:
         headers = {**headers, "Host": parts.netloc}
         loopback = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
         target = urlunsplit((parts.scheme, loopback, parts.path, parts.query, ""))
-        handlers.append(urllib.request.ProxyHandler({}))  # this machine: never through a proxy
     request = urllib.request.Request(target, data=body, headers=headers, method="POST")  # noqa: S310 (http(s) only)
-    opener = urllib.request.build_opener(*handlers)
+    opener = _opener(loopback=local)
     try:
         with opener.open(request, timeout=10) as response:
             status = response.status
@@ -606,6 +606,13 @@ def _deliver_http(*, url: str, body: bytes, headers: dict[str, str]) -> str:
     if not 200 <= status < 300:
         raise DeliveryFailed(f"webhook answered {status}")
     return "delivered"
+
+
+@functools.cache
+def _opener(*, loopback: bool) -> urllib.request.OpenerDirector:
+    """Built once per process (each build makes a dozen handlers): this machine is never reached through
+    a proxy; other hosts follow the environment's proxy settings as read at the first delivery."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({})) if loopback else urllib.request.build_opener()
 
 
 def _deliver_direct(*, url: str, body: bytes, headers: dict[str, str]) -> str:
