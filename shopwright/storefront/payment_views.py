@@ -80,6 +80,11 @@ def _state(order: Order, payment: Payment | None) -> str:
     return "waiting"
 
 
+# The pages with a form that leads to the provider ("Pay now", "Try again"); the others keep
+# form-action to this site alone, and need not ask which provider the store uses.
+_PAY_FORM_STATES = frozenset({"unpaid", "declined"})
+
+
 def _page(
     request: StorefrontRequest,
     order: Order,
@@ -99,8 +104,11 @@ def _page(
         "reason": _DECLINE_REASONS.get(payment.failure_code, "") if payment else "",
     }
     page = render(request, f"storefront/orders/payment_{state}.html", context, status=status)
-    also = payment.redirect_url if payment is not None else ""
-    return _private_form_page(allow_payment_redirects(page, store=request.store, also=also))
+    if state in _PAY_FORM_STATES:
+        # Its form's answer is a 303 to the provider's page, which the browser checks against form-action.
+        also = payment.redirect_url if payment is not None else ""
+        page = allow_payment_redirects(page, store=request.store, also=also)
+    return _private_form_page(page)
 
 
 def _private_form_page(response: HttpResponse) -> HttpResponse:

@@ -45,6 +45,8 @@ def test_paid_shows_the_confirmation_and_the_order_link(
     assert "ending in 4242" in body
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
+    # Nothing on it leads to the provider: its forms may post to this site only.
+    assert "form-action 'self';" in response["Content-Security-Policy"]
 
 
 def test_declined_then_try_again_resumes_the_same_page_and_charges_once(
@@ -102,8 +104,10 @@ def test_the_page_syncs_when_the_webhook_has_not_arrived(
 
 
 def test_no_attempt_yet_offers_pay_now(buyer: Buyer, page) -> None:
-    body = page(buyer).content.decode()
+    offer = page(buyer)
+    body = offer.content.decode()
     assert "Pay now" in body
+    assert "form-action 'self' http://localhost:8000" in offer["Content-Security-Policy"]
     response = page(buyer, "post")
     assert response.status_code == 303
     assert response["Location"].startswith("http://localhost:8000/testpay/tp_")
