@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 from ninja.security import APIKeyHeader, HttpBearer
 
 from shopwright.cart import selectors, services
@@ -22,7 +22,7 @@ from shopwright.cart.limits import MAX_LINE_QUANTITY
 from shopwright.cart.selectors import MAX_ID, PricedCart
 from shopwright.cart.services import Shopper
 from shopwright.catalog.images import image_url
-from shopwright.core.api import ERRORS, InputSchema, SessionCookieAuth, require_store_host
+from shopwright.core.api import ERRORS, ApiSchema, InputSchema, SessionCookieAuth, require_store_host
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import AuthenticationFailed, NotFound, PermissionDeniedError
 from shopwright.core.requests import StorefrontRequest
@@ -109,7 +109,7 @@ class MergeIn(InputSchema):
     cart_token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class CartLineOut(Schema):
+class CartLineOut(ApiSchema):
     id: int
     variant_id: int
     product_id: int
@@ -128,7 +128,7 @@ class CartLineOut(Schema):
     max_quantity: int
 
 
-class CartOut(Schema):
+class CartOut(ApiSchema):
     # Only in the answer that made a visitor's cart: send it back as X-Cart-Token.
     token: str | None = None
     currency: str

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from shopwright.cart.api import CartApiRequest, cart_auth
 from shopwright.cart.selectors import MAX_ID
@@ -25,7 +25,7 @@ from shopwright.checkout import selectors, services
 from shopwright.checkout.models import Checkout
 from shopwright.checkout.selectors import CheckoutPriced
 from shopwright.core.addresses import delivery_time_key
-from shopwright.core.api import ERRORS, ErrorOut, InputSchema
+from shopwright.core.api import ERRORS, ApiSchema, ErrorOut, InputSchema
 from shopwright.core.audit import Actor
 from shopwright.orders import services as order_services
 from shopwright.orders.models import Order
@@ -80,7 +80,7 @@ class PlaceIn(InputSchema):
     order_token: Annotated[str, Field(max_length=200)] | None = None
 
 
-class AddressOut(Schema):
+class AddressOut(ApiSchema):
     name: str
     company: str
     street_address: str
@@ -91,7 +91,7 @@ class AddressOut(Schema):
     country: str
 
 
-class CheckoutLineOut(Schema):
+class CheckoutLineOut(ApiSchema):
     variant_id: int
     product_id: int
     product_title: str
@@ -104,14 +104,14 @@ class CheckoutLineOut(Schema):
     tax_amount: str
 
 
-class ShippingOptionOut(Schema):
+class ShippingOptionOut(ApiSchema):
     method_id: int
     name: str
     price: str
     delivery_estimate: str
 
 
-class TaxLineOut(Schema):
+class TaxLineOut(ApiSchema):
     name: str
     area: str
     rate: str
@@ -119,7 +119,7 @@ class TaxLineOut(Schema):
     amount: str
 
 
-class CheckoutOut(Schema):
+class CheckoutOut(ApiSchema):
     currency: str
     prices_include_tax: bool
     email: str
@@ -148,7 +148,7 @@ class CheckoutOut(Schema):
     signature: str
 
 
-class PlacedOut(Schema):
+class PlacedOut(ApiSchema):
     order_number: int
     status: str
     total: str

@@ -9,7 +9,7 @@ from ninja import Schema
 from ninja.schema import DjangoGetter
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
-from pydantic import model_validator
+from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 from shopwright.core.exceptions import NotFound
 
@@ -17,7 +17,32 @@ if TYPE_CHECKING:
     from shopwright.stores.models import Store
 
 
-class InputSchema(Schema):
+class ApiSchema(Schema):
+    """The base of every API body, request or answer: ninja's Schema, validating plain data directly.
+
+    Ninja's Schema hands every value to pydantic through its DjangoGetter, a
+    Python wrapper that fetches each field as an attribute (and turns related
+    managers into lists, calls callables, resolves dotted names): what a
+    Django model instance needs. A request body parsed from JSON and an answer
+    built from keyword arguments are plain dicts, and an answer handed back to
+    ninja for the response is already an instance of its schema: pydantic
+    validates both itself, to the same result, without a Python call per field
+    (a fifth of the CPU ninja spent on the checkout's requests). Anything else
+    (a model instance, a dataclass) still goes through the getter.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        # The same name as ninja's validator: pydantic runs this one in its place.
+        if type(values) is dict or isinstance(values, cls):
+            return handler(values)
+        if cls.model_config.get("extra") == "forbid" or cls.model_config.get("validate_assignment", False):
+            handler(values)  # as ninja does: checks the getter cannot make
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+class InputSchema(ApiSchema):
     """A request body: a JSON object, nothing else.
 
     Ninja's Schema reads fields as attributes of whatever it is given (it is
@@ -34,13 +59,13 @@ class InputSchema(Schema):
         return value
 
 
-class ErrorOut(Schema):
+class ErrorOut(ApiSchema):
     code: str
     message: str
     fields: dict[str, list[str]] = {}
 
 
-class OkOut(Schema):
+class OkOut(ApiSchema):
     ok: bool = True
 
 

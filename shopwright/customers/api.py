@@ -6,10 +6,18 @@ import datetime
 from typing import Literal, cast
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.security import HttpBearer
 
-from shopwright.core.api import ERRORS, BearerRequest, InputSchema, OkOut, SessionCookieAuth, require_store_host
+from shopwright.core.api import (
+    ERRORS,
+    ApiSchema,
+    BearerRequest,
+    InputSchema,
+    OkOut,
+    SessionCookieAuth,
+    require_store_host,
+)
 from shopwright.core.requests import StorefrontRequest, StoreRequest
 from shopwright.customers import selectors, services
 from shopwright.customers.models import Customer
@@ -66,7 +74,7 @@ class CustomerLoginIn(InputSchema):
     mode: Literal["token", "session"] = "token"
 
 
-class ProfileOut(Schema):
+class ProfileOut(ApiSchema):
     id: int
     email: str
     name: str
@@ -89,7 +97,7 @@ class ProfileIn(InputSchema):
     nickname: str | None = None
 
 
-class CustomerLoginOut(Schema):
+class CustomerLoginOut(ApiSchema):
     token: str | None = None
     customer: ProfileOut
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
-from shopwright.core.api import ERRORS
+from shopwright.core.api import ERRORS, ApiSchema
 from shopwright.customers.api import CustomerApiRequest, customer_auth
 from shopwright.orders import display, selectors
 from shopwright.orders.models import Order
@@ -22,7 +22,7 @@ from shopwright.orders.models import Order
 router = Router(tags=["orders"])
 
 
-class OrderSummaryOut(Schema):
+class OrderSummaryOut(ApiSchema):
     number: int
     created_at: datetime.datetime
     status: str = Field(description="pending_payment, paid, partially_fulfilled, fulfilled, cancelled, ...")
@@ -32,19 +32,19 @@ class OrderSummaryOut(Schema):
     item_count: int = Field(description="Units ordered, over all lines.")
 
 
-class OrderPageOut(Schema):
+class OrderPageOut(ApiSchema):
     number: int
     num_pages: int
     per_page: int
     total: int
 
 
-class OrderListOut(Schema):
+class OrderListOut(ApiSchema):
     page: OrderPageOut
     orders: list[OrderSummaryOut]
 
 
-class OrderLineOut(Schema):
+class OrderLineOut(ApiSchema):
     product_title: str
     variant_title: str
     sku: str
@@ -54,20 +54,20 @@ class OrderLineOut(Schema):
     line_total: str
 
 
-class TaxLineOut(Schema):
+class TaxLineOut(ApiSchema):
     name: str
     rate: str = Field(description='Percent, as a string ("19.0000").')
     amount: str
 
 
-class ShipmentItemOut(Schema):
+class ShipmentItemOut(ApiSchema):
     product_title: str
     variant_title: str
     sku: str
     quantity: int
 
 
-class ShipmentOut(Schema):
+class ShipmentOut(ApiSchema):
     carrier: str
     tracking_number: str
     tracking_url: str
@@ -75,14 +75,14 @@ class ShipmentOut(Schema):
     items: list[ShipmentItemOut]
 
 
-class OrderEventOut(Schema):
+class OrderEventOut(ApiSchema):
     kind: str = Field(description="placed, paid, fulfilled, refunded or cancelled.")
     label: str
     details: str
     created_at: datetime.datetime
 
 
-class AddressOut(Schema):
+class AddressOut(ApiSchema):
     name: str = ""
     company: str = ""
     street_address: str = ""
@@ -112,7 +112,7 @@ class OrderOut(OrderSummaryOut):
     events: list[OrderEventOut] = Field(description="What happened to the order, newest first.")
 
 
-class OrdersQuery(Schema):
+class OrdersQuery(ApiSchema):
     page: int = Field(1, ge=1, description=f"{selectors.CUSTOMER_PAGE_SIZE} orders per page.")
 
 

@@ -9,9 +9,9 @@ bytes (`request.body`), never parsed before the signature is checked.
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
-from shopwright.core.api import ErrorOut, require_store_host
+from shopwright.core.api import ApiSchema, ErrorOut, require_store_host
 from shopwright.core.requests import client_ip
 from shopwright.payments import services
 from shopwright.payments.providers.base import WebhookRejected
@@ -19,7 +19,7 @@ from shopwright.payments.providers.base import WebhookRejected
 router = Router(tags=["payments"])
 
 
-class WebhookOut(Schema):
+class WebhookOut(ApiSchema):
     # "applied", "duplicate" (seen before: nothing changed) or "ignored" (not about a payment of this store).
     result: str
 

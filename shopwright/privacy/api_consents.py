@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime
 
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 
-from shopwright.core.api import ERRORS, InputSchema, require_store_host
+from shopwright.core.api import ERRORS, ApiSchema, InputSchema, require_store_host
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound
 from shopwright.core.requests import StoreRequest
@@ -32,7 +32,7 @@ CUSTOMER_PURPOSES = consents.WITHDRAWABLE_PURPOSES
 API_EVIDENCE = "Changed through the shop's API."
 
 
-class ConsentOut(Schema):
+class ConsentOut(ApiSchema):
     purpose: str
     label: str
     granted: bool  # the subject's latest choice
@@ -41,7 +41,7 @@ class ConsentOut(Schema):
     in_effect: bool
 
 
-class ConsentsOut(Schema):
+class ConsentsOut(ApiSchema):
     consents: list[ConsentOut]
     restricted: bool
     policy_to_accept: int | None  # the version number of a changed policy still to accept
@@ -53,7 +53,7 @@ class ConsentIn(InputSchema):
     evidence: str = Field("", max_length=5000)
 
 
-class PolicyOut(Schema):
+class PolicyOut(ApiSchema):
     id: int
     version: int
     title: str
@@ -79,7 +79,7 @@ class DraftIn(InputSchema):
     is_major: bool = False
 
 
-class StoreQuery(Schema):
+class StoreQuery(ApiSchema):
     store: str
 
 

@@ -26,9 +26,9 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
-from shopwright.core.api import ERRORS, ErrorOut, InputSchema, OkOut
+from shopwright.core.api import ERRORS, ApiSchema, ErrorOut, InputSchema, OkOut
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import ApplicationError, NotFound, PermissionDeniedError
 from shopwright.core.masking import mask_email
@@ -46,7 +46,7 @@ storefront_router = Router(tags=["privacy"])
 merchant_router = Router(tags=["privacy"])
 
 
-class RequestOut(Schema):
+class RequestOut(ApiSchema):
     id: int
     kind: str
     kind_label: str
@@ -77,13 +77,13 @@ class VerifyIn(InputSchema):
     code: str | None = None
 
 
-class InboxQuery(Schema):
+class InboxQuery(ApiSchema):
     store: str
     status: str = ""
     kind: str = ""
 
 
-class StoreQuery(Schema):
+class StoreQuery(ApiSchema):
     store: str
 
 
@@ -92,7 +92,7 @@ class ActionIn(InputSchema):
     note: str = ""
 
 
-class FilterQuery(Schema):
+class FilterQuery(ApiSchema):
     status: str = ""
     kind: str = ""
 
@@ -106,7 +106,7 @@ class ContactIn(InputSchema):
     agent_email: str = ""  # who: agent only
 
 
-class ContactOut(Schema):
+class ContactOut(ApiSchema):
     message: str
 
 
@@ -262,7 +262,7 @@ def _verified(mine: DataRequest, payload: VerifyIn, *, ip: str) -> RequestOut:
     return _out(done)
 
 
-class MyDataOut(Schema):
+class MyDataOut(ApiSchema):
     region: str
     # Export name ("profile", "orders", ...) -> records (field -> value), as in the export's JSON files.
     data: dict[str, list[dict[str, Any]]]

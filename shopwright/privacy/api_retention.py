@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
-from shopwright.core.api import ERRORS, InputSchema
+from shopwright.core.api import ERRORS, ApiSchema, InputSchema
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import NotFound
 from shopwright.core.requests import client_ip
@@ -23,11 +23,11 @@ from shopwright.stores.models import Role, Store
 merchant_router = Router(tags=["privacy"])
 
 
-class StoreQuery(Schema):
+class StoreQuery(ApiSchema):
     store: str
 
 
-class RetentionRowOut(Schema):
+class RetentionRowOut(ApiSchema):
     key: str
     category: str
     label: str
@@ -40,7 +40,7 @@ class RetentionRowOut(Schema):
     editable: bool
 
 
-class RetentionOut(Schema):
+class RetentionOut(ApiSchema):
     ask_date_of_birth: bool
     rules: list[RetentionRowOut]
 
@@ -51,7 +51,7 @@ class RetentionIn(InputSchema):
     ask_date_of_birth: bool | None = None
 
 
-class PurgeReportOut(Schema):
+class PurgeReportOut(ApiSchema):
     id: int
     started_at: datetime.datetime
     finished_at: datetime.datetime | None

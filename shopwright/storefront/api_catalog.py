@@ -12,14 +12,14 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from pydantic import Field
 
 from shopwright.catalog import selectors
 from shopwright.catalog.display import format_money, is_discounted, stock_label, stock_state
 from shopwright.catalog.models import Collection, Product, ProductImage, Variant
 from shopwright.catalog.money import in_minor_units
-from shopwright.core.api import ErrorOut, require_store_host
+from shopwright.core.api import ApiSchema, ErrorOut, require_store_host
 from shopwright.storefront.pictures import picture_for
 from shopwright.stores.models import Store
 
@@ -29,13 +29,13 @@ SortKey = Literal["featured", "newest", "price-asc", "price-desc", "best-selling
 ANSWERS_400_404 = {400: ErrorOut, 404: ErrorOut}
 
 
-class MoneyOut(Schema):
+class MoneyOut(ApiSchema):
     amount: str = Field(description='A decimal number as a string, e.g. "19.90"; never a float.')
     currency: str = Field(description="ISO 4217 code of the store's currency.")
     formatted: str
 
 
-class ImageOut(Schema):
+class ImageOut(ApiSchema):
     id: int
     alt: str
     width: int
@@ -45,7 +45,7 @@ class ImageOut(Schema):
     srcset_jpeg: str
 
 
-class ProductCardOut(Schema):
+class ProductCardOut(ApiSchema):
     id: int
     handle: str
     title: str
@@ -58,25 +58,25 @@ class ProductCardOut(Schema):
     image: ImageOut | None
 
 
-class PageOut(Schema):
+class PageOut(ApiSchema):
     number: int
     num_pages: int
     per_page: int
     total: int
 
 
-class ProductListOut(Schema):
+class ProductListOut(ApiSchema):
     sort: str
     page: PageOut
     products: list[ProductCardOut]
 
 
-class OptionOut(Schema):
+class OptionOut(ApiSchema):
     name: str
     values: list[str]
 
 
-class VariantOut(Schema):
+class VariantOut(ApiSchema):
     id: int
     title: str
     sku: str
@@ -89,7 +89,7 @@ class VariantOut(Schema):
     image_id: int | None
 
 
-class ProductOut(Schema):
+class ProductOut(ApiSchema):
     id: int
     handle: str
     title: str
@@ -108,7 +108,7 @@ class ProductOut(Schema):
     images: list[ImageOut]
 
 
-class CollectionOut(Schema):
+class CollectionOut(ApiSchema):
     id: int
     handle: str
     title: str
@@ -117,24 +117,24 @@ class CollectionOut(Schema):
     default_sort: str
 
 
-class CollectionListOut(Schema):
+class CollectionListOut(ApiSchema):
     collections: list[CollectionOut]
 
 
-class CollectionPageOut(Schema):
+class CollectionPageOut(ApiSchema):
     collection: CollectionOut
     sort: str
     page: PageOut
     products: list[ProductCardOut]
 
 
-class ProductsQuery(Schema):
+class ProductsQuery(ApiSchema):
     collection: str | None = Field(None, description="Only this collection's products (by handle).")
     sort: SortKey | None = Field(None, description="Default: the collection's own order, else newest.")
     page: int = Field(1, ge=1, description=f"{selectors.PAGE_SIZE} products per page.")
 
 
-class CollectionQuery(Schema):
+class CollectionQuery(ApiSchema):
     sort: SortKey | None = None
     page: int = Field(1, ge=1)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from shopwright.cart.selectors import MAX_ID
 from shopwright.catalog.images import image_url
-from shopwright.core.api import ERRORS, InputSchema, OkOut
+from shopwright.core.api import ERRORS, ApiSchema, InputSchema, OkOut
 from shopwright.core.audit import Actor
 from shopwright.core.exceptions import NotFound
 from shopwright.customers.api import CustomerApiRequest, customer_auth
@@ -25,7 +25,7 @@ class FavouriteIn(InputSchema):
     product_id: Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 
 
-class FavouriteOut(Schema):
+class FavouriteOut(ApiSchema):
     product_id: int
     handle: str
     title: str

@@ -9,11 +9,11 @@ as typed.
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from pydantic import Field
 
 from shopwright.catalog import search
-from shopwright.core.api import ErrorOut, require_store_host
+from shopwright.core.api import ApiSchema, ErrorOut, require_store_host
 from shopwright.storefront.api_catalog import PageOut, ProductCardOut, card_out
 from shopwright.storefront.catalog_pages import card_view
 
@@ -22,30 +22,30 @@ router = Router(tags=["storefront search"])
 ANSWERS = {400: ErrorOut, 404: ErrorOut}
 
 
-class SearchQuery(Schema):
+class SearchQuery(ApiSchema):
     q: str = Field("", max_length=search.MAX_QUERY_LENGTH, description="What the visitor typed.")
     page: int = Field(1, ge=1, le=search.MAX_PAGE, description=f"{search.PAGE_SIZE} results per page.")
 
 
-class SuggestQuery(Schema):
+class SuggestQuery(ApiSchema):
     q: str = Field("", max_length=search.MAX_QUERY_LENGTH)
 
 
-class SearchOut(Schema):
+class SearchOut(ApiSchema):
     query: str
     corrected: str = Field(description='What was searched instead of a misspelt query ("linen shirt"), else "".')
     page: PageOut
     products: list[ProductCardOut] = Field(description="Best match first; empty when nothing matches.")
 
 
-class SuggestionOut(Schema):
+class SuggestionOut(ApiSchema):
     handle: str
     title: str
     url: str
     price: str = Field(description='The price as the storefront writes it: "$19.99", "From €12.00".')
 
 
-class SuggestOut(Schema):
+class SuggestOut(ApiSchema):
     query: str
     suggestions: list[SuggestionOut]
 

@@ -7,11 +7,12 @@ from typing import Literal, cast
 
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.security import HttpBearer
 
 from shopwright.core.api import (
     ERRORS,
+    ApiSchema,
     BearerRequest,
     ErrorOut,
     InputSchema,
@@ -71,7 +72,7 @@ class SignupIn(InputSchema):
     store_handle: str
 
 
-class StoreOut(Schema):
+class StoreOut(ApiSchema):
     id: int
     handle: str
     name: str
@@ -80,7 +81,7 @@ class StoreOut(Schema):
     role: str | None = None
 
 
-class SignupOut(Schema):
+class SignupOut(ApiSchema):
     user_id: int
     store: StoreOut
     email_verification_sent: bool
@@ -92,7 +93,7 @@ class MerchantLoginIn(InputSchema):
     mode: Literal["token", "session"] = "token"
 
 
-class MeOut(Schema):
+class MeOut(ApiSchema):
     id: int
     email: str
     full_name: str
@@ -101,7 +102,7 @@ class MeOut(Schema):
     email_verified: bool
 
 
-class MerchantLoginOut(Schema):
+class MerchantLoginOut(ApiSchema):
     token: str | None = None
     user: MeOut
 
@@ -116,7 +117,7 @@ class InvitationIn(InputSchema):
     role: str
 
 
-class InvitationOut(Schema):
+class InvitationOut(ApiSchema):
     id: int
     email: str
     role: str
