@@ -26,9 +26,9 @@ class ApiSchema(Schema):
     Django model instance needs. A request body parsed from JSON and an answer
     built from keyword arguments are plain dicts, and an answer handed back to
     ninja for the response is already an instance of its schema: pydantic
-    validates both itself, to the same result, without a Python call per field
-    (a fifth of the CPU ninja spent on the checkout's requests). Anything else
-    (a model instance, a dataclass) still goes through the getter.
+    validates both itself, to the same result, without a Python call per
+    field. Anything else (a model instance, a dataclass) still goes through
+    the getter.
     """
 
     @model_validator(mode="wrap")
