@@ -125,7 +125,8 @@ MIDDLEWARE = [
     # Outside every middleware that sets cookies: drops the non-necessary ones the visitor has not allowed.
     "shopwright.privacy.cookies.CookieConsentMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, without its language-prefix lookups when no URLconf has prefixes.
+    "shopwright.core.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
