@@ -2,7 +2,7 @@
 
 Keyword-only, one transaction each, audited with the acting `Actor`.
 Rate writes call `store_config_changed`, so checkout's cached copy of the
-store's rates (taxes.selectors.tax_rate_for) is replaced once they commit.
+store's rates (taxes.selectors.tax_rates_entry) is replaced once they commit.
 Invalid input raises one `ApplicationError` with a message per field and
 writes nothing; another store's rate is `NotFound`.
 """

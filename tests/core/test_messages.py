@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shopwright.core import messages as lazy_messages
 from tests.factories import make_merchant
 from tests.stores.helpers import platform_client
 
@@ -36,7 +37,20 @@ def test_a_message_waits_through_requests_that_do_not_show_it_and_is_shown_once(
     assert SENT not in browser.get(sent.url).content.decode()
 
 
-def test_a_request_that_never_touches_messages_sets_no_message_cookie() -> None:
-    answer = platform_client().get("/api/v1/openapi.json")
+def test_a_request_that_never_touches_messages_builds_no_storage_and_sets_no_cookie(monkeypatch) -> None:
+    built: list[object] = []
+    real = lazy_messages.default_storage
+
+    def counted(request):  # type: ignore[no-untyped-def]
+        built.append(request.path)
+        return real(request)
+
+    monkeypatch.setattr(lazy_messages, "default_storage", counted)
+    browser = platform_client(make_merchant(verified=False).user)
+    answer = browser.get("/api/v1/openapi.json")
     assert answer.status_code == 200
     assert "messages" not in answer.cookies
+    assert built == []
+    # A request that adds one does build it.
+    browser.post("/signup/resend/")
+    assert built == ["/signup/resend/"]

@@ -452,6 +452,10 @@ def _card_outcome(card: Card) -> tuple[dict[str, str], str]:
     return {"status": TestGatewayStatus.SUCCEEDED, **described}, EVENT_SUCCEEDED
 
 
+# PAYABLE in a fixed order: the charge's SQL text and its parameters line up the same way every time.
+_PAYABLE_ORDERED = tuple(sorted(PAYABLE))
+
+
 @functools.cache
 def _charge_sql(vendor: str, names: tuple[str, ...]) -> str:
     """The conditional charge UPDATE writing these columns (and updated_at): one text per outcome and
@@ -465,9 +469,6 @@ def _charge_sql(vendor: str, names: tuple[str, ...]) -> str:
         f"UPDATE {table} SET {writes} WHERE {quote('id')} = %s AND {quote('status')} IN ({payable}) "  # noqa: S608
         f"AND ({quote('expires_at')} IS NULL OR {quote('expires_at')} > %s)"
     )
-
-
-_PAYABLE_ORDERED = tuple(sorted(PAYABLE))
 
 
 def _charge(*, payment_id: str, fields: dict[str, str], now: datetime) -> bool:
